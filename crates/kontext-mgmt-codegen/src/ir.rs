@@ -1,10 +1,467 @@
-//! The language-neutral description of the API surface.
+//! The language-neutral description of the API surface, read once from the spec.
+//!
+//! Every emitter (Rust op table, Python, Node, Kotlin, Swift, docs) works from this and
+//! never from the raw OpenAPI document, so naming and typing rules live in one place.
+
+use openapiv3::{
+    AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema,
+    SchemaKind, Type,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The whole API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Api {
+    pub title: String,
+    pub version: String,
+    /// In spec order (paths, then methods in a fixed order).
+    pub operations: Vec<Operation>,
+    /// Component schemas by name, sorted.
+    pub models: BTreeMap<String, Model>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    /// `applications_rotateSecret`
+    pub id: String,
+    /// `applications` (camelCase; the tag)
+    pub namespace: String,
+    /// `rotateSecret` (camelCase)
+    pub method: String,
+    /// `GET`, `POST`, ...
+    pub http_method: String,
+    /// `/applications/{id}/rotate-secret`, relative to the `/api/v1` base.
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    /// In the order they appear in the path.
+    pub path_params: Vec<Param>,
+    pub query_params: Vec<Param>,
+    pub body: Option<Body>,
+    /// The success body type; `None` for 204-style operations.
+    pub response: Option<TypeRef>,
+    pub success_status: u16,
+    pub pagination: Option<Pagination>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Body {
+    pub ty: TypeRef,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    /// Wire name (`applicationId`, `limit`).
+    pub name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub description: String,
+    pub default: Option<serde_json::Value>,
+    pub minimum: Option<i64>,
+    pub maximum: Option<i64>,
+}
+
+/// How a list operation pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Pagination {
+    /// `cursor` query parameter, `nextCursor` in the body, absent on the last page.
+    Cursor { items: String, item: TypeRef },
+    /// `limit`/`offset` query parameters; the last page is shorter than `limit`.
+    Offset { items: String, item: TypeRef },
+}
+
+impl Pagination {
+    pub fn items_field(&self) -> &str {
+        match self {
+            Pagination::Cursor { items, .. } | Pagination::Offset { items, .. } => items,
+        }
+    }
+    pub fn item(&self) -> &TypeRef {
+        match self {
+            Pagination::Cursor { item, .. } | Pagination::Offset { item, .. } => item,
+        }
+    }
+}
+
+/// A type as used at one place (a field, parameter or body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "of", rename_all = "camelCase")]
+pub enum TypeRef {
+    String,
+    /// `format: date-time`
+    DateTime,
+    Integer,
+    Number,
+    Boolean,
+    /// Any JSON value.
+    Any,
+    Array(Box<TypeRef>),
+    /// A JSON object with arbitrary keys.
+    Map(Box<TypeRef>),
+    /// A component schema.
+    Named(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub kind: ModelKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ModelKind {
+    Object {
+        fields: Vec<Field>,
+    },
+    /// A string enum; unknown values must still decode in every language.
+    Enum {
+        values: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Wire name (`clientSecret`).
+    pub name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    pub description: String,
+    /// `format: password`, or a name that always holds a credential: masked in every
+    /// `repr`/`Debug`/`inspect`.
+    pub secret: bool,
+}
+
+/// Field names that hold credentials even where the spec does not say `format: password`.
+pub const SECRET_FIELD_NAMES: &[&str] = &[
+    "clientSecret",
+    "serverToken",
+    "partnerApiKey",
+    "token",
+    "access_token",
+    "accessToken",
+];
 
 /// Splits `applications_rotateSecret` into (`applications`, `rotateSecret`).
 pub fn split_operation_id(id: &str) -> Option<(&str, &str)> {
     let (ns, method) = id.split_once('_')?;
     let camel = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+        s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && s.chars().all(|c| c.is_ascii_alphanumeric())
     };
     (camel(ns) && camel(method)).then_some((ns, method))
+}
+
+impl Api {
+    /// Reads a gated spec. Call [`crate::gate::check`] first: this assumes its rules hold.
+    pub fn from_spec(spec: &OpenAPI) -> Result<Api, String> {
+        let mut models = BTreeMap::new();
+        if let Some(components) = &spec.components {
+            for (name, schema) in &components.schemas {
+                let ReferenceOr::Item(schema) = schema else {
+                    return Err(format!(
+                        "schema {name}: a component schema may not be a bare $ref"
+                    ));
+                };
+                if let Some(model) = model(name, schema)? {
+                    models.insert(name.clone(), model);
+                }
+            }
+        }
+        let mut operations = Vec::new();
+        for (path, method, op) in spec.operations() {
+            let id = op
+                .operation_id
+                .clone()
+                .ok_or_else(|| format!("{method} {path}: no operationId"))?;
+            let (namespace, m) =
+                split_operation_id(&id).ok_or_else(|| format!("{id}: bad operationId"))?;
+            let item = match spec.paths.paths.get(path) {
+                Some(ReferenceOr::Item(item)) => item,
+                _ => return Err(format!("{id}: path item must be inline")),
+            };
+            let mut path_params = Vec::new();
+            let mut query_params = Vec::new();
+            for p in item.parameters.iter().chain(op.parameters.iter()) {
+                let p = resolve_param(spec, p)
+                    .ok_or_else(|| format!("{id}: unresolvable parameter"))?;
+                let (data, is_path) = match p {
+                    Parameter::Path { parameter_data, .. } => (parameter_data, true),
+                    Parameter::Query { parameter_data, .. } => (parameter_data, false),
+                    _ => {
+                        return Err(format!(
+                            "{id}: only path and query parameters are supported"
+                        ))
+                    }
+                };
+                let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                    return Err(format!("{id}: parameter {} must have a schema", data.name));
+                };
+                let (ty, default, minimum, maximum) = match schema {
+                    ReferenceOr::Item(s) => {
+                        let (min, max) = match &s.schema_kind {
+                            SchemaKind::Type(Type::Integer(i)) => (i.minimum, i.maximum),
+                            _ => (None, None),
+                        };
+                        (type_of(schema)?, s.schema_data.default.clone(), min, max)
+                    }
+                    ReferenceOr::Reference { .. } => (type_of(schema)?, None, None, None),
+                };
+                let param = Param {
+                    name: data.name.clone(),
+                    ty,
+                    required: data.required || is_path,
+                    description: data.description.clone().unwrap_or_default(),
+                    default,
+                    minimum,
+                    maximum,
+                };
+                if is_path {
+                    path_params.push(param);
+                } else {
+                    query_params.push(param);
+                }
+            }
+            // Path parameters in the order the path names them (what positional args follow).
+            path_params
+                .sort_by_key(|p| path.find(&format!("{{{}}}", p.name)).unwrap_or(usize::MAX));
+            let body = match &op.request_body {
+                None => None,
+                Some(ReferenceOr::Item(b)) => {
+                    let media = b
+                        .content
+                        .get("application/json")
+                        .ok_or_else(|| format!("{id}: body must be JSON"))?;
+                    let schema = media
+                        .schema
+                        .as_ref()
+                        .ok_or_else(|| format!("{id}: body needs a schema"))?;
+                    Some(Body {
+                        ty: type_of(schema)?,
+                        required: b.required,
+                    })
+                }
+                Some(ReferenceOr::Reference { .. }) => {
+                    return Err(format!("{id}: body must be inline"))
+                }
+            };
+            let mut response = None;
+            let mut success_status = 204;
+            for (code, r) in &op.responses.responses {
+                let openapiv3::StatusCode::Code(c) = code else {
+                    continue;
+                };
+                if !(200..300).contains(c) {
+                    continue;
+                }
+                success_status = *c;
+                let r = crate::gate::resolve_response(spec, r)
+                    .ok_or_else(|| format!("{id}: unresolvable response"))?;
+                if let Some(schema) = r
+                    .content
+                    .get("application/json")
+                    .and_then(|m| m.schema.as_ref())
+                {
+                    response = Some(type_of(schema)?);
+                }
+            }
+            let pagination = pagination(&models, &query_params, response.as_ref());
+            operations.push(Operation {
+                id: id.clone(),
+                namespace: namespace.to_string(),
+                method: m.to_string(),
+                http_method: method.to_uppercase(),
+                path: path.to_string(),
+                summary: op.summary.clone().unwrap_or_default(),
+                description: op.description.clone().unwrap_or_default(),
+                path_params,
+                query_params,
+                body,
+                response,
+                success_status,
+                pagination,
+            });
+        }
+        Ok(Api {
+            title: spec.info.title.clone(),
+            version: spec.info.version.clone(),
+            operations,
+            models,
+        })
+    }
+
+    /// Namespaces in first-seen order.
+    pub fn namespaces(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for op in &self.operations {
+            if !out.contains(&op.namespace.as_str()) {
+                out.push(&op.namespace);
+            }
+        }
+        out
+    }
+
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+}
+
+fn pagination(
+    models: &BTreeMap<String, Model>,
+    query: &[Param],
+    response: Option<&TypeRef>,
+) -> Option<Pagination> {
+    let Some(TypeRef::Named(name)) = response else {
+        return None;
+    };
+    let ModelKind::Object { fields } = &models.get(name)?.kind else {
+        return None;
+    };
+    let items = fields.iter().find(|f| f.name == "items")?;
+    let TypeRef::Array(item) = &items.ty else {
+        return None;
+    };
+    let has = |n: &str| query.iter().any(|p| p.name == n);
+    if has("cursor") && fields.iter().any(|f| f.name == "nextCursor") {
+        Some(Pagination::Cursor {
+            items: "items".into(),
+            item: (**item).clone(),
+        })
+    } else if has("offset") && has("limit") {
+        Some(Pagination::Offset {
+            items: "items".into(),
+            item: (**item).clone(),
+        })
+    } else {
+        None
+    }
+}
+
+fn resolve_param<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+    match p {
+        ReferenceOr::Item(p) => Some(p),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/parameters/")?;
+            match spec.components.as_ref()?.parameters.get(name)? {
+                ReferenceOr::Item(p) => Some(p),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
+    let description = schema.schema_data.description.clone().unwrap_or_default();
+    let kind = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => ModelKind::Enum {
+            values: s.enumeration.iter().flatten().cloned().collect(),
+        },
+        SchemaKind::Type(Type::Object(o)) => {
+            let mut fields = Vec::new();
+            for (fname, fschema) in &o.properties {
+                let unboxed = fschema.clone().unbox();
+                let (nullable, fdesc, password) = match &unboxed {
+                    ReferenceOr::Item(s) => (
+                        s.schema_data.nullable,
+                        s.schema_data.description.clone().unwrap_or_default(),
+                        matches!(&s.schema_kind, SchemaKind::Type(Type::String(st))
+                            if matches!(&st.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password))),
+                    ),
+                    ReferenceOr::Reference { .. } => (false, String::new(), false),
+                };
+                fields.push(Field {
+                    name: fname.clone(),
+                    ty: type_of(&unboxed).map_err(|e| format!("{name}.{fname}: {e}"))?,
+                    required: o.required.contains(fname),
+                    nullable,
+                    description: fdesc,
+                    secret: password || SECRET_FIELD_NAMES.contains(&fname.as_str()),
+                });
+            }
+            ModelKind::Object { fields }
+        }
+        // Component schemas that are plain aliases (none today) are inlined where used.
+        _ => return Ok(None),
+    };
+    Ok(Some(Model {
+        name: name.to_string(),
+        description,
+        kind,
+    }))
+}
+
+/// The type of a schema at a point of use. Named component schemas stay named; inline
+/// schemas must be primitives, arrays, maps, or a nullable `allOf` of one `$ref`.
+pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, String> {
+    let s = match schema {
+        ReferenceOr::Reference { reference } => {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .ok_or_else(|| format!("unsupported $ref {reference}"))?;
+            return Ok(TypeRef::Named(name.to_string()));
+        }
+        ReferenceOr::Item(s) => s,
+    };
+    Ok(match &s.schema_kind {
+        SchemaKind::Type(Type::String(st)) => {
+            if !st.enumeration.is_empty() {
+                return Err(
+                    "inline string enums are not supported: make the enum a component schema"
+                        .into(),
+                );
+            }
+            match &st.format {
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => {
+                    TypeRef::DateTime
+                }
+                _ => TypeRef::String,
+            }
+        }
+        SchemaKind::Type(Type::Integer(_)) => TypeRef::Integer,
+        SchemaKind::Type(Type::Number(_)) => TypeRef::Number,
+        SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
+        SchemaKind::Type(Type::Array(a)) => match &a.items {
+            Some(items) => TypeRef::Array(Box::new(type_of(&items.clone().unbox())?)),
+            None => TypeRef::Array(Box::new(TypeRef::Any)),
+        },
+        SchemaKind::Type(Type::Object(o)) => {
+            if !o.properties.is_empty() {
+                return Err(
+                    "inline objects with properties are not supported: make it a component schema"
+                        .into(),
+                );
+            }
+            match &o.additional_properties {
+                Some(AdditionalProperties::Schema(inner)) => {
+                    TypeRef::Map(Box::new(type_of(inner)?))
+                }
+                _ => TypeRef::Map(Box::new(TypeRef::Any)),
+            }
+        }
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => type_of(&all_of[0])?,
+        SchemaKind::Any(a) if a.properties.is_empty() && a.typ.is_none() => TypeRef::Any,
+        SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => TypeRef::Any,
+        other => return Err(format!("unsupported inline schema {other:?}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_operation_ids() {
+        assert_eq!(
+            split_operation_id("applications_rotateSecret"),
+            Some(("applications", "rotateSecret"))
+        );
+        assert_eq!(split_operation_id("Applications_get"), None);
+        assert_eq!(split_operation_id("applications"), None);
+        assert_eq!(split_operation_id("a_b_c"), None);
+    }
 }

@@ -8,5 +8,6 @@
 
 pub mod gate;
 pub mod ir;
+pub mod rust;
 
 pub use gate::{check, parse_and_check, GateError, GateErrors};

@@ -1,6 +1,60 @@
-//! Rust SDK for the Kontext Management API.
-#![allow(missing_docs)]
-pub mod generated {
-    #![allow(clippy::all, unused)]
+//! Rust SDK for the [Kontext](https://kontext.dev) Management API.
+//!
+//! The client is generated at build time from `openapi/kontext-management.yaml` by
+//! progenitor; this crate adds what every language binding shares: authentication with a
+//! token cache, retries, timeouts, pagination, typed errors and logging.
+//!
+//! ```no_run
+//! # async fn run() -> kontext_mgmt::Result<()> {
+//! use futures::TryStreamExt;
+//! let client = kontext_mgmt::Client::builder()
+//!     .base_url("https://api.kontext.dev")
+//!     .credentials("sa_…", "secret")
+//!     .build()?;
+//! let page = client.applications_list().limit(20).send().await?;
+//! println!("{} applications", page.items.len());
+//! let mut all = client.applications_list().limit(200).stream();
+//! while let Some(app) = all.try_next().await? {
+//!     println!("{}", app.name);
+//! }
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+mod auth;
+mod client;
+pub mod error;
+pub mod logging;
+pub mod ops;
+pub mod pagination;
+pub mod retry;
+pub mod runtime;
+mod secret;
+mod transport;
+
+/// The client and types generated from the spec.
+#[allow(
+    clippy::all,
+    missing_docs,
+    missing_debug_implementations,
+    unused,
+    unreachable_pub
+)]
+mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
+    include!(concat!(env!("OUT_DIR"), "/pagination_impls.rs"));
 }
+
+/// Forward-compatible string enums of the spec (unknown values decode to `Unknown`).
+#[allow(clippy::all)]
+pub mod enums {
+    include!(concat!(env!("OUT_DIR"), "/enums.rs"));
+}
+
+pub use client::{ClientBuilder, DEFAULT_BASE_URL};
+pub use error::{ApiError, Error, ErrorKind, Result};
+pub use generated::{builder, types, Client};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+pub use transport::CallOptions;
