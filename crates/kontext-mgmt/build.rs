@@ -6,9 +6,7 @@
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let manifest = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-    );
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // KONTEXT_SPEC lets the API-change drill build from another file without touching ours.
     let spec_path = std::env::var_os("KONTEXT_SPEC")
         .map(PathBuf::from)
@@ -16,14 +14,9 @@ fn main() {
     println!("cargo:rerun-if-changed={}", spec_path.display());
     println!("cargo:rerun-if-env-changed=KONTEXT_SPEC");
 
-    let text = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| {
-        fail(&format!(
-            "cannot read the spec {}: {e}",
-            spec_path.display()
-        ))
-    });
-    let spec =
-        kontext_mgmt_codegen::parse_and_check(&text).unwrap_or_else(|e| fail(&e.to_string()));
+    let text = std::fs::read_to_string(&spec_path)
+        .unwrap_or_else(|e| fail(&format!("cannot read the spec {}: {e}", spec_path.display())));
+    let spec = kontext_mgmt_codegen::parse_and_check(&text).unwrap_or_else(|e| fail(&e.to_string()));
     let api = kontext_mgmt_codegen::ir::Api::from_spec(&spec).unwrap_or_else(|e| fail(&e));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
@@ -44,25 +37,15 @@ fn main() {
     write_rust(&out.join("generated.rs"), tokens);
 
     let enums = kontext_mgmt_codegen::rust::enums(&api);
-    write_rust(
-        &out.join("enums.rs"),
-        enums.parse().unwrap_or_else(|e| fail(&format!("{e}"))),
-    );
+    write_rust(&out.join("enums.rs"), enums.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
     let table = kontext_mgmt_codegen::rust::op_table(&api);
-    write_rust(
-        &out.join("op_table.rs"),
-        table.parse().unwrap_or_else(|e| fail(&format!("{e}"))),
-    );
+    write_rust(&out.join("op_table.rs"), table.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
     let pages = kontext_mgmt_codegen::rust::pagination_impls(&api);
-    write_rust(
-        &out.join("pagination_impls.rs"),
-        pages.parse().unwrap_or_else(|e| fail(&format!("{e}"))),
-    );
+    write_rust(&out.join("pagination_impls.rs"), pages.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
 }
 
 fn write_rust(path: &Path, tokens: proc_macro2::TokenStream) {
-    let file = syn::parse2(tokens)
-        .unwrap_or_else(|e| fail(&format!("generated code does not parse: {e}")));
+    let file = syn::parse2(tokens).unwrap_or_else(|e| fail(&format!("generated code does not parse: {e}")));
     std::fs::write(path, prettyplease::unparse(&file))
         .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
 }

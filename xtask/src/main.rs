@@ -1,1 +1,54 @@
-fn main() {}
+//! Project tasks: `cargo xtask regen | test | publish | bench`.
+
+mod regen;
+mod test;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "kontext-mgmt project tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate every checked-in file derived from the spec and report API changes.
+    Regen(regen::Args),
+    /// Run every test in every language (what the README and CI run).
+    Test(test::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Regen(args) => regen::run(args),
+        Command::Test(args) => test::run(args),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// The repository root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
+}
+
+/// Runs a command, streaming its output; fails naming it when it fails.
+pub fn run_cmd(cmd: &mut std::process::Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    eprintln!("$ {shown}");
+    let status = cmd.status().map_err(|e| anyhow::anyhow!("cannot start {shown}: {e}"))?;
+    anyhow::ensure!(status.success(), "{shown} failed ({status})");
+    Ok(())
+}
+
+#[allow(dead_code)]
+pub fn spec_path() -> PathBuf {
+    root().join("openapi/kontext-management.yaml")
+}

@@ -14,30 +14,15 @@ pub enum GateError {
     #[error("{method} {path}: operation has no operationId")]
     MissingOperationId { method: String, path: String },
     #[error("{method} {path}: operationId {id:?} is also used by {other}")]
-    DuplicateOperationId {
-        id: String,
-        method: String,
-        path: String,
-        other: String,
-    },
+    DuplicateOperationId { id: String, method: String, path: String, other: String },
     #[error("operation {id}: operationId must be `<namespace>_<method>` in camelCase parts, with the namespace as its only tag")]
     Naming { id: String },
     #[error("operation {id}: {count} different success body types ({codes}); exactly one is supported (a `default` response counts as a success: describe errors with explicit codes or 4XX/5XX)")]
-    SuccessBodies {
-        id: String,
-        count: usize,
-        codes: String,
-    },
+    SuccessBodies { id: String, count: usize, codes: String },
     #[error("operation {id}: request body content type {content_type:?} is not supported (only application/json)")]
     RequestContentType { id: String, content_type: String },
-    #[error(
-        "operation {id}: response {code} has content type {content_type:?} (only application/json)"
-    )]
-    ResponseContentType {
-        id: String,
-        code: String,
-        content_type: String,
-    },
+    #[error("operation {id}: response {code} has content type {content_type:?} (only application/json)")]
+    ResponseContentType { id: String, code: String, content_type: String },
 }
 
 /// Every problem found, so a user fixes them in one pass.
@@ -46,11 +31,7 @@ pub struct GateErrors(pub Vec<GateError>);
 
 impl std::fmt::Display for GateErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "the OpenAPI spec failed the gate ({} problem(s)):",
-            self.0.len()
-        )?;
+        writeln!(f, "the OpenAPI spec failed the gate ({} problem(s)):", self.0.len())?;
         for e in &self.0 {
             writeln!(f, "  - {e}")?;
         }
@@ -64,18 +45,13 @@ impl std::error::Error for GateErrors {}
 pub fn parse_and_check(text: &str) -> Result<OpenAPI, GateErrors> {
     // Check the version on the untyped document first: a 3.1 document may not even
     // deserialize into the 3.0 model, and "wrong version" is the useful message then.
-    let raw: serde_yaml::Value = serde_yaml::from_str(text)
-        .map_err(|e| GateErrors(vec![GateError::Parse(e.to_string())]))?;
-    let version = raw
-        .get("openapi")
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string();
+    let raw: serde_yaml::Value =
+        serde_yaml::from_str(text).map_err(|e| GateErrors(vec![GateError::Parse(e.to_string())]))?;
+    let version = raw.get("openapi").and_then(|v| v.as_str()).unwrap_or("").to_string();
     if !version.starts_with("3.0.") {
         return Err(GateErrors(vec![GateError::Version(version)]));
     }
-    let spec: OpenAPI = serde_yaml::from_value(raw)
-        .map_err(|e| GateErrors(vec![GateError::Parse(e.to_string())]))?;
+    let spec: OpenAPI = serde_yaml::from_value(raw).map_err(|e| GateErrors(vec![GateError::Parse(e.to_string())]))?;
     check(&spec).map(|()| spec)
 }
 
@@ -89,20 +65,12 @@ pub fn check(spec: &OpenAPI) -> Result<(), GateErrors> {
     for (path, method, op) in spec.operations() {
         let method = method.to_uppercase();
         let Some(id) = op.operation_id.clone() else {
-            errors.push(GateError::MissingOperationId {
-                method,
-                path: path.to_string(),
-            });
+            errors.push(GateError::MissingOperationId { method, path: path.to_string() });
             continue;
         };
         let here = format!("{method} {path}");
         if let Some(other) = seen.insert(id.clone(), here.clone()) {
-            errors.push(GateError::DuplicateOperationId {
-                id: id.clone(),
-                method,
-                path: path.to_string(),
-                other,
-            });
+            errors.push(GateError::DuplicateOperationId { id: id.clone(), method, path: path.to_string(), other });
         }
         if crate::ir::split_operation_id(&id).is_none_or(|(ns, _)| op.tags != [ns.to_string()]) {
             errors.push(GateError::Naming { id: id.clone() });
@@ -121,10 +89,7 @@ fn check_bodies(spec: &OpenAPI, id: &str, op: &Operation, errors: &mut Vec<GateE
         if let Some(body) = resolve_body(spec, body) {
             for ct in body.content.keys() {
                 if ct != "application/json" {
-                    errors.push(GateError::RequestContentType {
-                        id: id.into(),
-                        content_type: ct.clone(),
-                    });
+                    errors.push(GateError::RequestContentType { id: id.into(), content_type: ct.clone() });
                 }
             }
         }
@@ -136,12 +101,7 @@ fn check_bodies(spec: &OpenAPI, id: &str, op: &Operation, errors: &mut Vec<GateE
         .responses
         .iter()
         .map(|(c, r)| (c.to_string(), is_success(c), r))
-        .chain(
-            op.responses
-                .default
-                .iter()
-                .map(|r| ("default".to_string(), true, r)),
-        );
+        .chain(op.responses.default.iter().map(|r| ("default".to_string(), true, r)));
     for (code, is_success, response) in all {
         let Some(response) = resolve_response(spec, response) else {
             continue;
@@ -168,11 +128,7 @@ fn check_bodies(spec: &OpenAPI, id: &str, op: &Operation, errors: &mut Vec<GateE
         }
     }
     if success.len() > 1 {
-        errors.push(GateError::SuccessBodies {
-            id: id.into(),
-            count: success.len(),
-            codes: codes.join(", "),
-        });
+        errors.push(GateError::SuccessBodies { id: id.into(), count: success.len(), codes: codes.join(", ") });
     }
 }
 

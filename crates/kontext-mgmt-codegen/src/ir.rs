@@ -4,8 +4,7 @@
 //! never from the raw OpenAPI document, so naming and typing rules live in one place.
 
 use openapiv3::{
-    AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema,
-    SchemaKind, Type,
+    AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -138,21 +137,14 @@ pub struct Field {
 }
 
 /// Field names that hold credentials even where the spec does not say `format: password`.
-pub const SECRET_FIELD_NAMES: &[&str] = &[
-    "clientSecret",
-    "serverToken",
-    "partnerApiKey",
-    "token",
-    "access_token",
-    "accessToken",
-];
+pub const SECRET_FIELD_NAMES: &[&str] =
+    &["clientSecret", "serverToken", "partnerApiKey", "token", "access_token", "accessToken"];
 
 /// Splits `applications_rotateSecret` into (`applications`, `rotateSecret`).
 pub fn split_operation_id(id: &str) -> Option<(&str, &str)> {
     let (ns, method) = id.split_once('_')?;
     let camel = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_alphanumeric())
+        s.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
     };
     (camel(ns) && camel(method)).then_some((ns, method))
 }
@@ -164,9 +156,7 @@ impl Api {
         if let Some(components) = &spec.components {
             for (name, schema) in &components.schemas {
                 let ReferenceOr::Item(schema) = schema else {
-                    return Err(format!(
-                        "schema {name}: a component schema may not be a bare $ref"
-                    ));
+                    return Err(format!("schema {name}: a component schema may not be a bare $ref"));
                 };
                 if let Some(model) = model(name, schema)? {
                     models.insert(name.clone(), model);
@@ -175,12 +165,8 @@ impl Api {
         }
         let mut operations = Vec::new();
         for (path, method, op) in spec.operations() {
-            let id = op
-                .operation_id
-                .clone()
-                .ok_or_else(|| format!("{method} {path}: no operationId"))?;
-            let (namespace, m) =
-                split_operation_id(&id).ok_or_else(|| format!("{id}: bad operationId"))?;
+            let id = op.operation_id.clone().ok_or_else(|| format!("{method} {path}: no operationId"))?;
+            let (namespace, m) = split_operation_id(&id).ok_or_else(|| format!("{id}: bad operationId"))?;
             let item = match spec.paths.paths.get(path) {
                 Some(ReferenceOr::Item(item)) => item,
                 _ => return Err(format!("{id}: path item must be inline")),
@@ -188,16 +174,11 @@ impl Api {
             let mut path_params = Vec::new();
             let mut query_params = Vec::new();
             for p in item.parameters.iter().chain(op.parameters.iter()) {
-                let p = resolve_param(spec, p)
-                    .ok_or_else(|| format!("{id}: unresolvable parameter"))?;
+                let p = resolve_param(spec, p).ok_or_else(|| format!("{id}: unresolvable parameter"))?;
                 let (data, is_path) = match p {
                     Parameter::Path { parameter_data, .. } => (parameter_data, true),
                     Parameter::Query { parameter_data, .. } => (parameter_data, false),
-                    _ => {
-                        return Err(format!(
-                            "{id}: only path and query parameters are supported"
-                        ))
-                    }
+                    _ => return Err(format!("{id}: only path and query parameters are supported")),
                 };
                 let ParameterSchemaOrContent::Schema(schema) = &data.format else {
                     return Err(format!("{id}: parameter {} must have a schema", data.name));
@@ -228,27 +209,15 @@ impl Api {
                 }
             }
             // Path parameters in the order the path names them (what positional args follow).
-            path_params
-                .sort_by_key(|p| path.find(&format!("{{{}}}", p.name)).unwrap_or(usize::MAX));
+            path_params.sort_by_key(|p| path.find(&format!("{{{}}}", p.name)).unwrap_or(usize::MAX));
             let body = match &op.request_body {
                 None => None,
                 Some(ReferenceOr::Item(b)) => {
-                    let media = b
-                        .content
-                        .get("application/json")
-                        .ok_or_else(|| format!("{id}: body must be JSON"))?;
-                    let schema = media
-                        .schema
-                        .as_ref()
-                        .ok_or_else(|| format!("{id}: body needs a schema"))?;
-                    Some(Body {
-                        ty: type_of(schema)?,
-                        required: b.required,
-                    })
+                    let media = b.content.get("application/json").ok_or_else(|| format!("{id}: body must be JSON"))?;
+                    let schema = media.schema.as_ref().ok_or_else(|| format!("{id}: body needs a schema"))?;
+                    Some(Body { ty: type_of(schema)?, required: b.required })
                 }
-                Some(ReferenceOr::Reference { .. }) => {
-                    return Err(format!("{id}: body must be inline"))
-                }
+                Some(ReferenceOr::Reference { .. }) => return Err(format!("{id}: body must be inline")),
             };
             let mut response = None;
             let mut success_status = 204;
@@ -260,13 +229,8 @@ impl Api {
                     continue;
                 }
                 success_status = *c;
-                let r = crate::gate::resolve_response(spec, r)
-                    .ok_or_else(|| format!("{id}: unresolvable response"))?;
-                if let Some(schema) = r
-                    .content
-                    .get("application/json")
-                    .and_then(|m| m.schema.as_ref())
-                {
+                let r = crate::gate::resolve_response(spec, r).ok_or_else(|| format!("{id}: unresolvable response"))?;
+                if let Some(schema) = r.content.get("application/json").and_then(|m| m.schema.as_ref()) {
                     response = Some(type_of(schema)?);
                 }
             }
@@ -287,12 +251,7 @@ impl Api {
                 pagination,
             });
         }
-        Ok(Api {
-            title: spec.info.title.clone(),
-            version: spec.info.version.clone(),
-            operations,
-            models,
-        })
+        Ok(Api { title: spec.info.title.clone(), version: spec.info.version.clone(), operations, models })
     }
 
     /// Namespaces in first-seen order.
@@ -311,11 +270,7 @@ impl Api {
     }
 }
 
-fn pagination(
-    models: &BTreeMap<String, Model>,
-    query: &[Param],
-    response: Option<&TypeRef>,
-) -> Option<Pagination> {
+fn pagination(models: &BTreeMap<String, Model>, query: &[Param], response: Option<&TypeRef>) -> Option<Pagination> {
     let Some(TypeRef::Named(name)) = response else {
         return None;
     };
@@ -328,15 +283,9 @@ fn pagination(
     };
     let has = |n: &str| query.iter().any(|p| p.name == n);
     if has("cursor") && fields.iter().any(|f| f.name == "nextCursor") {
-        Some(Pagination::Cursor {
-            items: "items".into(),
-            item: (**item).clone(),
-        })
+        Some(Pagination::Cursor { items: "items".into(), item: (**item).clone() })
     } else if has("offset") && has("limit") {
-        Some(Pagination::Offset {
-            items: "items".into(),
-            item: (**item).clone(),
-        })
+        Some(Pagination::Offset { items: "items".into(), item: (**item).clone() })
     } else {
         None
     }
@@ -358,9 +307,9 @@ fn resolve_param<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option
 fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
     let description = schema.schema_data.description.clone().unwrap_or_default();
     let kind = match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => ModelKind::Enum {
-            values: s.enumeration.iter().flatten().cloned().collect(),
-        },
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            ModelKind::Enum { values: s.enumeration.iter().flatten().cloned().collect() }
+        }
         SchemaKind::Type(Type::Object(o)) => {
             let mut fields = Vec::new();
             for (fname, fschema) in &o.properties {
@@ -388,11 +337,7 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
         // Component schemas that are plain aliases (none today) are inlined where used.
         _ => return Ok(None),
     };
-    Ok(Some(Model {
-        name: name.to_string(),
-        description,
-        kind,
-    }))
+    Ok(Some(Model { name: name.to_string(), description, kind }))
 }
 
 /// The type of a schema at a point of use. Named component schemas stay named; inline
@@ -410,15 +355,10 @@ pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, String> {
     Ok(match &s.schema_kind {
         SchemaKind::Type(Type::String(st)) => {
             if !st.enumeration.is_empty() {
-                return Err(
-                    "inline string enums are not supported: make the enum a component schema"
-                        .into(),
-                );
+                return Err("inline string enums are not supported: make the enum a component schema".into());
             }
             match &st.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => {
-                    TypeRef::DateTime
-                }
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => TypeRef::DateTime,
                 _ => TypeRef::String,
             }
         }
@@ -431,15 +371,10 @@ pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, String> {
         },
         SchemaKind::Type(Type::Object(o)) => {
             if !o.properties.is_empty() {
-                return Err(
-                    "inline objects with properties are not supported: make it a component schema"
-                        .into(),
-                );
+                return Err("inline objects with properties are not supported: make it a component schema".into());
             }
             match &o.additional_properties {
-                Some(AdditionalProperties::Schema(inner)) => {
-                    TypeRef::Map(Box::new(type_of(inner)?))
-                }
+                Some(AdditionalProperties::Schema(inner)) => TypeRef::Map(Box::new(type_of(inner)?)),
                 _ => TypeRef::Map(Box::new(TypeRef::Any)),
             }
         }
@@ -456,10 +391,7 @@ mod tests {
 
     #[test]
     fn splits_operation_ids() {
-        assert_eq!(
-            split_operation_id("applications_rotateSecret"),
-            Some(("applications", "rotateSecret"))
-        );
+        assert_eq!(split_operation_id("applications_rotateSecret"), Some(("applications", "rotateSecret")));
         assert_eq!(split_operation_id("Applications_get"), None);
         assert_eq!(split_operation_id("applications"), None);
         assert_eq!(split_operation_id("a_b_c"), None);

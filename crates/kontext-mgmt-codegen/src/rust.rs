@@ -13,19 +13,11 @@ pub fn prepare_for_progenitor(spec: &OpenAPI) -> OpenAPI {
     let mut spec = spec.clone();
     if let Some(components) = spec.components.as_mut() {
         for schema in components.schemas.values_mut() {
-            if let ReferenceOr::Item(Schema {
-                schema_kind: SchemaKind::Type(Type::Object(o)),
-                ..
-            }) = schema
-            {
+            if let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. }) = schema {
                 if o.additional_properties.is_none() && !o.properties.is_empty() {
-                    let any = Schema {
-                        schema_data: SchemaData::default(),
-                        schema_kind: SchemaKind::Any(Default::default()),
-                    };
-                    o.additional_properties = Some(AdditionalProperties::Schema(Box::new(
-                        ReferenceOr::Item(any),
-                    )));
+                    let any =
+                        Schema { schema_data: SchemaData::default(), schema_kind: SchemaKind::Any(Default::default()) };
+                    o.additional_properties = Some(AdditionalProperties::Schema(Box::new(ReferenceOr::Item(any))));
                 }
             }
         }
@@ -35,11 +27,7 @@ pub fn prepare_for_progenitor(spec: &OpenAPI) -> OpenAPI {
 
 /// Names of the component enums, which progenitor must replace with [`enums`]' types.
 pub fn enum_names(api: &Api) -> Vec<String> {
-    api.models
-        .values()
-        .filter(|m| matches!(m.kind, ModelKind::Enum { .. }))
-        .map(|m| m.name.clone())
-        .collect()
+    api.models.values().filter(|m| matches!(m.kind, ModelKind::Enum { .. })).map(|m| m.name.clone()).collect()
 }
 
 /// Forward-compatible string enums: an unknown value decodes to `Unknown(String)`.
@@ -50,41 +38,27 @@ pub fn enums(api: &Api) -> String {
             continue;
         };
         let name = &model.name;
-        let variants: Vec<(String, &String)> =
-            values.iter().map(|v| (variant_name(v), v)).collect();
-        let doc = if model.description.is_empty() {
-            format!("`{name}`")
-        } else {
-            model.description.clone()
-        };
+        let variants: Vec<(String, &String)> = values.iter().map(|v| (variant_name(v), v)).collect();
+        let doc = if model.description.is_empty() { format!("`{name}`") } else { model.description.clone() };
         let _ = writeln!(out, "#[doc = {doc:?}]\n#[doc = \"\"]\n#[doc = \"Values this SDK does not know yet decode to `Unknown` and are sent back unchanged.\"]");
-        let _ = writeln!(
-            out,
-            "#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum {name} {{"
-        );
+        let _ = writeln!(out, "#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum {name} {{");
         for (v, wire) in &variants {
             let _ = writeln!(out, "    #[doc = \"`{wire}`\"]\n    {v},");
         }
+        let _ = writeln!(out, "    /// A value this version of the SDK does not know.\n    Unknown(String),\n}}");
         let _ = writeln!(
             out,
-            "    /// A value this version of the SDK does not know.\n    Unknown(String),\n}}"
+            "impl {name} {{\n    /// The wire value.\n    pub fn as_str(&self) -> &str {{\n        match self {{"
         );
-        let _ = writeln!(out, "impl {name} {{\n    /// The wire value.\n    pub fn as_str(&self) -> &str {{\n        match self {{");
         for (v, wire) in &variants {
             let _ = writeln!(out, "            Self::{v} => {wire:?},");
         }
-        let _ = writeln!(
-            out,
-            "            Self::Unknown(s) => s,\n        }}\n    }}\n}}"
-        );
+        let _ = writeln!(out, "            Self::Unknown(s) => s,\n        }}\n    }}\n}}");
         let _ = writeln!(out, "impl ::std::str::FromStr for {name} {{\n    type Err = ::std::convert::Infallible;\n    fn from_str(s: &str) -> Result<Self, ::std::convert::Infallible> {{\n        Ok(match s {{");
         for (v, wire) in &variants {
             let _ = writeln!(out, "            {wire:?} => Self::{v},");
         }
-        let _ = writeln!(
-            out,
-            "            other => Self::Unknown(other.to_string()),\n        }})\n    }}\n}}"
-        );
+        let _ = writeln!(out, "            other => Self::Unknown(other.to_string()),\n        }})\n    }}\n}}");
         let _ = writeln!(out, "impl ::std::convert::TryFrom<&str> for {name} {{ type Error = ::std::convert::Infallible; fn try_from(s: &str) -> Result<Self, ::std::convert::Infallible> {{ s.parse() }} }}");
         let _ = writeln!(out, "impl ::std::convert::TryFrom<&String> for {name} {{ type Error = ::std::convert::Infallible; fn try_from(s: &String) -> Result<Self, ::std::convert::Infallible> {{ s.parse() }} }}");
         let _ = writeln!(out, "impl ::std::convert::TryFrom<String> for {name} {{ type Error = ::std::convert::Infallible; fn try_from(s: String) -> Result<Self, ::std::convert::Infallible> {{ s.parse() }} }}");

@@ -74,10 +74,7 @@ impl TokenCache {
     }
 
     fn cached(&self) -> Option<Arc<Token>> {
-        self.current
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// A token valid for a while yet.
@@ -92,10 +89,9 @@ impl TokenCache {
                         let _guard = this.fetch.lock().await;
                         if this.cached().is_some_and(|t| t.generation == generation) {
                             match this.fetch_token().await {
-                                Ok(t) => tracing::debug!(
-                                    generation = t.generation,
-                                    "token refreshed in the background"
-                                ),
+                                Ok(t) => {
+                                    tracing::debug!(generation = t.generation, "token refreshed in the background")
+                                }
                                 Err(_) => {
                                     tracing::debug!("background token refresh failed; will retry")
                                 }
@@ -161,35 +157,19 @@ impl TokenCache {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(TokenFailure::Transport)?;
-        tracing::debug!(
-            status,
-            duration_ms = started.elapsed().as_millis() as u64,
-            "token request"
-        );
+        tracing::debug!(status, duration_ms = started.elapsed().as_millis() as u64, "token request");
         if !(200..300).contains(&status) {
-            return Err(TokenFailure::Status {
-                status,
-                headers,
-                body,
-            });
+            return Err(TokenFailure::Status { status, headers, body });
         }
         #[derive(serde::Deserialize)]
         struct TokenResponse {
             access_token: String,
             expires_in: Option<f64>,
         }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
-            TokenFailure::Decode(format!(
-                "token endpoint answered with an unreadable body: {e}"
-            ))
-        })?;
+        let parsed: TokenResponse = serde_json::from_slice(&body)
+            .map_err(|e| TokenFailure::Decode(format!("token endpoint answered with an unreadable body: {e}")))?;
         // Without expires_in, assume the 300 s Kontext's own scripts assume.
-        let ttl = Duration::from_secs_f64(
-            parsed
-                .expires_in
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .unwrap_or(300.0),
-        );
+        let ttl = Duration::from_secs_f64(parsed.expires_in.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(300.0));
         let now = Instant::now();
         let token = Arc::new(Token {
             value: Secret::new(parsed.access_token),

@@ -43,11 +43,7 @@ impl ClientBuilder {
         self
     }
     /// Service-account client credentials (tokens are fetched and refreshed for you).
-    pub fn credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<Secret>,
-    ) -> Self {
+    pub fn credentials(mut self, client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         self.client_id = Some(client_id.into());
         self.client_secret = Some(client_secret.into());
         self
@@ -100,17 +96,12 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         crate::logging::init_from_env();
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let base = self
-            .base_url
-            .or_else(|| env("KONTEXT_BASE_URL"))
-            .unwrap_or_else(|| DEFAULT_BASE_URL.into());
+        let base = self.base_url.or_else(|| env("KONTEXT_BASE_URL")).unwrap_or_else(|| DEFAULT_BASE_URL.into());
         let base = base.trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base)
-            .map_err(|e| Error::InvalidInput(format!("invalid base URL {base:?}: {e}")))?;
+        let parsed =
+            reqwest::Url::parse(&base).map_err(|e| Error::InvalidInput(format!("invalid base URL {base:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::InvalidInput(format!(
-                "invalid base URL {base:?}: expected http(s)://host"
-            )));
+            return Err(Error::InvalidInput(format!("invalid base URL {base:?}: expected http(s)://host")));
         }
         let version = self.api_version.unwrap_or_else(|| "v1".into());
         let api_base = format!("{base}/api/{version}");
@@ -137,19 +128,14 @@ impl ClientBuilder {
             .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))?;
 
         let client_id = self.client_id.or_else(|| env("KONTEXT_CLIENT_ID"));
-        let client_secret = self
-            .client_secret
-            .or_else(|| env("KONTEXT_CLIENT_SECRET").map(Secret::new));
+        let client_secret = self.client_secret.or_else(|| env("KONTEXT_CLIENT_SECRET").map(Secret::new));
         let token = self.token.or_else(|| env("KONTEXT_TOKEN").map(Secret::new));
         let auth = match (client_id, client_secret, token) {
             (_, _, Some(token)) if !token.expose().is_empty() => Auth::Static(token),
             (Some(id), Some(secret), _) if !id.is_empty() && !secret.expose().is_empty() => {
-                let token_url = self
-                    .token_url
-                    .unwrap_or_else(|| format!("{base}/oauth2/token"));
-                reqwest::Url::parse(&token_url).map_err(|e| {
-                    Error::InvalidInput(format!("invalid token URL {token_url:?}: {e}"))
-                })?;
+                let token_url = self.token_url.unwrap_or_else(|| format!("{base}/oauth2/token"));
+                reqwest::Url::parse(&token_url)
+                    .map_err(|e| Error::InvalidInput(format!("invalid token URL {token_url:?}: {e}")))?;
                 Auth::Credentials(Arc::new(TokenCache::new(
                     http.clone(),
                     token_url,
@@ -160,9 +146,7 @@ impl ClientBuilder {
                 )))
             }
             (Some(_), None, _) | (None, Some(_), _) => {
-                return Err(Error::InvalidInput(
-                    "client_id and client_secret must be given together".into(),
-                ))
+                return Err(Error::InvalidInput("client_id and client_secret must be given together".into()))
             }
             _ => {
                 return Err(Error::InvalidInput(
@@ -173,10 +157,7 @@ impl ClientBuilder {
             }
         };
         let transport = Transport {
-            shared: Arc::new(Shared {
-                http: http.clone(),
-                auth,
-            }),
+            shared: Arc::new(Shared { http: http.clone(), auth }),
             options: Arc::new(CallOptions { timeout, retry }),
         };
         Ok(Client::new_with_client(&api_base, http, transport))
@@ -200,10 +181,7 @@ impl Client {
         use progenitor_client::ClientInfo;
         let mut options = (*self.inner().options).clone();
         change(&mut options);
-        let transport = Transport {
-            shared: Arc::clone(&self.inner().shared),
-            options: Arc::new(options),
-        };
+        let transport = Transport { shared: Arc::clone(&self.inner().shared), options: Arc::new(options) };
         Client::new_with_client(self.baseurl(), self.client().clone(), transport)
     }
 
@@ -235,14 +213,9 @@ impl Client {
 fn token_error(failure: crate::auth::TokenFailure) -> Error {
     match failure {
         crate::auth::TokenFailure::Transport(e) => Error::from_reqwest(e),
-        crate::auth::TokenFailure::Status {
-            status,
-            headers,
-            body,
-        } => Error::from_response_parts(status, &headers, &body),
-        crate::auth::TokenFailure::Decode(message) => Error::Decode {
-            message,
-            source: None,
-        },
+        crate::auth::TokenFailure::Status { status, headers, body } => {
+            Error::from_response_parts(status, &headers, &body)
+        }
+        crate::auth::TokenFailure::Decode(message) => Error::Decode { message, source: None },
     }
 }

@@ -122,12 +122,7 @@ pub struct ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}",
-            self.status,
-            ErrorKind::from_status(self.status).name()
-        )?;
+        write!(f, "{} {}", self.status, ErrorKind::from_status(self.status).name())?;
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
@@ -185,10 +180,8 @@ impl Error {
 
     pub(crate) fn from_response_parts(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
         let text = String::from_utf8_lossy(body).into_owned();
-        let message = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| message_of(&v))
-            .unwrap_or_else(|| {
+        let message =
+            serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| message_of(&v)).unwrap_or_else(|| {
                 reqwest::StatusCode::from_u16(status)
                     .ok()
                     .and_then(|s| s.canonical_reason())
@@ -207,22 +200,13 @@ impl Error {
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
         let message = describe(&e);
         if e.is_timeout() {
-            Error::Timeout {
-                message,
-                source: Some(Box::new(e)),
-            }
+            Error::Timeout { message, source: Some(Box::new(e)) }
         } else if e.is_decode() {
-            Error::Decode {
-                message,
-                source: Some(Box::new(e)),
-            }
+            Error::Decode { message, source: Some(Box::new(e)) }
         } else if e.is_builder() {
             Error::InvalidInput(message)
         } else {
-            Error::Connection {
-                message,
-                source: Some(Box::new(e)),
-            }
+            Error::Connection { message, source: Some(Box::new(e)) }
         }
     }
 }
@@ -231,13 +215,7 @@ impl Error {
 fn message_of(v: &serde_json::Value) -> Option<String> {
     match v.get("message")? {
         serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Array(items) => Some(
-            items
-                .iter()
-                .filter_map(|i| i.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        serde_json::Value::Array(items) => Some(items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("; ")),
         _ => None,
     }
     .or_else(|| {
@@ -251,10 +229,7 @@ fn message_of(v: &serde_json::Value) -> Option<String> {
 }
 
 pub(crate) fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 /// reqwest's Display drops the cause chain, which is where the useful part is; the URL
@@ -275,26 +250,18 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
         use progenitor_client::Error as P;
         match e {
             P::InvalidRequest(m) => Error::InvalidInput(m),
-            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
-                Error::from_reqwest(e)
-            }
+            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::from_reqwest(e),
             P::ErrorResponse(rv) => {
                 let status = rv.status().as_u16();
                 let headers = rv.headers().clone();
                 let body = serde_json::to_vec(&*rv).unwrap_or_default();
                 Error::from_response_parts(status, &headers, &body)
             }
-            P::InvalidResponsePayload(bytes, e) => Error::Decode {
-                message: format!("{e} (body starts {:?})", preview(&bytes)),
-                source: Some(Box::new(e)),
-            },
-            P::UnexpectedResponse(r) => {
-                Error::from_response_parts(r.status().as_u16(), r.headers(), &[])
+            P::InvalidResponsePayload(bytes, e) => {
+                Error::Decode { message: format!("{e} (body starts {:?})", preview(&bytes)), source: Some(Box::new(e)) }
             }
-            P::Custom(m) => Error::Connection {
-                message: m,
-                source: None,
-            },
+            P::UnexpectedResponse(r) => Error::from_response_parts(r.status().as_u16(), r.headers(), &[]),
+            P::Custom(m) => Error::Connection { message: m, source: None },
         }
     }
 }

@@ -34,13 +34,7 @@ mod secret;
 mod transport;
 
 /// The client and types generated from the spec.
-#[allow(
-    clippy::all,
-    missing_docs,
-    missing_debug_implementations,
-    unused,
-    unreachable_pub
-)]
+#[allow(clippy::all, missing_docs, missing_debug_implementations, unused, unreachable_pub)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
     include!(concat!(env!("OUT_DIR"), "/pagination_impls.rs"));

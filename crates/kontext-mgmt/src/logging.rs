@@ -12,9 +12,6 @@ pub fn init_from_env() {
         };
         let filter = tracing_subscriber::EnvFilter::try_new(format!("kontext_mgmt={level}"))
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("kontext_mgmt=debug"));
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .try_init();
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
     });
 }

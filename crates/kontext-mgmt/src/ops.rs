@@ -61,10 +61,7 @@ include!(concat!(env!("OUT_DIR"), "/op_table.rs"));
 /// The operation with this operationId.
 pub fn find(id: &str) -> Option<&'static OpSpec> {
     static INDEX: OnceLock<HashMap<&'static str, &'static OpSpec>> = OnceLock::new();
-    INDEX
-        .get_or_init(|| OPERATIONS.iter().map(|o| (o.id, o)).collect())
-        .get(id)
-        .copied()
+    INDEX.get_or_init(|| OPERATIONS.iter().map(|o| (o.id, o)).collect()).get(id).copied()
 }
 
 /// Checks a built request against its operation before anything is sent: every path
@@ -87,9 +84,7 @@ pub fn validate(op_id: &str, request: &reqwest::Request) -> std::result::Result<
                 return Err(format!("path parameter `{name}` must not be empty"));
             }
         } else if t != a {
-            return Err(format!(
-                "path parameter before `{t}` must not be empty or contain '/'"
-            ));
+            return Err(format!("path parameter before `{t}` must not be empty or contain '/'"));
         }
     }
     let mut seen = Vec::new();
@@ -102,11 +97,7 @@ pub fn validate(op_id: &str, request: &reqwest::Request) -> std::result::Result<
         check_value(spec, &value)?;
         seen.push(spec.name);
     }
-    if let Some(missing) = op
-        .query_params
-        .iter()
-        .find(|p| p.required && !seen.contains(&p.name))
-    {
+    if let Some(missing) = op.query_params.iter().find(|p| p.required && !seen.contains(&p.name)) {
         return Err(format!("query parameter `{}` is required", missing.name));
     }
     if op.body == BodyKind::Required && request.body().is_none() {
@@ -119,13 +110,8 @@ fn check_value(spec: &ParamSpec, value: &str) -> std::result::Result<(), String>
     let name = spec.name;
     match spec.kind {
         ParamKind::Integer => {
-            let n: i64 = value
-                .parse()
-                .map_err(|_| format!("`{name}` must be an integer (got {value:?})"))?;
-            let (lo, hi) = (
-                spec.minimum.unwrap_or(i64::MIN),
-                spec.maximum.unwrap_or(i64::MAX),
-            );
+            let n: i64 = value.parse().map_err(|_| format!("`{name}` must be an integer (got {value:?})"))?;
+            let (lo, hi) = (spec.minimum.unwrap_or(i64::MIN), spec.maximum.unwrap_or(i64::MAX));
             if n < lo || n > hi {
                 return Err(match (spec.minimum, spec.maximum) {
                     (Some(lo), Some(hi)) => {
@@ -137,9 +123,7 @@ fn check_value(spec: &ParamSpec, value: &str) -> std::result::Result<(), String>
             }
         }
         ParamKind::Number => {
-            value
-                .parse::<f64>()
-                .map_err(|_| format!("`{name}` must be a number (got {value:?})"))?;
+            value.parse::<f64>().map_err(|_| format!("`{name}` must be a number (got {value:?})"))?;
         }
         ParamKind::Boolean => {
             if value != "true" && value != "false" {
@@ -171,24 +155,15 @@ pub struct RawResponse {
 impl crate::Client {
     /// Calls an operation by its operationId, for bindings and generic tools.
     pub async fn call(&self, op_id: &str, args: &CallArgs) -> Result<RawResponse> {
-        let op = find(op_id)
-            .ok_or_else(|| Error::InvalidInput(format!("unknown operation {op_id:?}")))?;
+        let op = find(op_id).ok_or_else(|| Error::InvalidInput(format!("unknown operation {op_id:?}")))?;
         self.call_op(op, args).await
     }
 
-    pub(crate) async fn call_op(
-        &self,
-        op: &'static OpSpec,
-        args: &CallArgs,
-    ) -> Result<RawResponse> {
+    pub(crate) async fn call_op(&self, op: &'static OpSpec, args: &CallArgs) -> Result<RawResponse> {
         use progenitor_client::ClientInfo;
         let request = self.build_request(op, args)?;
         validate(op.id, &request).map_err(Error::InvalidInput)?;
-        let response = self
-            .inner()
-            .execute(request, op.id)
-            .await
-            .map_err(Error::from_reqwest)?;
+        let response = self.inner().execute(request, op.id).await.map_err(Error::from_reqwest)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::from_reqwest)?;
@@ -203,11 +178,7 @@ impl crate::Client {
                 });
             }
         }
-        Ok(RawResponse {
-            status,
-            request_id: crate::error::header_str(&headers, "x-request-id"),
-            body,
-        })
+        Ok(RawResponse { status, request_id: crate::error::header_str(&headers, "x-request-id"), body })
     }
 
     fn build_request(&self, op: &OpSpec, args: &CallArgs) -> Result<reqwest::Request> {
@@ -223,10 +194,7 @@ impl crate::Client {
         let mut path = op.path.to_string();
         for (spec, value) in op.path_params.iter().zip(&args.path) {
             if value.trim().is_empty() {
-                return Err(Error::InvalidInput(format!(
-                    "path parameter `{}` must not be empty",
-                    spec.name
-                )));
+                return Err(Error::InvalidInput(format!("path parameter `{}` must not be empty", spec.name)));
             }
             let encoded = percent_encoding::utf8_percent_encode(value, SEGMENT).to_string();
             path = path.replace(&format!("{{{}}}", spec.name), &encoded);
@@ -239,11 +207,7 @@ impl crate::Client {
                 serde_json::Value::Null => continue,
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Bool(_) | serde_json::Value::Number(_) => value.to_string(),
-                other => {
-                    return Err(Error::InvalidInput(format!(
-                        "`{name}` must be a scalar (got {other})"
-                    )))
-                }
+                other => return Err(Error::InvalidInput(format!("`{name}` must be a scalar (got {other})"))),
             };
             query.push((name, text));
         }
@@ -256,17 +220,11 @@ impl crate::Client {
         }
         match (&args.body, op.body) {
             (Some(_), BodyKind::None) => {
-                return Err(Error::InvalidInput(format!(
-                    "{} takes no request body",
-                    op.id
-                )));
+                return Err(Error::InvalidInput(format!("{} takes no request body", op.id)));
             }
             (Some(body), _) => builder = builder.json(body),
             (None, BodyKind::Required) => {
-                return Err(Error::InvalidInput(format!(
-                    "{} needs a request body",
-                    op.id
-                )));
+                return Err(Error::InvalidInput(format!("{} needs a request body", op.id)));
             }
             (None, _) => {}
         }
@@ -276,35 +234,20 @@ impl crate::Client {
     /// A lazy walk over every page of a paginated operation, starting where `args` says
     /// (a `cursor` or `offset` in the query resumes there).
     pub fn pager(&self, op_id: &str, args: CallArgs) -> Result<Pager> {
-        let op = find(op_id)
-            .ok_or_else(|| Error::InvalidInput(format!("unknown operation {op_id:?}")))?;
-        let kind = op
-            .pagination
-            .ok_or_else(|| Error::InvalidInput(format!("{op_id} is not paginated")))?;
+        let op = find(op_id).ok_or_else(|| Error::InvalidInput(format!("unknown operation {op_id:?}")))?;
+        let kind = op.pagination.ok_or_else(|| Error::InvalidInput(format!("{op_id} is not paginated")))?;
         let start = match kind {
             PaginationKind::Cursor => Next::Start,
-            PaginationKind::Offset => Next::Offset(
-                args.query
-                    .iter()
-                    .find(|(k, _)| k == "offset")
-                    .and_then(|(_, v)| v.as_u64())
-                    .unwrap_or(0),
-            ),
+            PaginationKind::Offset => {
+                Next::Offset(args.query.iter().find(|(k, _)| k == "offset").and_then(|(_, v)| v.as_u64()).unwrap_or(0))
+            }
         };
-        Ok(Pager {
-            client: self.clone(),
-            op,
-            args,
-            state: PageState::new(start),
-        })
+        Ok(Pager { client: self.clone(), op, args, state: PageState::new(start) })
     }
 }
 
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Pages of an untyped paginated operation.
 #[derive(Debug)]
@@ -343,26 +286,17 @@ impl Pager {
             #[serde(rename = "nextCursor")]
             next_cursor: Option<String>,
         }
-        let envelope: Envelope =
-            serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
-                message: format!("page of {} has no `items` list: {e}", self.op.id),
-                source: Some(Box::new(e)),
-            })?;
+        let envelope: Envelope = serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
+            message: format!("page of {} has no `items` list: {e}", self.op.id),
+            source: Some(Box::new(e)),
+        })?;
         let len = envelope.items.len();
         let next_cursor = match self.op.pagination {
             Some(PaginationKind::Cursor) => envelope.next_cursor,
             _ => None,
         };
-        self.state.advance(
-            len,
-            next_cursor.clone(),
-            self.op.pagination == Some(PaginationKind::Offset),
-        );
-        Ok(Some(RawPage {
-            body: response.body,
-            len,
-            next_cursor,
-        }))
+        self.state.advance(len, next_cursor.clone(), self.op.pagination == Some(PaginationKind::Offset));
+        Ok(Some(RawPage { body: response.body, len, next_cursor }))
     }
 
     /// Where to resume a later walk (the cursor of the page not yet fetched).

@@ -24,18 +24,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn cursor(items: Vec<T>, next_cursor: Option<String>) -> Page<T> {
-        Page {
-            items,
-            next_cursor,
-            offset: false,
-        }
+        Page { items, next_cursor, offset: false }
     }
     pub fn offset(items: Vec<T>) -> Page<T> {
-        Page {
-            items,
-            next_cursor: None,
-            offset: true,
-        }
+        Page { items, next_cursor: None, offset: true }
     }
 }
 
@@ -50,10 +42,7 @@ pub struct PageState {
 
 impl PageState {
     pub fn new(start: Next) -> PageState {
-        PageState {
-            next: start,
-            longest: 0,
-        }
+        PageState { next: start, longest: 0 }
     }
 
     pub fn next(&self) -> &Next {
@@ -88,29 +77,26 @@ where
     Fut: Future<Output = Result<Page<T>>>,
 {
     let state = (PageState::new(start), Vec::new().into_iter(), fetch);
-    Box::pin(futures::stream::unfold(
-        state,
-        |(mut state, mut items, mut fetch)| async move {
-            loop {
-                if let Some(item) = items.next() {
-                    return Some((Ok(item), (state, items, fetch)));
+    Box::pin(futures::stream::unfold(state, |(mut state, mut items, mut fetch)| async move {
+        loop {
+            if let Some(item) = items.next() {
+                return Some((Ok(item), (state, items, fetch)));
+            }
+            if state.next == Next::Done {
+                return None;
+            }
+            match fetch(state.next.clone()).await {
+                Ok(page) => {
+                    state.advance(page.items.len(), page.next_cursor, page.offset);
+                    items = page.items.into_iter();
                 }
-                if state.next == Next::Done {
-                    return None;
-                }
-                match fetch(state.next.clone()).await {
-                    Ok(page) => {
-                        state.advance(page.items.len(), page.next_cursor, page.offset);
-                        items = page.items.into_iter();
-                    }
-                    Err(e) => {
-                        state.next = Next::Done;
-                        return Some((Err(e), (state, items, fetch)));
-                    }
+                Err(e) => {
+                    state.next = Next::Done;
+                    return Some((Err(e), (state, items, fetch)));
                 }
             }
-        },
-    ))
+        }
+    }))
 }
 
 #[cfg(test)]

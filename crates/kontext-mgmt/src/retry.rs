@@ -36,19 +36,13 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        RetryPolicy {
-            max_retries: 0,
-            ..Default::default()
-        }
+        RetryPolicy { max_retries: 0, ..Default::default() }
     }
 
     /// `initial·2ⁿ` capped at `max_backoff`, times a jitter in [0.75, 1].
     pub fn backoff(&self, retry: u32) -> Duration {
-        let base = self
-            .initial_backoff
-            .saturating_mul(1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX));
-        base.min(self.max_backoff)
-            .mul_f64(0.75 + fastrand::f64() * 0.25)
+        let base = self.initial_backoff.saturating_mul(1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX));
+        base.min(self.max_backoff).mul_f64(0.75 + fastrand::f64() * 0.25)
     }
 
     /// Whether a status may be retried for this method. A POST/PATCH that reached the
@@ -72,19 +66,12 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             }
         }
     }
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -97,10 +84,7 @@ mod tests {
         let p = RetryPolicy::default();
         for (n, base) in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (10, 8.0)] {
             let d = p.backoff(n).as_secs_f64();
-            assert!(
-                d >= base * 0.75 - 1e-9 && d <= base + 1e-9,
-                "retry {n}: {d}"
-            );
+            assert!(d >= base * 0.75 - 1e-9 && d <= base + 1e-9, "retry {n}: {d}");
         }
     }
 
@@ -113,15 +97,9 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
         let mut h = HeaderMap::new();
         let later = SystemTime::now() + Duration::from_secs(30);
-        h.insert(
-            "retry-after",
-            HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
-        );
+        h.insert("retry-after", HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap());
         let d = retry_after(&h).unwrap();
-        assert!(
-            d <= Duration::from_secs(30) && d >= Duration::from_secs(28),
-            "{d:?}"
-        );
+        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28), "{d:?}");
         h.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
     }

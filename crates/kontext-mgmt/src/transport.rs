@@ -17,10 +17,7 @@ pub struct CallOptions {
 
 impl Default for CallOptions {
     fn default() -> Self {
-        CallOptions {
-            timeout: Duration::from_secs(60),
-            retry: RetryPolicy::default(),
-        }
+        CallOptions { timeout: Duration::from_secs(60), retry: RetryPolicy::default() }
     }
 }
 
@@ -43,10 +40,7 @@ impl std::fmt::Debug for Transport {
             Auth::Static(_) => "token",
             Auth::Credentials(_) => "client credentials",
         };
-        f.debug_struct("Transport")
-            .field("auth", &auth)
-            .field("options", &self.options)
-            .finish()
+        f.debug_struct("Transport").field("auth", &auth).field("options", &self.options).finish()
     }
 }
 
@@ -56,11 +50,7 @@ impl Transport {
     /// Errors are returned the way the generated code expects them: transport failures as
     /// `reqwest::Error`, everything the server said as a response — including a failed
     /// token request, which is answered as the 401/400 the token endpoint gave.
-    pub(crate) async fn execute(
-        &self,
-        request: reqwest::Request,
-        op: &str,
-    ) -> reqwest::Result<reqwest::Response> {
+    pub(crate) async fn execute(&self, request: reqwest::Request, op: &str) -> reqwest::Result<reqwest::Response> {
         let span = tracing::debug_span!(
             "kontext.request",
             op,
@@ -82,10 +72,7 @@ impl Transport {
                 return self.shared.http.execute(request).await;
             };
             *attempt.timeout_mut() = Some(match deadline {
-                Some(d) => self
-                    .options
-                    .timeout
-                    .min(d.saturating_duration_since(Instant::now())),
+                Some(d) => self.options.timeout.min(d.saturating_duration_since(Instant::now())),
                 None => self.options.timeout,
             });
             let generation = match self.authorize(&mut attempt).await {
@@ -99,25 +86,16 @@ impl Transport {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let request_id = crate::error::header_str(response.headers(), "x-request-id");
-                    tracing::debug!(
-                        attempt = retries + 1,
-                        status,
-                        elapsed_ms,
-                        request_id,
-                        "response"
-                    );
+                    tracing::debug!(attempt = retries + 1, status, elapsed_ms, request_id, "response");
                     if status == 401 && !reauthenticated {
-                        if let (Auth::Credentials(cache), Some(g)) = (&self.shared.auth, generation)
-                        {
+                        if let (Auth::Credentials(cache), Some(g)) = (&self.shared.auth, generation) {
                             // The token was revoked or expired early: get a new one, once.
                             cache.invalidate(g);
                             reauthenticated = true;
                             continue;
                         }
                     }
-                    if retries >= policy.max_retries
-                        || !policy.retries_status(request.method(), status)
-                    {
+                    if retries >= policy.max_retries || !policy.retries_status(request.method(), status) {
                         return result;
                     }
                     match crate::retry::retry_after(response.headers()) {
@@ -142,11 +120,7 @@ impl Transport {
             }
             drop(result);
             retries += 1;
-            tracing::debug!(
-                retry = retries,
-                delay_ms = retry_delay.as_millis() as u64,
-                "retrying"
-            );
+            tracing::debug!(retry = retries, delay_ms = retry_delay.as_millis() as u64, "retrying");
             tokio::time::sleep(retry_delay).await;
         }
     }
@@ -162,24 +136,16 @@ impl Transport {
             Auth::Credentials(cache) => match cache.get().await {
                 Ok(token) => (token.value.expose().to_string(), Some(token.generation)),
                 Err(TokenFailure::Transport(e)) => return Err(Err(e)),
-                Err(TokenFailure::Status {
-                    status,
-                    headers,
-                    body,
-                }) => return Err(Ok(token_error_response(status, &headers, &body))),
+                Err(TokenFailure::Status { status, headers, body }) => {
+                    return Err(Ok(token_error_response(status, &headers, &body)))
+                }
                 Err(TokenFailure::Decode(message)) => {
                     return Err(Ok(synthetic(502, None, &message, "Bad Gateway")));
                 }
             },
         };
-        let mut header = HeaderValue::from_str(&format!("Bearer {value}")).map_err(|_| {
-            Ok(synthetic(
-                401,
-                None,
-                "the access token contains invalid characters",
-                "Unauthorized",
-            ))
-        })?;
+        let mut header = HeaderValue::from_str(&format!("Bearer {value}"))
+            .map_err(|_| Ok(synthetic(401, None, "the access token contains invalid characters", "Unauthorized")))?;
         header.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, header);
         Ok(generation)
@@ -187,16 +153,9 @@ impl Transport {
 }
 
 /// The token endpoint's OAuth error (`invalid_client`, …) as an API error response.
-fn token_error_response(
-    status: u16,
-    headers: &reqwest::header::HeaderMap,
-    body: &[u8],
-) -> reqwest::Response {
+fn token_error_response(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> reqwest::Response {
     let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let error = parsed
-        .get("error")
-        .and_then(|v| v.as_str())
-        .unwrap_or("token_error");
+    let error = parsed.get("error").and_then(|v| v.as_str()).unwrap_or("token_error");
     let message = match parsed.get("error_description").and_then(|v| v.as_str()) {
         Some(d) => format!("token request failed: {error}: {d}"),
         None => format!("token request failed: {error}"),
@@ -205,22 +164,15 @@ fn token_error_response(
     synthetic(status, request_id.as_deref(), &message, error)
 }
 
-fn synthetic(
-    status: u16,
-    request_id: Option<&str>,
-    message: &str,
-    error: &str,
-) -> reqwest::Response {
+fn synthetic(status: u16, request_id: Option<&str>, message: &str, error: &str) -> reqwest::Response {
     let body = serde_json::json!({ "message": message, "statusCode": status, "error": error });
-    let mut builder = http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json");
+    let mut builder = http::Response::builder().status(status).header("content-type", "application/json");
     if let Some(id) = request_id {
         builder = builder.header("x-request-id", id);
     }
-    let response = builder.body(body.to_string()).unwrap_or_else(|_| {
-        http::Response::new(String::from("{\"message\":\"token request failed\"}"))
-    });
+    let response = builder
+        .body(body.to_string())
+        .unwrap_or_else(|_| http::Response::new(String::from("{\"message\":\"token request failed\"}")));
     reqwest::Response::from(response)
 }
 
@@ -230,8 +182,7 @@ impl progenitor_client::ClientHooks<Transport> for crate::generated::Client {
         request: &mut reqwest::Request,
         info: &progenitor_client::OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        crate::ops::validate(info.operation_id, request)
-            .map_err(progenitor_client::Error::InvalidRequest)
+        crate::ops::validate(info.operation_id, request).map_err(progenitor_client::Error::InvalidRequest)
     }
 
     async fn exec(
