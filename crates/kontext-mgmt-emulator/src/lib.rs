@@ -1,1 +1,225 @@
+//! A faithful, stateful, in-memory Kontext Management API server.
+//!
+//! Start it in-process from any test and point a client at [`Emulator::url`]:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), kontext_mgmt_emulator::EmulatorError> {
+//! use kontext_mgmt_emulator::{Config, Emulator, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+//! let emu = Emulator::start(Config::default()).await?;
+//! let base = emu.url(); // "http://127.0.0.1:PORT"; the API is under {base}/api/v1
+//! // POST {base}/oauth2/token with DEFAULT_CLIENT_ID / DEFAULT_CLIENT_SECRET ...
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! It serves `POST /oauth2/token` (client credentials), every operation of
+//! `openapi/kontext-management.yaml` under `/api/v1` (requests are validated against
+//! that spec), and emulator-only admin routes under `/_emulator/` (seeding, reset,
+//! stats, request log, fault injection; see the crate README).
+//!
+//! # Seed format
+//!
+//! `--seed FILE` and `POST /_emulator/seed` take one JSON object; every key is optional
+//! and objects are merged into the current state (an object whose `id` already exists
+//! replaces it):
+//!
+//! ```json
+//! {
+//!   "applications":    [{"id": "…uuid", "name": "PR Reviewer", "description": "…",
+//!                        "oauth": {"type": "confidential", "redirectUris": ["http://localhost/cb"]},
+//!                        "integrationIds": ["…uuid"]}],
+//!   "integrations":    [{"id": "…uuid", "name": "GitHub", "url": "https://mcp.github.com/sse",
+//!                        "authMode": "none", "category": "gateway_remote_mcp"}],
+//!   "serviceAccounts": [{"id": "…uuid", "name": "ci-bot", "description": "…",
+//!                        "clientSecret": "fixed-secret-for-tests"}],
+//!   "sessions":        [{"id": "…uuid", "agentId": "<application id>", "name": "swift-falcon",
+//!                        "status": "active", "derivedStatus": "idle", "lastActiveAt": "2026-01-15T10:30:00Z",
+//!                        "hostname": "laptop", "clientInfo": {"name": "claude-code"}}],
+//!   "events":          [{"id": "e1", "traceId": "t1", "sessionId": "…", "eventType": "hook.pre_tool_call",
+//!                        "status": "ok", "toolName": "search", "durationMs": 12,
+//!                        "authenticatedUserId": "user_1", "createdAt": "2026-01-15T10:30:00Z"}],
+//!   "traces":          [{"traceId": "t1", "sessionId": "…", "agentId": "<application id>",
+//!                        "startedAt": "2026-01-15T10:30:00Z", "ownerUserId": "user_1"}],
+//!   "policy":          {"policyEnabled": true,
+//!                       "rules": [{"action": "allow", "scope": "tool", "level": "org", "toolName": "search"}]}
+//! }
+//! ```
+//!
+//! Applications, integrations and service accounts take the fields of their create
+//! request (same validation, same uniqueness rules) plus an optional `id`; applications
+//! also `integrationIds`, integrations `validationStatus`, service accounts a fixed
+//! `clientSecret`. Sessions, traces and events take the fields of the `Session`,
+//! `Trace` and `McpEvent` schemas; missing fields get defaults (new ids, `now`,
+//! `status: active`/`ok`, trace counts computed from the seeded events, `agentName`
+//! from the application) and the result is validated against the spec. Sessions accept
+//! `applicationId` as an alias of `agentId`.
 
+#![forbid(unsafe_code)]
+
+mod admin;
+mod api;
+mod faults;
+mod seed;
+mod server;
+mod spec;
+mod store;
+mod token;
+
+pub use faults::{FaultSpec, ScriptedFault};
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Client id of the bootstrap service account (documented default).
+pub const DEFAULT_CLIENT_ID: &str = "sa_11111111-1111-4111-8111-111111111111";
+/// Client secret of the bootstrap service account (documented default).
+pub const DEFAULT_CLIENT_SECRET: &str = "kontext-emulator-secret";
+
+/// How to run an emulator.
+#[derive(Clone)]
+pub struct Config {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Bootstrap service-account credentials (can always mint tokens; not listed).
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_ttl: Duration,
+    /// Requests per minute per credential; 0 turns the limit off.
+    pub rate_limit: u32,
+    /// Fixture data applied at start (see the crate docs for the format).
+    pub seed: Option<PathBuf>,
+    /// Persist every object to this JSON file (atomic writes) and reload it at start.
+    pub state: Option<PathBuf>,
+    pub faults: Option<FaultSpec>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            client_id: DEFAULT_CLIENT_ID.into(),
+            client_secret: DEFAULT_CLIENT_SECRET.into(),
+            token_ttl: Duration::from_secs(3600),
+            rate_limit: 120,
+            seed: None,
+            state: None,
+            faults: None,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("token_ttl", &self.token_ttl)
+            .field("rate_limit", &self.rate_limit)
+            .field("seed", &self.seed)
+            .field("state", &self.state)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read state file {}: {source}", path.display())]
+    StateRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state file {} is corrupt: {message} (fix or remove it)", path.display())]
+    StateCorrupt { path: PathBuf, message: String },
+    #[error("cannot write state file {}: {source}", path.display())]
+    StateWrite {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read seed file {}: {source}", path.display())]
+    SeedRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("seed file {} is invalid: {message}", path.display())]
+    SeedInvalid { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// A running emulator. Dropping it stops the server too; [`Emulator::shutdown`] also
+/// waits for the listener to close.
+pub struct Emulator {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator").field("addr", &self.addr).finish()
+    }
+}
+
+impl Emulator {
+    /// Binds, loads `state`/`seed`, and spawns the server on the current tokio runtime.
+    pub async fn start(config: Config) -> Result<Emulator, EmulatorError> {
+        if let Some(f) = &config.faults {
+            f.check().map_err(EmulatorError::Config)?;
+        }
+        if config.client_id.is_empty() || config.client_secret.is_empty() {
+            return Err(EmulatorError::Config(
+                "client id and client secret must not be empty".into(),
+            ));
+        }
+        let addr_text = format!("{}:{}", config.host, config.port);
+        let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+            .await
+            .map_err(|source| EmulatorError::Bind {
+                addr: addr_text.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind {
+            addr: addr_text,
+            source,
+        })?;
+        let app = Arc::new(server::App::new(config, addr)?);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, app, stopped));
+        Ok(Emulator { addr, stop, task })
+    }
+
+    /// `http://HOST:PORT`, without a trailing slash and without `/api/v1`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, closes open connections and waits for the server task.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}

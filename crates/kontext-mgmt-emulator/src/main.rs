@@ -1,0 +1,123 @@
+//! `kontext-emulator`: the Kontext Management API emulator as a program.
+//!
+//! Prints `listening on http://HOST:PORT` as the first line of stdout, then the
+//! bootstrap credentials; logs go to stderr (`RUST_LOG`). Stops on SIGINT/SIGTERM.
+
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use kontext_mgmt_emulator::{
+    Config, Emulator, FaultSpec, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "kontext-emulator", version, about = "In-memory Kontext Management API server")]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Client id of the bootstrap service account.
+    #[arg(long, env = "KONTEXT_EMULATOR_CLIENT_ID", default_value = DEFAULT_CLIENT_ID)]
+    client_id: String,
+    /// Client secret of the bootstrap service account.
+    #[arg(long, env = "KONTEXT_EMULATOR_CLIENT_SECRET", default_value = DEFAULT_CLIENT_SECRET, hide_env_values = true)]
+    client_secret: String,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    token_ttl: u64,
+    /// Requests per minute per credential; 0 turns the limit off.
+    #[arg(long, default_value_t = 120)]
+    rate_limit: u32,
+    /// Fixture data (JSON) applied at start to a fresh state.
+    #[arg(long)]
+    seed: Option<PathBuf>,
+    /// Persist all state to this JSON file and reload it at start.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Fault injection, e.g. `latency=20ms,error_rate=0.1,seed=42` (off unless given).
+    #[arg(long)]
+    faults: Option<FaultSpec>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kontext-emulator: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> ExitCode {
+    let config = Config {
+        host: args.host,
+        port: args.port,
+        client_id: args.client_id,
+        client_secret: args.client_secret,
+        token_ttl: Duration::from_secs(args.token_ttl),
+        rate_limit: args.rate_limit,
+        seed: args.seed,
+        state: args.state,
+        faults: args.faults,
+    };
+    let (client_id, client_secret) = (config.client_id.clone(), config.client_secret.clone());
+    let emulator = match Emulator::start(config).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("kontext-emulator: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        // Tests and scripts read the first line to learn the port.
+        let _ = writeln!(out, "listening on {}", emulator.url());
+        let _ = writeln!(out, "client id:     {client_id}");
+        let _ = writeln!(out, "client secret: {client_secret}");
+        let _ = writeln!(out, "token url:     {}/oauth2/token", emulator.url());
+        let _ = writeln!(out, "api base url:  {}/api/v1", emulator.url());
+        let _ = out.flush();
+    }
+    wait_for_signal().await;
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

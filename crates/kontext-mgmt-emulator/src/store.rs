@@ -1,0 +1,395 @@
+//! The emulator's state: every object of the API plus issued tokens, serializable as a
+//! whole for `--state`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use uuid::Uuid;
+
+/// A secret (client secret, token, server token). Never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl Secret {
+    /// Compares without an early exit, so timing says nothing about the secret.
+    pub fn matches(&self, other: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+pub fn ts(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Random URL-safe text of `bytes` random bytes.
+pub fn random_text(bytes: usize) -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+pub fn new_uuid() -> Uuid {
+    use rand::Rng;
+    uuid::Builder::from_random_bytes(rand::rng().random()).into_uuid()
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppOAuth {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub redirect_uris: Vec<String>,
+    pub pkce_required: bool,
+    pub scopes: Vec<String>,
+    pub allowed_resources: Vec<String>,
+    pub client_secret: Option<Secret>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub id: Uuid,
+    pub seq: u64,
+    pub name: String,
+    pub description: Option<String>,
+    pub client_id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub oauth: AppOAuth,
+    /// Stored as returned (without the partner API key).
+    pub external_auth: Option<Value>,
+    pub partner_api_key: Option<Secret>,
+    pub integration_ids: Vec<Uuid>,
+    pub archived: bool,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationOAuthConfig {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub authorization_url: String,
+    pub token_url: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Integration {
+    pub id: Uuid,
+    pub seq: u64,
+    pub name: String,
+    pub url: String,
+    pub auth_mode: String,
+    pub category: String,
+    pub capabilities: Option<Value>,
+    pub credential_schema: Option<Value>,
+    /// `{provider?, issuer?, scopes?, metadata?}`, only with `authMode=oauth`.
+    pub oauth: Option<Value>,
+    pub server_token: Option<Secret>,
+    pub validation_status: Option<String>,
+    pub oauth_config: Option<IntegrationOAuthConfig>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived: bool,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccount {
+    pub id: Uuid,
+    pub seq: u64,
+    pub name: String,
+    pub description: Option<String>,
+    pub client_id: String,
+    pub secret: Secret,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub id: Uuid,
+    pub name: String,
+    pub status: String,
+    /// A seeded `derivedStatus` for a connected session (`active`/`idle`); otherwise
+    /// derived from the timestamps.
+    pub derived_status: Option<String>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub last_active_at: Option<DateTime<Utc>>,
+    pub connected_at: Option<DateTime<Utc>>,
+    pub disconnected_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub agent_id: String,
+    pub organization_id: String,
+    pub hostname: Option<String>,
+    pub user_agent: Option<String>,
+    pub client_info: Option<Value>,
+}
+
+/// A session without recent activity for this long is `idle`.
+const IDLE_AFTER_SECS: i64 = 300;
+
+impl Session {
+    pub fn derived(&self, now: DateTime<Utc>) -> &str {
+        if self.status == "disconnected" {
+            return "disconnected";
+        }
+        if self.token_expires_at.is_some_and(|t| t < now) {
+            return "expired";
+        }
+        if let Some(d) = &self.derived_status {
+            if d == "active" || d == "idle" {
+                return d;
+            }
+        }
+        match self.last_active_at {
+            Some(t) if (now - t).num_seconds() > IDLE_AFTER_SECS => "idle",
+            _ => "active",
+        }
+    }
+
+    pub fn to_json(&self, now: DateTime<Utc>) -> Value {
+        let opt = |t: &Option<DateTime<Utc>>| t.as_ref().map(ts);
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "derivedStatus": self.derived(now),
+            "tokenExpiresAt": opt(&self.token_expires_at),
+            "lastActiveAt": opt(&self.last_active_at),
+            "connectedAt": opt(&self.connected_at),
+            "disconnectedAt": opt(&self.disconnected_at),
+            "createdAt": ts(&self.created_at),
+            "agentId": self.agent_id,
+            "organizationId": self.organization_id,
+            "hostname": self.hostname,
+            "userAgent": self.user_agent,
+            "clientInfo": self.client_info,
+        })
+    }
+
+    /// Disconnects a live session; true when it changed.
+    pub fn disconnect(&mut self, now: DateTime<Utc>) -> bool {
+        if self.status == "disconnected" {
+            return false;
+        }
+        self.status = "disconnected".into();
+        self.disconnected_at = Some(now);
+        true
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub integration_id: Uuid,
+    /// The credential (token client id) that stored it.
+    pub owner: String,
+    pub token: Secret,
+    pub display_name: Option<String>,
+    pub connected_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Token {
+    pub client_id: String,
+    /// The service account that minted it; `None` for the bootstrap credential and for
+    /// tokens minted by the admin route.
+    pub sa_id: Option<Uuid>,
+    pub scope: String,
+    /// Unix milliseconds.
+    pub expires_at_ms: i64,
+}
+
+/// Everything the API can read or change.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Store {
+    /// Last sequence number handed out; orders cursor pagination.
+    pub seq: u64,
+    pub applications: HashMap<Uuid, Application>,
+    pub integrations: HashMap<Uuid, Integration>,
+    pub service_accounts: HashMap<Uuid, ServiceAccount>,
+    pub sessions: HashMap<Uuid, Session>,
+    /// Seeded traces, as the API returns them.
+    pub traces: Vec<Value>,
+    /// Seeded MCP events, as the API returns them.
+    pub events: Vec<Value>,
+    pub policy_enabled: bool,
+    pub policy_rules: Vec<Value>,
+    pub connections: Vec<Connection>,
+    /// Live objects by sequence number (rebuilt on load).
+    #[serde(skip)]
+    pub app_order: BTreeMap<u64, Uuid>,
+    #[serde(skip)]
+    pub integration_order: BTreeMap<u64, Uuid>,
+    #[serde(skip)]
+    pub sa_order: BTreeMap<u64, Uuid>,
+}
+
+impl Store {
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Rebuilds the derived indexes after deserializing.
+    pub fn reindex(&mut self) {
+        self.app_order = self
+            .applications
+            .values()
+            .filter(|a| !a.archived)
+            .map(|a| (a.seq, a.id))
+            .collect();
+        self.integration_order = self
+            .integrations
+            .values()
+            .filter(|i| !i.archived)
+            .map(|i| (i.seq, i.id))
+            .collect();
+        self.sa_order = self
+            .service_accounts
+            .values()
+            .map(|s| (s.seq, s.id))
+            .collect();
+        let max = [
+            self.app_order.keys().next_back(),
+            self.integration_order.keys().next_back(),
+            self.sa_order.keys().next_back(),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .copied()
+        .unwrap_or(0);
+        self.seq = self.seq.max(max);
+    }
+
+    pub fn live_app(&self, id: &Uuid) -> Option<&Application> {
+        self.applications.get(id).filter(|a| !a.archived)
+    }
+
+    pub fn live_integration(&self, id: &Uuid) -> Option<&Integration> {
+        self.integrations.get(id).filter(|i| !i.archived)
+    }
+
+    pub fn session_counts(&self, app_id: &Uuid, now: DateTime<Utc>) -> Value {
+        let key = app_id.to_string();
+        let (mut active, mut idle, mut total) = (0u64, 0u64, 0u64);
+        for s in self.sessions.values().filter(|s| s.agent_id == key) {
+            total += 1;
+            match s.derived(now) {
+                "active" => active += 1,
+                "idle" => idle += 1,
+                _ => {}
+            }
+        }
+        json!({"active": active, "idle": idle, "live": active + idle, "total": total})
+    }
+
+    pub fn app_json(&self, app: &Application, now: DateTime<Utc>) -> Value {
+        let external = app.external_auth.as_ref().map(|e| {
+            let mut e = e.clone();
+            if let Some(obj) = e.as_object_mut() {
+                obj.insert(
+                    "partnerApiKeyConfigured".into(),
+                    Value::Bool(app.partner_api_key.is_some()),
+                );
+            }
+            e
+        });
+        json!({
+            "id": app.id,
+            "name": app.name,
+            "description": app.description,
+            "clientId": app.client_id,
+            "createdAt": ts(&app.created_at),
+            "updatedAt": ts(&app.updated_at),
+            "sessions": self.session_counts(&app.id, now),
+            "externalAuth": external,
+        })
+    }
+}
+
+pub fn app_oauth_json(app: &Application, gateway_url: &str, with_secret: bool) -> Value {
+    let o = &app.oauth;
+    let mut v = json!({
+        "type": o.kind,
+        "clientId": app.client_id,
+        "redirectUris": o.redirect_uris,
+        "pkceRequired": o.pkce_required,
+        "scopes": o.scopes,
+        "allowedResources": o.allowed_resources,
+        "gatewayUrl": gateway_url,
+    });
+    if with_secret {
+        if let (Some(secret), Some(obj)) = (&o.client_secret, v.as_object_mut()) {
+            obj.insert("clientSecret".into(), Value::String(secret.0.clone()));
+        }
+    }
+    v
+}
+
+pub fn integration_json(i: &Integration) -> Value {
+    json!({
+        "id": i.id,
+        "name": i.name,
+        "url": i.url,
+        "authMode": i.auth_mode,
+        "category": i.category,
+        "capabilities": i.capabilities.clone().unwrap_or_else(|| json!({})),
+        "credentialSchema": i.credential_schema,
+        "oauth": i.oauth,
+        "serverTokenConfigured": i.server_token.is_some(),
+        "validationStatus": i.validation_status,
+        "createdAt": ts(&i.created_at),
+        "updatedAt": ts(&i.updated_at),
+    })
+}
+
+pub fn sa_json(sa: &ServiceAccount) -> Value {
+    json!({
+        "id": sa.id,
+        "name": sa.name,
+        "description": sa.description,
+        "clientId": sa.client_id,
+        "createdAt": ts(&sa.created_at),
+        "updatedAt": ts(&sa.updated_at),
+        "lastUsedAt": sa.last_used_at.as_ref().map(ts),
+    })
+}
+
+/// What `--state` writes: the store plus the issued tokens.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Persisted {
+    pub version: u32,
+    pub store: Store,
+    pub tokens: HashMap<String, Token>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersistedRef<'a> {
+    pub version: u32,
+    pub store: &'a Store,
+    pub tokens: &'a HashMap<String, Token>,
+}
+
+pub const STATE_VERSION: u32 = 1;
