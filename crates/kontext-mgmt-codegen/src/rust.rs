@@ -6,13 +6,19 @@ use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type};
 use std::fmt::Write;
 
-/// Rewrites the spec progenitor sees so its types are forward compatible: every object
-/// schema keeps unknown fields (`additionalProperties: {}` makes typify emit a flattened
-/// `extra` map). Enums are replaced separately (see [`enum_names`]).
+/// Rewrites the spec progenitor sees so its response types are forward compatible: every
+/// object schema only used in responses keeps unknown fields (`additionalProperties: {}`
+/// makes typify emit a flattened `extra` map). Schemas that requests use stay closed, so
+/// their builders need no `extra` (unknown fields there still decode, but are dropped).
+/// Enums are replaced separately (see [`enum_names`]).
 pub fn prepare_for_progenitor(spec: &OpenAPI) -> OpenAPI {
+    let inputs = request_schemas(spec);
     let mut spec = spec.clone();
     if let Some(components) = spec.components.as_mut() {
-        for schema in components.schemas.values_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            if inputs.contains(name) {
+                continue;
+            }
             if let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. }) = schema {
                 if o.additional_properties.is_none() && !o.properties.is_empty() {
                     let any =
@@ -23,6 +29,45 @@ pub fn prepare_for_progenitor(spec: &OpenAPI) -> OpenAPI {
         }
     }
     spec
+}
+
+/// Component schemas reachable from any request body.
+fn request_schemas(spec: &OpenAPI) -> std::collections::BTreeSet<String> {
+    let mut todo: Vec<String> = Vec::new();
+    for (_, _, op) in spec.operations() {
+        if let Some(ReferenceOr::Item(body)) = &op.request_body {
+            for media in body.content.values() {
+                if let Some(schema) = &media.schema {
+                    collect_refs(&serde_json::to_value(schema).unwrap_or_default(), &mut todo);
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = spec.components.as_ref().and_then(|c| c.schemas.get(&name)) {
+            collect_refs(&serde_json::to_value(schema).unwrap_or_default(), &mut todo);
+        }
+    }
+    seen
+}
+
+fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(name) =
+                m.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(name.to_string());
+            }
+            m.values().for_each(|c| collect_refs(c, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
 }
 
 /// Names of the component enums, which progenitor must replace with [`enums`]' types.
@@ -104,8 +149,9 @@ pub fn op_table(api: &Api) -> String {
         };
         let _ = writeln!(
             out,
-            "    OpSpec {{ id: {:?}, namespace: {:?}, method: {:?}, http_method: {:?}, path: {:?}, path_params: &[{}], query_params: &[{}], body: {}, success_status: {}, has_response_body: {}, pagination: {} }},",
+            "    OpSpec {{ id: {:?}, rust_method: {:?}, namespace: {:?}, method: {:?}, http_method: {:?}, path: {:?}, path_params: &[{}], query_params: &[{}], body: {}, success_status: {}, has_response_body: {}, pagination: {} }},",
             op.id,
+            rust_method(&op.id),
             op.namespace,
             op.method,
             op.http_method,

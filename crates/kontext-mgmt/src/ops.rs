@@ -12,6 +12,9 @@ use std::sync::OnceLock;
 pub struct OpSpec {
     /// `applications_rotateSecret`
     pub id: &'static str,
+    /// The generated Rust method (`applications_rotate_secret`), which progenitor reports
+    /// to the hooks as the operation id.
+    pub rust_method: &'static str,
     pub namespace: &'static str,
     pub method: &'static str,
     pub http_method: &'static str,
@@ -58,10 +61,10 @@ pub enum PaginationKind {
 
 include!(concat!(env!("OUT_DIR"), "/op_table.rs"));
 
-/// The operation with this operationId.
+/// The operation with this operationId (or generated Rust method name).
 pub fn find(id: &str) -> Option<&'static OpSpec> {
     static INDEX: OnceLock<HashMap<&'static str, &'static OpSpec>> = OnceLock::new();
-    INDEX.get_or_init(|| OPERATIONS.iter().map(|o| (o.id, o)).collect()).get(id).copied()
+    INDEX.get_or_init(|| OPERATIONS.iter().flat_map(|o| [(o.id, o), (o.rust_method, o)]).collect()).get(id).copied()
 }
 
 /// Checks a built request against its operation before anything is sent: every path

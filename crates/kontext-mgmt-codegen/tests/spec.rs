@@ -1,0 +1,184 @@
+//! The checked-in spec: complete against the reference, valid by an independent validator,
+//! and the gate rejects what progenitor cannot handle with a clear message.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn spec_text() -> String {
+    std::fs::read_to_string(root().join("openapi/kontext-management.yaml")).unwrap()
+}
+
+/// The 39 (method, path) pairs of the reference's §3 table.
+const REFERENCE: &[(&str, &str)] = &[
+    ("POST", "/applications"),
+    ("GET", "/applications"),
+    ("GET", "/applications/access-graph"),
+    ("GET", "/applications/{id}"),
+    ("PATCH", "/applications/{id}"),
+    ("DELETE", "/applications/{id}"),
+    ("POST", "/applications/{id}/rotate-secret"),
+    ("GET", "/applications/{id}/oauth"),
+    ("PATCH", "/applications/{id}/oauth"),
+    ("GET", "/applications/{id}/integrations"),
+    ("PUT", "/applications/{id}/integrations"),
+    ("POST", "/applications/{id}/integrations/{integrationId}"),
+    ("DELETE", "/applications/{id}/integrations/{integrationId}"),
+    ("GET", "/applications/{applicationId}/sessions"),
+    ("GET", "/applications/{applicationId}/sessions/{sessionId}"),
+    ("DELETE", "/applications/{applicationId}/sessions"),
+    ("POST", "/integrations"),
+    ("GET", "/integrations"),
+    ("GET", "/integrations/{id}"),
+    ("PATCH", "/integrations/{id}"),
+    ("DELETE", "/integrations/{id}"),
+    ("POST", "/integrations/{id}/validate"),
+    ("GET", "/integrations/{id}/oauth"),
+    ("PUT", "/integrations/{id}/oauth"),
+    ("DELETE", "/integrations/{id}/oauth"),
+    ("POST", "/integrations/{id}/connection"),
+    ("GET", "/integrations/{id}/connection"),
+    ("DELETE", "/integrations/{id}/connection"),
+    ("POST", "/service-accounts"),
+    ("GET", "/service-accounts"),
+    ("GET", "/service-accounts/{id}"),
+    ("POST", "/service-accounts/{id}/rotate-secret"),
+    ("DELETE", "/service-accounts/{id}"),
+    ("GET", "/traces"),
+    ("GET", "/traces/stats"),
+    ("GET", "/traces/{traceId}"),
+    ("GET", "/mcp-events"),
+    ("GET", "/policy/settings"),
+    ("GET", "/policy/rules"),
+];
+
+#[test]
+fn every_reference_operation_is_in_the_spec_with_a_response() {
+    let api = kontext_mgmt_codegen::load(&spec_text()).unwrap();
+    assert_eq!(REFERENCE.len(), 39);
+    for (method, path) in REFERENCE {
+        let op = api
+            .operations
+            .iter()
+            .find(|o| o.http_method == *method && o.path == *path)
+            .unwrap_or_else(|| panic!("{method} {path} is missing from the spec"));
+        // A 2xx with a JSON schema, or an explicit 204 for operations the SDK types as void.
+        assert!(
+            op.response.is_some() || op.success_status == 204,
+            "{method} {path} ({}) has neither a response schema nor a 204",
+            op.id
+        );
+    }
+    assert_eq!(api.operations.len(), REFERENCE.len(), "the spec has operations the reference does not list");
+    let namespaces = api.namespaces();
+    for ns in ["applications", "integrations", "serviceAccounts", "agentSessions", "traces", "events", "policies"] {
+        assert!(namespaces.contains(&ns), "namespace {ns} missing");
+    }
+}
+
+#[test]
+fn every_documented_error_status_uses_the_error_schema() {
+    let spec: serde_yaml::Value = serde_yaml::from_str(&spec_text()).unwrap();
+    for (name, response) in spec["components"]["responses"].as_mapping().unwrap() {
+        let schema = &response["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(schema.as_str(), Some("#/components/schemas/Error"), "response {name:?}");
+    }
+    let error = &spec["components"]["schemas"]["Error"];
+    let required: Vec<&str> = error["required"].as_sequence().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    assert_eq!(required, ["message", "statusCode"]);
+}
+
+/// An independent validator (openapi-spec-validator from PyPI), installed here if needed.
+#[test]
+fn an_independent_validator_accepts_the_spec() {
+    let venv = root().join("target/tools/venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 is required");
+        assert!(ok.success(), "creating {} failed", venv.display());
+    }
+    let have = Command::new(&python).args(["-c", "import openapi_spec_validator"]).status().unwrap();
+    if !have.success() {
+        let ok = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "openapi-spec-validator==0.7.2"])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "pip install openapi-spec-validator failed");
+    }
+    let out = Command::new(&python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(root().join("openapi/kontext-management.yaml"))
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("OK"), "validator rejected the spec:\n{text}");
+}
+
+#[test]
+fn the_gate_rejects_duplicate_operation_ids_by_name() {
+    let text = spec_text().replacen("operationId: applications_get\n", "operationId: applications_list\n", 1);
+    let err = kontext_mgmt_codegen::parse_and_check(&text).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("operationId \"applications_list\" is also used by"), "{msg}");
+    assert!(msg.contains("GET /applications/{id}") || msg.contains("GET /applications"), "{msg}");
+}
+
+#[test]
+fn the_gate_rejects_two_success_body_types_by_name() {
+    // A typed 200 plus a `default` response with another body: progenitor would panic.
+    let text = spec_text().replacen(
+        "        '401': {$ref: '#/components/responses/Unauthorized'}\n",
+        "        '401': {$ref: '#/components/responses/Unauthorized'}\n        default: {$ref: '#/components/responses/ServerError'}\n",
+        1,
+    );
+    let err = kontext_mgmt_codegen::parse_and_check(&text).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("operation applications_list: 2 different success body types"), "{msg}");
+}
+
+#[test]
+fn the_gate_rejects_other_versions_and_content_types() {
+    let err = kontext_mgmt_codegen::parse_and_check(&spec_text().replacen("openapi: 3.0.3", "openapi: 3.1.0", 1))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("only 3.0.x"), "{err}");
+    let text = spec_text().replacen(
+        "            schema: {$ref: '#/components/schemas/CreateApplicationInput'}",
+        "            schema: {$ref: '#/components/schemas/CreateApplicationInput'}\n          application/x-www-form-urlencoded:\n            schema: {$ref: '#/components/schemas/CreateApplicationInput'}",
+        1,
+    );
+    let err = kontext_mgmt_codegen::parse_and_check(&text).unwrap_err().to_string();
+    assert!(err.contains("operation applications_create: request body content type"), "{err}");
+}
+
+#[test]
+fn a_bad_spec_fails_the_core_build_with_a_message_not_a_panic() {
+    // The real build script, on a spec with a duplicate operationId.
+    let dir = tempdir();
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        spec_text().replacen("operationId: applications_get\n", "operationId: applications_list\n", 1),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args(["check", "-p", "kontext-mgmt", "--message-format=short"])
+        .env("KONTEXT_SPEC", &bad)
+        .env("CARGO_TARGET_DIR", root().join("target/gate-check"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the build accepted a bad spec");
+    assert!(text.contains("is also used by"), "no clear message:\n{text}");
+    assert!(!text.contains("panicked"), "the build panicked:\n{text}");
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kontext-gate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
