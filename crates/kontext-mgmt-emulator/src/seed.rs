@@ -122,6 +122,9 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
             let created = obj.get("createdAt").cloned().unwrap_or(Value::Null);
             obj.insert("connectedAt".into(), created);
         }
+        if obj.get("status") == Some(&json!("disconnected")) && !obj.contains_key("disconnectedAt") {
+            obj.insert("disconnectedAt".into(), json!(ts(&now)));
+        }
         for k in ["tokenExpiresAt", "lastActiveAt", "connectedAt", "disconnectedAt", "createdAt"] {
             normalize_time(&mut obj, k, &at)?;
         }
