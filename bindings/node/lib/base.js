@@ -1,0 +1,400 @@
+'use strict';
+// The hand-written, operation-agnostic part of the Node surface: the client plumbing, the
+// error classes and the two generic entry points (`invoke`, `paginate`) that the generated
+// namespace methods (lib/generated.js) call. Behaviour (auth, retries, timeouts, pagination,
+// error decoding) lives in the Rust core; this file only translates values, errors and async.
+
+const { loadNative } = require('./native.js');
+
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+const NATIVE = Symbol('kontext-mgmt.native');
+const INFO = Symbol('kontext-mgmt.info');
+const CLIENT = Symbol('kontext-mgmt.client');
+const MASK = '********';
+const DEFAULT_BASE_URL = 'https://api.kontext.dev';
+
+// ---- errors ----------------------------------------------------------------------------
+
+/** Base of every error the SDK throws. */
+class KontextError extends Error {
+  constructor(message, info) {
+    super(message);
+    const i = info || {};
+    /** The official SDK's code, e.g. `kontext_not_found`. */
+    this.code = i.code || 'kontext_error';
+    /** HTTP status (API errors only). */
+    this.statusCode = i.statusCode;
+    /** The `x-request-id` of the answer: quote it when reporting a problem. */
+    this.requestId = i.requestId;
+    /** The error body: parsed JSON when it is JSON, else the text. */
+    this.body = i.body;
+    /** Seconds the server asked to wait before retrying (429/503). */
+    this.retryAfter = i.retryAfter;
+  }
+}
+
+/** The server answered with an error status. */
+class ApiError extends KontextError {
+  /** Alias of `statusCode`. */
+  get status() {
+    return this.statusCode;
+  }
+}
+class BadRequest extends ApiError {
+  constructor(message, info) {
+    super(message, info);
+    const m = info && info.body && typeof info.body === 'object' ? info.body.message : undefined;
+    /** Field-level messages of a validation failure (when the server gave a list). */
+    this.validationErrors = Array.isArray(m) ? m : undefined;
+  }
+}
+class Unauthorized extends ApiError {}
+class Forbidden extends ApiError {}
+class NotFound extends ApiError {}
+class Conflict extends ApiError {}
+class RateLimited extends ApiError {}
+class ServerError extends ApiError {}
+/** The request never got an answer (refused, reset, DNS, TLS). */
+class ConnectionError extends KontextError {}
+/** The request (or its whole time budget) timed out. */
+class TimeoutError extends KontextError {}
+/** The server answered 2xx with a body that is not what the API describes. */
+class DecodeError extends KontextError {}
+/** The arguments cannot be sent; nothing was sent. */
+class InvalidInput extends KontextError {}
+
+const ERROR_CLASSES = {
+  KontextError,
+  ApiError,
+  BadRequest,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  Conflict,
+  RateLimited,
+  ServerError,
+  ConnectionError,
+  TimeoutError,
+  DecodeError,
+  InvalidInput,
+};
+for (const [name, cls] of Object.entries(ERROR_CLASSES)) {
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+}
+
+function parseBody(text) {
+  if (text === undefined || text === null || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The error class instance for a native error record. */
+function toError(r) {
+  const cls = ERROR_CLASSES[r.kind] || (r.status ? ApiError : KontextError);
+  return new cls(r.detail || r.message, {
+    code: r.code,
+    statusCode: r.status === null ? undefined : r.status,
+    requestId: r.requestId === null ? undefined : r.requestId,
+    body: parseBody(r.body),
+    retryAfter: r.retryAfter === null ? undefined : r.retryAfter,
+  });
+}
+
+/** Errors thrown synchronously by the native module carry `Kind\0message`. */
+function fromNativeThrow(e) {
+  const text = e && typeof e.message === 'string' ? e.message : '';
+  const at = text.indexOf('\u0000');
+  if (at < 0) return e;
+  const kind = text.slice(0, at);
+  const cls = ERROR_CLASSES[kind] || KontextError;
+  return new cls(text.slice(at + 1), { code: codeOf(kind) });
+}
+
+function codeOf(kind) {
+  return kind === 'InvalidInput' ? 'kontext_invalid_input' : 'kontext_error';
+}
+
+function invalid(message) {
+  return new InvalidInput(message, { code: 'kontext_invalid_input' });
+}
+
+// ---- secrets in responses --------------------------------------------------------------
+
+const SHAPES = Object.create(null);
+
+/** Called by lib/generated.js with the models that hold secrets. */
+function registerSecretShapes(table) {
+  Object.assign(SHAPES, table);
+}
+
+function maskedInspector(fields) {
+  return function inspectWithoutSecrets() {
+    const copy = { ...this };
+    for (const f of fields) {
+      if (copy[f] !== undefined && copy[f] !== null) copy[f] = MASK;
+    }
+    return copy;
+  };
+}
+const inspectors = new Map();
+
+/**
+ * Marks the secret fields of a response so that `util.inspect` / `console.log` print them
+ * as `********`. The values stay readable (`oauth.clientSecret`) and `JSON.stringify` is
+ * unchanged: the marker is a non-enumerable symbol property.
+ */
+function maskSecrets(value, shape) {
+  if (value === null || typeof value !== 'object') return;
+  if (shape.endsWith('[]')) {
+    if (Array.isArray(value)) for (const v of value) maskSecrets(v, shape.slice(0, -2));
+    return;
+  }
+  if (shape.startsWith('{')) {
+    const inner = shape.slice(1, -1);
+    for (const k of Object.keys(value)) maskSecrets(value[k], inner);
+    return;
+  }
+  const s = SHAPES[shape];
+  if (!s) return;
+  if (s.secret.length) {
+    let fn = inspectors.get(shape);
+    if (!fn) inspectors.set(shape, (fn = maskedInspector(s.secret)));
+    Object.defineProperty(value, inspectCustom, { value: fn, configurable: true, writable: true, enumerable: false });
+  }
+  for (const k in s.nested) maskSecrets(value[k], s.nested[k]);
+}
+
+// ---- argument translation --------------------------------------------------------------
+
+function pathArgs(path) {
+  for (let i = 0; i < path.length; i++) {
+    const v = path[i];
+    if (typeof v === 'string') continue;
+    if (v === undefined || v === null) path[i] = '';
+    else if (typeof v === 'number' || typeof v === 'bigint') path[i] = String(v);
+    else throw invalid(`path parameter ${i + 1} must be a string (got ${typeof v})`);
+  }
+  return path;
+}
+
+function queryArg(params) {
+  if (params === undefined || params === null) return null;
+  if (typeof params !== 'object' || Array.isArray(params)) {
+    throw invalid(`params must be an object of query parameters (got ${Array.isArray(params) ? 'an array' : typeof params})`);
+  }
+  return JSON.stringify(params);
+}
+
+function bodyArg(data) {
+  if (data === undefined) return null;
+  const text = JSON.stringify(data);
+  return text === undefined ? null : text;
+}
+
+function optionsArg(options) {
+  if (options === undefined || options === null) return null;
+  if (typeof options !== 'object') throw invalid('options must be an object ({ timeout, maxRetries })');
+  const o = {};
+  if (options.timeout !== undefined) {
+    if (typeof options.timeout !== 'number' || !(options.timeout > 0)) {
+      throw invalid('options.timeout must be a positive number of milliseconds');
+    }
+    o.timeout = options.timeout;
+  }
+  if (options.maxRetries !== undefined) {
+    if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {
+      throw invalid('options.maxRetries must be a non-negative integer');
+    }
+    o.maxRetries = options.maxRetries;
+  }
+  return o.timeout === undefined && o.maxRetries === undefined ? null : o;
+}
+
+// ---- generic entry points (called by the generated methods) -----------------------------
+
+/** Calls one operation; resolves to the decoded body (`undefined` for 204). */
+async function invoke(ns, opId, path, params, data, options, mask) {
+  const native = ns[CLIENT][NATIVE];
+  let r;
+  try {
+    r = await native.call(opId, pathArgs(path), queryArg(params), bodyArg(data), optionsArg(options));
+  } catch (e) {
+    throw fromNativeThrow(e);
+  }
+  if (typeof r !== 'string') throw toError(r);
+  if (r === '') return undefined;
+  const value = JSON.parse(r);
+  if (mask !== undefined) maskSecrets(value, mask);
+  return value;
+}
+
+/** Every item of a paginated operation, one page fetched at a time. */
+function paginate(ns, opId, path, params, options, itemsField, mask) {
+  return walk(ns[CLIENT][NATIVE], opId, path, params, options, itemsField, mask);
+}
+
+async function* walk(native, opId, path, params, options, itemsField, mask) {
+  let pager;
+  try {
+    pager = native.pager(opId, pathArgs(path), queryArg(params), optionsArg(options));
+  } catch (e) {
+    throw fromNativeThrow(e);
+  }
+  for (;;) {
+    const r = await pager.nextPage();
+    if (typeof r !== 'string') throw toError(r);
+    if (r === '') return;
+    const items = JSON.parse(r)[itemsField];
+    if (!Array.isArray(items)) {
+      throw new DecodeError(`page of ${opId} has no \`${itemsField}\` list`, { code: 'kontext_decode_error' });
+    }
+    for (const item of items) {
+      if (mask !== undefined) maskSecrets(item, mask);
+      yield item;
+    }
+  }
+}
+
+/** Base of the generated namespace classes (`client.applications`, ...). */
+class Namespace {
+  constructor(client) {
+    Object.defineProperty(this, CLIENT, { value: client });
+  }
+  [inspectCustom]() {
+    return `${this.constructor.name} {}`;
+  }
+}
+
+// ---- the client ------------------------------------------------------------------------
+
+const FROM = Symbol('kontext-mgmt.from');
+
+function str(options, key) {
+  const v = options[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalid(`${key} must be a string`);
+  return v;
+}
+
+function nativeOptions(options) {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object') throw invalid('options must be an object');
+  const o = {};
+  const baseUrl = str(options, 'baseUrl');
+  if (baseUrl !== undefined) o.baseUrl = baseUrl;
+  for (const key of ['apiVersion', 'tokenUrl', 'audience', 'token', 'userAgent']) {
+    const v = str(options, key);
+    if (v !== undefined) o[key] = v;
+  }
+  const creds = options.credentials;
+  if (creds !== undefined && creds !== null) {
+    if (typeof creds !== 'object') throw invalid('credentials must be { clientId, clientSecret }');
+    const clientId = str(creds, 'clientId');
+    const clientSecret = str(creds, 'clientSecret');
+    if (clientId !== undefined) o.clientId = clientId;
+    if (clientSecret !== undefined) o.clientSecret = clientSecret;
+  }
+  if (options.scopes !== undefined && options.scopes !== null) {
+    const s = typeof options.scopes === 'string' ? options.scopes.split(/\s+/).filter(Boolean) : options.scopes;
+    if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) throw invalid('scopes must be an array of strings');
+    o.scopes = s;
+  }
+  if (options.timeout !== undefined && options.timeout !== null) {
+    if (typeof options.timeout !== 'number' || !(options.timeout > 0)) {
+      throw invalid('timeout must be a positive number of milliseconds');
+    }
+    o.timeout = options.timeout;
+  }
+  if (options.maxRetries !== undefined && options.maxRetries !== null) {
+    if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {
+      throw invalid('maxRetries must be a non-negative integer');
+    }
+    o.maxRetries = options.maxRetries;
+  }
+  return o;
+}
+
+function describe(o) {
+  const env = (k) => (process.env[k] ? process.env[k] : undefined);
+  const auth = o.token || (!o.clientId && env('KONTEXT_TOKEN')) ? 'token' : 'client credentials';
+  return {
+    baseUrl: (o.baseUrl || env('KONTEXT_BASE_URL') || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    apiVersion: o.apiVersion || 'v1',
+    auth,
+  };
+}
+
+/** Client plumbing shared by the generated `KontextManagementClient`. */
+class BaseClient {
+  constructor(options) {
+    let native;
+    let info;
+    if (options && options[FROM]) {
+      ({ native, info } = options[FROM]);
+    } else {
+      const o = nativeOptions(options);
+      const { NativeClient } = loadNative();
+      try {
+        native = new NativeClient(o);
+      } catch (e) {
+        throw fromNativeThrow(e);
+      }
+      info = describe(o);
+    }
+    Object.defineProperty(this, NATIVE, { value: native });
+    Object.defineProperty(this, INFO, { value: Object.freeze(info) });
+  }
+
+  /** The host the client talks to (without `/api/v1`). */
+  get baseUrl() {
+    return this[INFO].baseUrl;
+  }
+
+  /** Fetches a new access token now (client credentials only; a static token is kept). */
+  async refreshToken() {
+    const r = await this[NATIVE].refreshToken();
+    if (typeof r !== 'string') throw toError(r);
+  }
+
+  /** Forgets the cached access token: the next call fetches a new one. */
+  clearToken() {
+    this[NATIVE].clearToken();
+  }
+
+  /**
+   * A client sharing this one's connections and token, with other defaults for every call:
+   * `client.withOptions({ timeout: 5000, maxRetries: 0 })`.
+   */
+  withOptions(options) {
+    const o = optionsArg(options);
+    if (o === null) return this;
+    let native;
+    try {
+      native = this[NATIVE].withOptions(o);
+    } catch (e) {
+      throw fromNativeThrow(e);
+    }
+    return new this.constructor({ [FROM]: { native, info: this[INFO] } });
+  }
+
+  toJSON() {
+    return { ...this[INFO] };
+  }
+
+  [inspectCustom](depth, opts, inspect) {
+    const body = inspect ? inspect({ ...this[INFO] }, opts) : JSON.stringify(this[INFO]);
+    return `${this.constructor.name} ${body}`;
+  }
+}
+
+module.exports = {
+  BaseClient,
+  Namespace,
+  invoke,
+  paginate,
+  registerSecretShapes,
+  ...ERROR_CLASSES,
+};

@@ -1,0 +1,381 @@
+//! Node.js glue of the Kontext Management SDK (napi-rs v3).
+//!
+//! Generic on purpose: nothing here knows an operation. JavaScript (generated from the spec
+//! by `kontext-mgmt-codegen`) calls `NativeClient.call(opId, path, query, body)`; this module
+//! hands the call to the Rust core on its shared tokio runtime and settles the returned
+//! Promise from there, so the event loop never waits for the network. Every answer crosses
+//! back as one JSON string that JavaScript parses with `JSON.parse` (measured faster than
+//! building the object tree through N-API, see `bench/json_transfer.mjs`).
+//!
+//! Failures do not reject: the Promise resolves to a [`NativeError`] record (kind, status,
+//! code, request id, body, retry-after) and the JavaScript layer throws the matching class
+//! of the `KontextError` hierarchy, with the caller's async stack.
+//!
+//! No panic crosses into Node: every exported function is `#[napi(catch_unwind)]`, and the
+//! futures run on the core's runtime are wrapped in `catch_unwind` and settle their Promise
+//! with an error record instead.
+// The napi-derive macros expand to `unsafe` FFI trampolines; no hand-written code uses it.
+#![deny(unsafe_code)]
+
+use futures::FutureExt;
+use kontext_mgmt::ops::{CallArgs, Pager};
+use kontext_mgmt::{Client, Error as CoreError};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options of `new NativeClient(...)`; unset values fall back to the environment
+/// (`KONTEXT_BASE_URL`, `KONTEXT_CLIENT_ID`, `KONTEXT_CLIENT_SECRET`, `KONTEXT_TOKEN`) and
+/// the core's defaults.
+#[napi(object)]
+#[derive(Default)]
+pub struct NativeOptions {
+    pub base_url: Option<String>,
+    pub api_version: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub token: Option<String>,
+    pub token_url: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub audience: Option<String>,
+    /// Per attempt, in milliseconds.
+    pub timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+    /// Appended to the User-Agent.
+    pub user_agent: Option<String>,
+}
+
+impl std::fmt::Debug for NativeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the credentials.
+        f.debug_struct("NativeOptions")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "********"))
+            .field("token", &self.token.as_ref().map(|_| "********"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A failed call, as data: the JavaScript layer turns it into an error class.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct NativeError {
+    /// The class name: `NotFound`, `RateLimited`, `TimeoutError`, `InvalidInput`, ...
+    pub kind: String,
+    /// The official SDK's code: `kontext_not_found`, ...
+    pub code: String,
+    /// The core's one-line description (never contains a secret).
+    pub message: String,
+    /// The server's own message (API errors) or the description without a prefix.
+    pub detail: String,
+    pub status: Option<u32>,
+    pub request_id: Option<String>,
+    /// The raw error body as received.
+    pub body: Option<String>,
+    /// Seconds the server asked us to wait (429/503).
+    pub retry_after: Option<f64>,
+}
+
+impl NativeError {
+    fn from_core(e: &CoreError) -> NativeError {
+        let kind = e.kind();
+        let api = e.api();
+        NativeError {
+            kind: kind.name().to_string(),
+            code: kind.code().to_string(),
+            message: e.to_string(),
+            detail: e.message(),
+            status: e.status().map(u32::from),
+            request_id: e.request_id().map(str::to_string),
+            body: api.map(|a| a.body.clone()),
+            retry_after: e.retry_after().map(|d| d.as_secs_f64()),
+        }
+    }
+
+    fn invalid(message: String) -> NativeError {
+        NativeError::from_core(&CoreError::InvalidInput(message))
+    }
+
+    fn panicked(what: &str) -> NativeError {
+        NativeError {
+            kind: "KontextError".into(),
+            code: "kontext_internal_error".into(),
+            message: format!("internal error in the native module during {what} (please report it)"),
+            detail: "internal error".into(),
+            status: None,
+            request_id: None,
+            body: None,
+            retry_after: None,
+        }
+    }
+}
+
+/// What a call's Promise resolves to: the JSON body (empty for 204), or an error record.
+type Outcome = Either<String, NativeError>;
+
+fn body_text(body: &[u8]) -> String {
+    match std::str::from_utf8(body) {
+        Ok(s) => s.to_string(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+/// Runs `fut` on the core's runtime and settles a fresh Promise with its outcome from there.
+fn spawn_outcome<'env, F>(env: &'env Env, what: &'static str, fut: F) -> Result<Object<'env>>
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    let (deferred, promise) = env.create_deferred::<Outcome, _>()?;
+    kontext_mgmt::runtime::runtime().spawn(async move {
+        let outcome = match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(_) => Either::B(NativeError::panicked(what)),
+        };
+        deferred.resolve(move |_env| Ok(outcome));
+    });
+    Ok(promise)
+}
+
+fn millis(ms: f64, what: &str) -> std::result::Result<Duration, NativeError> {
+    if !ms.is_finite() || ms <= 0.0 {
+        return Err(NativeError::invalid(format!("{what} must be a positive number of milliseconds (got {ms})")));
+    }
+    Ok(Duration::from_secs_f64(ms / 1000.0))
+}
+
+/// Throws a JS `Error` whose `code` is the error class name (the JS layer maps it).
+fn throw(e: NativeError) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, format!("{}\u{0}{}", e.kind, e.detail))
+}
+
+fn parse_args(
+    path: Vec<String>,
+    query: Option<String>,
+    body: Option<String>,
+) -> std::result::Result<CallArgs, NativeError> {
+    let query = match query.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+            Ok(serde_json::Value::Null) => Vec::new(),
+            Ok(_) => return Err(NativeError::invalid("query parameters must be an object".into())),
+            Err(e) => return Err(NativeError::invalid(format!("query parameters are not JSON: {e}"))),
+        },
+    };
+    let body = match body.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            serde_json::from_str::<serde_json::Value>(text)
+                .map_err(|e| NativeError::invalid(format!("the request body is not JSON: {e}")))?,
+        ),
+    };
+    Ok(CallArgs { path, query, body })
+}
+
+/// Per-call options (`{ timeout, maxRetries }`), applied to a cheap handle of the client.
+#[napi(object)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NativeCallOptions {
+    /// Per attempt, in milliseconds.
+    pub timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+}
+
+fn with_options(client: &Client, options: Option<NativeCallOptions>) -> std::result::Result<Client, NativeError> {
+    let Some(o) = options else {
+        return Ok(client.clone());
+    };
+    if o.timeout.is_none() && o.max_retries.is_none() {
+        return Ok(client.clone());
+    }
+    let timeout = o.timeout.map(|t| millis(t, "timeout")).transpose()?;
+    Ok(client.with_options(|opts| {
+        if let Some(t) = timeout {
+            opts.timeout = t;
+        }
+        if let Some(n) = o.max_retries {
+            opts.retry.max_retries = n;
+        }
+    }))
+}
+
+/// A client of the core: connection pool, token cache, retry policy.
+#[napi]
+pub struct NativeClient {
+    client: Client,
+}
+
+#[napi]
+impl NativeClient {
+    /// Builds a client; throws `Error("InvalidInput\0message")` on bad options (the JS
+    /// layer turns `Kind\0message` into the error class).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<NativeOptions>) -> Result<Self> {
+        let o = options.unwrap_or_default();
+        let mut b = Client::builder();
+        if let Some(v) = o.base_url {
+            b = b.base_url(v);
+        }
+        if let Some(v) = o.api_version {
+            b = b.api_version(v);
+        }
+        match (o.client_id, o.client_secret) {
+            (Some(id), Some(secret)) => b = b.credentials(id, secret),
+            (None, None) => {}
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(throw(NativeError::invalid("credentials need both clientId and clientSecret".into())))
+            }
+        }
+        if let Some(v) = o.token {
+            b = b.token(v);
+        }
+        if let Some(v) = o.token_url {
+            b = b.token_url(v);
+        }
+        if let Some(v) = o.scopes {
+            b = b.scopes(v);
+        }
+        if let Some(v) = o.audience {
+            b = b.audience(v);
+        }
+        if let Some(ms) = o.timeout {
+            b = b.timeout(millis(ms, "timeout").map_err(throw)?);
+        }
+        if let Some(n) = o.max_retries {
+            b = b.max_retries(n);
+        }
+        let mut agent = format!("node/{}", std::env::consts::OS);
+        if let Some(extra) = o.user_agent {
+            agent = format!("{agent} {extra}");
+        }
+        b = b.user_agent_suffix(agent);
+        let client = b.build().map_err(|e| throw(NativeError::from_core(&e)))?;
+        Ok(NativeClient { client })
+    }
+
+    /// A client sharing this one's connections and token with other call options.
+    #[napi(catch_unwind)]
+    pub fn with_options(&self, options: NativeCallOptions) -> Result<NativeClient> {
+        let client = with_options(&self.client, Some(options)).map_err(throw)?;
+        Ok(NativeClient { client })
+    }
+
+    /// Calls an operation: resolves to the response's JSON text (`""` for 204) or to a
+    /// [`NativeError`].
+    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        op_id: String,
+        path: Vec<String>,
+        query: Option<String>,
+        body: Option<String>,
+        options: Option<NativeCallOptions>,
+    ) -> Result<Object<'env>> {
+        let prepared = with_options(&self.client, options).and_then(|c| Ok((c, parse_args(path, query, body)?)));
+        spawn_outcome(env, "a call", async move {
+            let (client, args) = match prepared {
+                Ok(p) => p,
+                Err(e) => return Either::B(e),
+            };
+            match client.call(&op_id, &args).await {
+                Ok(response) => Either::A(body_text(&response.body)),
+                Err(e) => Either::B(NativeError::from_core(&e)),
+            }
+        })
+    }
+
+    /// A lazy walk over the pages of a paginated operation.
+    #[napi(catch_unwind)]
+    pub fn pager(
+        &self,
+        op_id: String,
+        path: Vec<String>,
+        query: Option<String>,
+        options: Option<NativeCallOptions>,
+    ) -> Result<NativePager> {
+        let client = with_options(&self.client, options).map_err(throw)?;
+        let args = parse_args(path, query, None).map_err(throw)?;
+        let pager = client.pager(&op_id, args).map_err(|e| throw(NativeError::from_core(&e)))?;
+        Ok(NativePager { pager: Arc::new(tokio::sync::Mutex::new(pager)) })
+    }
+
+    /// Fetches a new token now (client credentials only).
+    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
+    pub fn refresh_token<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        let client = self.client.clone();
+        spawn_outcome(env, "refreshToken", async move {
+            match client.refresh_token().await {
+                Ok(()) => Either::A(String::new()),
+                Err(e) => Either::B(NativeError::from_core(&e)),
+            }
+        })
+    }
+
+    /// Forgets the cached token; the next call fetches a new one.
+    #[napi(catch_unwind)]
+    pub fn clear_token(&self) {
+        self.client.clear_token();
+    }
+
+    /// Timeout (ms) and retries of this handle, for display.
+    #[napi(catch_unwind)]
+    pub fn describe(&self) -> String {
+        let o = self.client.options();
+        format!("timeout={}ms maxRetries={}", o.timeout.as_millis(), o.retry.max_retries)
+    }
+
+    /// Panics on purpose, inside a future on the runtime (`inFuture`) or right here, to
+    /// prove in tests that a panic settles as an error instead of crashing Node.
+    #[napi(catch_unwind, js_name = "_panicForTest", ts_return_type = "Promise<string | NativeError>")]
+    pub fn panic_for_test<'env>(&self, env: &'env Env, in_future: bool) -> Result<Object<'env>> {
+        if !in_future {
+            panic!("deliberate panic in a synchronous native call");
+        }
+        spawn_outcome(env, "a self-test", async {
+            if std::hint::black_box(true) {
+                panic!("deliberate panic in a native future");
+            }
+            Either::A(String::new())
+        })
+    }
+}
+
+/// Pages of one paginated call; `nextPage()` resolves to the page's JSON text, `""` after
+/// the last page, or a [`NativeError`].
+#[napi]
+pub struct NativePager {
+    pager: Arc<tokio::sync::Mutex<Pager>>,
+}
+
+#[napi]
+impl NativePager {
+    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
+    pub fn next_page<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        let pager = Arc::clone(&self.pager);
+        spawn_outcome(env, "nextPage", async move {
+            let mut pager = pager.lock().await;
+            match pager.next_page().await {
+                Ok(Some(page)) => Either::A(body_text(&page.body)),
+                Ok(None) => Either::A(String::new()),
+                Err(e) => Either::B(NativeError::from_core(&e)),
+            }
+        })
+    }
+
+    /// The cursor of the first page not fetched yet (to resume a walk later).
+    #[napi(catch_unwind, getter)]
+    pub fn resume_cursor(&self) -> Option<String> {
+        self.pager.try_lock().ok().and_then(|p| p.resume_cursor().map(str::to_string))
+    }
+}
+
+/// Operation ids this native module was built with (from the spec it was compiled from).
+#[napi(catch_unwind)]
+pub fn operation_ids() -> Vec<String> {
+    kontext_mgmt::ops::OPERATIONS.iter().map(|o| o.id.to_string()).collect()
+}
