@@ -27,10 +27,9 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Out {
         }
         ("stats", &Method::GET) => Out::json(StatusCode::OK, &app.stats.to_json(app.spec)),
         ("requests", &Method::GET) => requests(app, parts),
-        ("faults", &Method::GET) => Out::json(
-            StatusCode::OK,
-            &serde_json::to_value(app.faults.get()).unwrap_or(Value::Null),
-        ),
+        ("faults", &Method::GET) => {
+            Out::json(StatusCode::OK, &serde_json::to_value(app.faults.get()).unwrap_or(Value::Null))
+        }
         ("faults", &Method::PUT) => set_faults(app, body),
         ("faults", &Method::DELETE) => {
             app.faults.set(None);
@@ -46,20 +45,13 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Out {
 }
 
 fn not_allowed(parts: &Parts, allow: &str) -> Out {
-    Out::error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("Cannot {} {}", parts.method, parts.uri.path()),
-    )
-    .header(header::ALLOW, allow)
+    Out::error(StatusCode::METHOD_NOT_ALLOWED, &format!("Cannot {} {}", parts.method, parts.uri.path()))
+        .header(header::ALLOW, allow)
 }
 
 fn parse(body: &[u8]) -> Result<Value, Out> {
-    serde_json::from_slice(body).map_err(|e| {
-        Out::error(
-            StatusCode::BAD_REQUEST,
-            &format!("body: is not valid JSON ({e})"),
-        )
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| Out::error(StatusCode::BAD_REQUEST, &format!("body: is not valid JSON ({e})")))
 }
 
 fn seed_route(app: &App, body: &[u8]) -> Out {
@@ -96,18 +88,12 @@ fn requests(app: &App, parts: &Parts) -> Out {
     let limit = parts
         .uri
         .query()
-        .and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "limit")
-                .map(|(_, v)| v.into_owned())
-        })
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "limit").map(|(_, v)| v.into_owned()))
         .map(|v| v.parse::<usize>());
     let limit = match limit {
         None => 50,
         Some(Ok(n)) => n.min(1000),
-        Some(Err(_)) => {
-            return Out::error(StatusCode::BAD_REQUEST, "limit: must be an integer")
-        }
+        Some(Err(_)) => return Out::error(StatusCode::BAD_REQUEST, "limit: must be an integer"),
     };
     let ring = lock(&app.ring);
     let items: Vec<Value> = ring
@@ -139,9 +125,9 @@ fn set_faults(app: &App, body: &[u8]) -> Out {
             app.faults.set(None);
             return Out::empty(StatusCode::NO_CONTENT);
         }
-        other => serde_json::from_value::<FaultSpec>(other)
-            .map_err(|e| e.to_string())
-            .and_then(|s| s.check().map(|()| s)),
+        other => {
+            serde_json::from_value::<FaultSpec>(other).map_err(|e| e.to_string()).and_then(|s| s.check().map(|()| s))
+        }
     };
     match spec {
         Ok(s) => {
@@ -162,25 +148,11 @@ fn mint(app: &App, body: &[u8]) -> Out {
             Err(out) => return out,
         }
     };
-    let client_id = v
-        .get("clientId")
-        .and_then(Value::as_str)
-        .unwrap_or(&app.config.client_id)
-        .to_owned();
-    let scope = v
-        .get("scope")
-        .and_then(Value::as_str)
-        .unwrap_or(token::SCOPE)
-        .to_owned();
-    let ttl = v
-        .get("expiresIn")
-        .and_then(Value::as_u64)
-        .unwrap_or(app.config.token_ttl.as_secs());
+    let client_id = v.get("clientId").and_then(Value::as_str).unwrap_or(&app.config.client_id).to_owned();
+    let scope = v.get("scope").and_then(Value::as_str).unwrap_or(token::SCOPE).to_owned();
+    let ttl = v.get("expiresIn").and_then(Value::as_u64).unwrap_or(app.config.token_ttl.as_secs());
     let ttl_ms = i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX);
     let t = token::issue(app, &client_id, None, &scope, ttl_ms);
     app.persist();
-    Out::json(
-        StatusCode::OK,
-        &json!({"access_token": t, "token_type": "bearer", "expires_in": ttl, "scope": scope}),
-    )
+    Out::json(StatusCode::OK, &json!({"access_token": t, "token_type": "bearer", "expires_in": ttl, "scope": scope}))
 }

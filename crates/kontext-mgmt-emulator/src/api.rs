@@ -4,8 +4,8 @@
 use crate::server::{read, write, ApiError, App, Out};
 use crate::spec::{is_uuid, Loc, Operation, PathItem, Segment};
 use crate::store::{
-    app_oauth_json, integration_json, new_uuid, random_text, sa_json, ts, AppOAuth, Application,
-    Connection, Integration, IntegrationOAuthConfig, Secret, ServiceAccount, Store,
+    app_oauth_json, integration_json, new_uuid, random_text, sa_json, ts, AppOAuth, Application, Connection,
+    Integration, IntegrationOAuthConfig, Secret, ServiceAccount, Store,
 };
 use crate::token;
 use axum::http::{header, request::Parts, Method, StatusCode};
@@ -27,17 +27,10 @@ pub struct Ctx {
 
 impl Ctx {
     fn id(&self, name: &str) -> Uuid {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| Uuid::try_parse(v).ok())
-            .unwrap_or_default()
+        self.params.iter().find(|(n, _)| n == name).and_then(|(_, v)| Uuid::try_parse(v).ok()).unwrap_or_default()
     }
     fn param(&self, name: &str) -> &str {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
+        self.params.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
     }
     fn q(&self, name: &str) -> Option<&Value> {
         self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v)
@@ -56,25 +49,12 @@ impl Ctx {
 type Res = Result<Out, ApiError>;
 
 /// Runs one API request; returns the answer and the (redacted) body for the request log.
-pub fn handle(
-    app: &App,
-    path_idx: usize,
-    op: Option<usize>,
-    parts: &Parts,
-    body: &[u8],
-) -> (Out, Value) {
+pub fn handle(app: &App, path_idx: usize, op: Option<usize>, parts: &Parts, body: &[u8]) -> (Out, Value) {
     let item = &app.spec.paths[path_idx];
     let Some(op) = op.map(|o| &app.spec.ops[o]) else {
-        let allow: Vec<&str> = item
-            .ops
-            .iter()
-            .map(|&o| app.spec.ops[o].method.as_str())
-            .collect();
-        let out = Out::error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            &format!("Cannot {} {}", parts.method, parts.uri.path()),
-        )
-        .header(header::ALLOW, &allow.join(", "));
+        let allow: Vec<&str> = item.ops.iter().map(|&o| app.spec.ops[o].method.as_str()).collect();
+        let out = Out::error(StatusCode::METHOD_NOT_ALLOWED, &format!("Cannot {} {}", parts.method, parts.uri.path()))
+            .header(header::ALLOW, &allow.join(", "));
         return (out, Value::Null);
     };
     let caller = match token::authenticate(app, &parts.headers) {
@@ -87,8 +67,7 @@ pub fn handle(
         return (e.into_out(), Value::Null);
     }
     let mut logged = Value::Null;
-    let result = prepare(app, op, item, parts, body, caller, &mut logged)
-        .and_then(|ctx| dispatch(app, op, &ctx));
+    let result = prepare(app, op, item, parts, body, caller, &mut logged).and_then(|ctx| dispatch(app, op, &ctx));
     match result {
         Ok(out) => {
             if op.method != Method::GET {
@@ -137,15 +116,8 @@ fn redact(v: &Value) -> Value {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| {
-                    let secret = matches!(
-                        k.as_str(),
-                        "serverToken" | "clientSecret" | "partnerApiKey" | "token"
-                    );
-                    let v = if secret && !v.is_null() {
-                        Value::String("***".into())
-                    } else {
-                        redact(v)
-                    };
+                    let secret = matches!(k.as_str(), "serverToken" | "clientSecret" | "partnerApiKey" | "token");
+                    let v = if secret && !v.is_null() { Value::String("***".into()) } else { redact(v) };
                     (k.clone(), v)
                 })
                 .collect::<Map<_, _>>(),
@@ -172,10 +144,7 @@ fn prepare(
         if let Segment::Param(name) = seg {
             let value = percent_decode(value);
             let def = op.params.iter().find(|p| p.loc == Loc::Path && &p.name == name);
-            let wants_uuid = def
-                .and_then(|p| p.schema.get("format"))
-                .and_then(Value::as_str)
-                == Some("uuid");
+            let wants_uuid = def.and_then(|p| p.schema.get("format")).and_then(Value::as_str) == Some("uuid");
             // Spec choice: a malformed id is simply an id that does not exist.
             if wants_uuid && !is_uuid(&value) {
                 return Err(ApiError::not_found(not_found_message(&item.template, name)));
@@ -188,11 +157,7 @@ fn prepare(
     let pairs: Vec<(String, String)> = parts
         .uri
         .query()
-        .map(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
+        .map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
         .unwrap_or_default();
     for p in op.params.iter().filter(|p| p.loc == Loc::Query) {
         match pairs.iter().find(|(k, _)| *k == p.name) {
@@ -221,25 +186,15 @@ fn prepare(
                 .map(|v| v.trim().to_ascii_lowercase())
                 .unwrap_or_default();
             if !(ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))) {
-                return Err(ApiError::bad_request(
-                    "body: Content-Type must be application/json",
-                ));
+                return Err(ApiError::bad_request("body: Content-Type must be application/json"));
             }
-            parsed = serde_json::from_slice(body).map_err(|e| {
-                ApiError::bad_request(format!("body: is not valid JSON ({e})"))
-            })?;
+            parsed = serde_json::from_slice(body)
+                .map_err(|e| ApiError::bad_request(format!("body: is not valid JSON ({e})")))?;
             *logged = redact(&parsed);
-            spec.validate(&def.schema, &parsed, "")
-                .map_err(ApiError::bad_request)?;
+            spec.validate(&def.schema, &parsed, "").map_err(ApiError::bad_request)?;
         }
     }
-    Ok(Ctx {
-        caller,
-        params,
-        query,
-        body: parsed,
-        now: Utc::now(),
-    })
+    Ok(Ctx { caller, params, query, body: parsed, now: Utc::now() })
 }
 
 fn dispatch(app: &App, op: &Operation, c: &Ctx) -> Res {
@@ -283,10 +238,7 @@ fn dispatch(app: &App, op: &Operation, c: &Ctx) -> Res {
         "events_list" => events_list(app, c),
         "policies_getSettings" => Ok(ok(json!({"policyEnabled": read(&app.store).policy_enabled}))),
         "policies_listRules" => Ok(ok(Value::Array(read(&app.store).policy_rules.clone()))),
-        other => Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            format!("{other} is not implemented by the emulator"),
-        )),
+        other => Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, format!("{other} is not implemented by the emulator"))),
     }
 }
 
@@ -313,9 +265,7 @@ fn encode_cursor(seq: u64, id: &Uuid) -> String {
 
 fn decode_cursor(c: &str) -> Result<u64, ApiError> {
     let bad = || ApiError::bad_request("cursor: is invalid");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c.trim_end_matches('='))
-        .map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c.trim_end_matches('=')).map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
     v.get("seq").and_then(Value::as_u64).ok_or_else(bad)
 }
@@ -360,12 +310,7 @@ fn integration_not_found() -> ApiError {
 }
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
-    v.and_then(Value::as_array).map(|a| {
-        a.iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect()
-    })
+    v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
 }
 
 fn new_app_secret() -> Secret {
@@ -381,22 +326,11 @@ pub fn create_application(
 ) -> Result<Uuid, ApiError> {
     let name = input.get("name").and_then(Value::as_str).unwrap_or_default();
     let id = id.unwrap_or_else(new_uuid);
-    if store
-        .app_order
-        .values()
-        .filter_map(|i| store.applications.get(i))
-        .any(|a| a.name == name && a.id != id)
-    {
-        return Err(ApiError::conflict(
-            "An application with this name already exists",
-        ));
+    if store.app_order.values().filter_map(|i| store.applications.get(i)).any(|a| a.name == name && a.id != id) {
+        return Err(ApiError::conflict("An application with this name already exists"));
     }
     let o = input.get("oauth").cloned().unwrap_or_else(|| json!({}));
-    let kind = o
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("confidential")
-        .to_owned();
+    let kind = o.get("type").and_then(Value::as_str).unwrap_or("confidential").to_owned();
     let client_secret = (kind == "confidential").then(new_app_secret);
     let seq = store.next_seq();
     if let Some(old) = store.applications.get(&id) {
@@ -413,10 +347,7 @@ pub fn create_application(
             id,
             seq,
             name: name.to_owned(),
-            description: input
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            description: input.get("description").and_then(Value::as_str).map(str::to_owned),
             client_id: format!("app_{id}"),
             created_at: now,
             updated_at: now,
@@ -441,11 +372,7 @@ pub fn create_application(
 fn applications_list(app: &App, c: &Ctx) -> Res {
     let store = read(&app.store);
     let (ids, next) = page(&store.app_order, c)?;
-    let items = ids
-        .iter()
-        .filter_map(|id| store.applications.get(id))
-        .map(|a| store.app_json(a, c.now))
-        .collect();
+    let items = ids.iter().filter_map(|id| store.applications.get(id)).map(|a| store.app_json(a, c.now)).collect();
     Ok(ok(list_json(items, next)))
 }
 
@@ -471,11 +398,7 @@ fn access_graph(app: &App) -> Res {
             }
         }
     }
-    for i in store
-        .integration_order
-        .values()
-        .filter_map(|i| store.integrations.get(i))
-    {
+    for i in store.integration_order.values().filter_map(|i| store.integrations.get(i)) {
         nodes.push(json!({"id": i.id, "type": "integration", "name": i.name}));
     }
     Ok(ok(json!({"nodes": nodes, "edges": edges})))
@@ -493,15 +416,8 @@ fn applications_update(app: &App, c: &Ctx) -> Res {
     let current = store.live_app(&id).ok_or_else(app_not_found)?;
     let confidential = current.oauth.kind == "confidential";
     if let Some(name) = c.body_str("name") {
-        if store
-            .app_order
-            .values()
-            .filter_map(|i| store.applications.get(i))
-            .any(|a| a.name == name && a.id != id)
-        {
-            return Err(ApiError::conflict(
-                "An application with this name already exists",
-            ));
+        if store.app_order.values().filter_map(|i| store.applications.get(i)).any(|a| a.name == name && a.id != id) {
+            return Err(ApiError::conflict("An application with this name already exists"));
         }
     }
     let external = match c.body.get("externalAuth") {
@@ -509,9 +425,7 @@ fn applications_update(app: &App, c: &Ctx) -> Res {
         Some(Value::Null) => Some(None),
         Some(e) => {
             if !confidential {
-                return Err(ApiError::bad_request(
-                    "externalAuth: requires a confidential application",
-                ));
+                return Err(ApiError::bad_request("externalAuth: requires a confidential application"));
             }
             let mut stored = json!({
                 "enabled": e.get("enabled").and_then(Value::as_bool).unwrap_or(true),
@@ -526,17 +440,11 @@ fn applications_update(app: &App, c: &Ctx) -> Res {
             if let Some(obj) = stored.as_object_mut() {
                 obj.retain(|_, v| !v.is_null());
             }
-            let key = e
-                .get("partnerApiKey")
-                .and_then(Value::as_str)
-                .map(|k| Secret(k.to_owned()));
+            let key = e.get("partnerApiKey").and_then(Value::as_str).map(|k| Secret(k.to_owned()));
             Some(Some((stored, key)))
         }
     };
-    let a = store
-        .applications
-        .get_mut(&id)
-        .ok_or_else(app_not_found)?;
+    let a = store.applications.get_mut(&id).ok_or_else(app_not_found)?;
     if let Some(name) = c.body_str("name") {
         a.name = name.to_owned();
     }
@@ -566,11 +474,7 @@ fn applications_update(app: &App, c: &Ctx) -> Res {
 fn applications_archive(app: &App, c: &Ctx) -> Res {
     let id = c.id("id");
     let mut store = write(&app.store);
-    let a = store
-        .applications
-        .get_mut(&id)
-        .filter(|a| !a.archived)
-        .ok_or_else(app_not_found)?;
+    let a = store.applications.get_mut(&id).filter(|a| !a.archived).ok_or_else(app_not_found)?;
     a.archived = true;
     a.updated_at = c.now;
     let seq = a.seq;
@@ -585,15 +489,9 @@ fn applications_archive(app: &App, c: &Ctx) -> Res {
 fn applications_rotate(app: &App, c: &Ctx) -> Res {
     let id = c.id("id");
     let mut store = write(&app.store);
-    let a = store
-        .applications
-        .get_mut(&id)
-        .filter(|a| !a.archived)
-        .ok_or_else(app_not_found)?;
+    let a = store.applications.get_mut(&id).filter(|a| !a.archived).ok_or_else(app_not_found)?;
     if a.oauth.kind != "confidential" {
-        return Err(ApiError::bad_request(
-            "A public application has no client secret",
-        ));
+        return Err(ApiError::bad_request("A public application has no client secret"));
     }
     a.oauth.client_secret = Some(new_app_secret());
     a.updated_at = c.now;
@@ -609,11 +507,7 @@ fn applications_get_oauth(app: &App, c: &Ctx) -> Res {
 fn applications_update_oauth(app: &App, c: &Ctx) -> Res {
     let id = c.id("id");
     let mut store = write(&app.store);
-    let a = store
-        .applications
-        .get_mut(&id)
-        .filter(|a| !a.archived)
-        .ok_or_else(app_not_found)?;
+    let a = store.applications.get_mut(&id).filter(|a| !a.archived).ok_or_else(app_not_found)?;
     let b = &c.body;
     if let Some(kind) = b.get("type").and_then(Value::as_str) {
         if kind != a.oauth.kind {
@@ -644,12 +538,8 @@ fn applications_update_oauth(app: &App, c: &Ctx) -> Res {
 }
 
 fn ids_json(store: &Store, a: &Application) -> Value {
-    let ids: Vec<String> = a
-        .integration_ids
-        .iter()
-        .filter(|i| store.live_integration(i).is_some())
-        .map(Uuid::to_string)
-        .collect();
+    let ids: Vec<String> =
+        a.integration_ids.iter().filter(|i| store.live_integration(i).is_some()).map(Uuid::to_string).collect();
     json!({ "integrationIds": ids })
 }
 
@@ -684,9 +574,7 @@ fn app_attach(app: &App, c: &Ctx) -> Res {
     let (id, iid) = (c.id("id"), c.id("integrationId"));
     let mut store = write(&app.store);
     store.live_app(&id).ok_or_else(app_not_found)?;
-    store
-        .live_integration(&iid)
-        .ok_or_else(integration_not_found)?;
+    store.live_integration(&iid).ok_or_else(integration_not_found)?;
     let a = store.applications.get_mut(&id).ok_or_else(app_not_found)?;
     if !a.integration_ids.contains(&iid) {
         a.integration_ids.push(iid);
@@ -699,17 +587,11 @@ fn app_attach(app: &App, c: &Ctx) -> Res {
 fn app_detach(app: &App, c: &Ctx) -> Res {
     let (id, iid) = (c.id("id"), c.id("integrationId"));
     let mut store = write(&app.store);
-    let a = store
-        .applications
-        .get_mut(&id)
-        .filter(|a| !a.archived)
-        .ok_or_else(app_not_found)?;
+    let a = store.applications.get_mut(&id).filter(|a| !a.archived).ok_or_else(app_not_found)?;
     let before = a.integration_ids.len();
     a.integration_ids.retain(|i| *i != iid);
     if a.integration_ids.len() == before {
-        return Err(ApiError::not_found(
-            "Integration is not attached to this application",
-        ));
+        return Err(ApiError::not_found("Integration is not attached to this application"));
     }
     a.updated_at = c.now;
     Ok(no_content())
@@ -743,11 +625,7 @@ fn sessions_list(app: &App, c: &Ctx) -> Res {
         .collect();
     // Newest first; the id breaks ties so the order is stable.
     sessions.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
-    let items: Vec<Value> = sessions
-        .into_iter()
-        .take(limit)
-        .map(|s| s.to_json(c.now))
-        .collect();
+    let items: Vec<Value> = sessions.into_iter().take(limit).map(|s| s.to_json(c.now)).collect();
     Ok(ok(json!({ "items": items })))
 }
 
@@ -802,35 +680,23 @@ pub fn create_integration(
 ) -> Result<Uuid, ApiError> {
     let name = b.get("name").and_then(Value::as_str).unwrap_or_default();
     let id = id.unwrap_or_else(new_uuid);
-    if store
-        .integration_order
-        .values()
-        .filter_map(|i| store.integrations.get(i))
-        .any(|i| i.name == name && i.id != id)
+    if store.integration_order.values().filter_map(|i| store.integrations.get(i)).any(|i| i.name == name && i.id != id)
     {
-        return Err(ApiError::conflict(
-            "An integration with this name already exists",
-        ));
+        return Err(ApiError::conflict("An integration with this name already exists"));
     }
     let mode = b.get("authMode").and_then(Value::as_str).unwrap_or("none");
     let server_token = b.get("serverToken").and_then(Value::as_str);
     match (mode, server_token) {
         ("server_token", None) => {
-            return Err(ApiError::bad_request(
-                "serverToken: is required when authMode is server_token",
-            ))
+            return Err(ApiError::bad_request("serverToken: is required when authMode is server_token"))
         }
         (m, Some(_)) if m != "server_token" => {
-            return Err(ApiError::bad_request(
-                "serverToken: is only allowed when authMode is server_token",
-            ))
+            return Err(ApiError::bad_request("serverToken: is only allowed when authMode is server_token"))
         }
         _ => {}
     }
     if b.get("oauth").is_some() && mode != "oauth" {
-        return Err(ApiError::bad_request(
-            "oauth: is only allowed when authMode is oauth",
-        ));
+        return Err(ApiError::bad_request("oauth: is only allowed when authMode is oauth"));
     }
     let seq = store.next_seq();
     if let Some(old) = store.integrations.get(&id) {
@@ -844,19 +710,12 @@ pub fn create_integration(
             name: name.to_owned(),
             url: b.get("url").and_then(Value::as_str).unwrap_or_default().to_owned(),
             auth_mode: mode.to_owned(),
-            category: b
-                .get("category")
-                .and_then(Value::as_str)
-                .unwrap_or("gateway_remote_mcp")
-                .to_owned(),
+            category: b.get("category").and_then(Value::as_str).unwrap_or("gateway_remote_mcp").to_owned(),
             capabilities: b.get("capabilities").cloned(),
             credential_schema: b.get("credentialSchema").cloned(),
             oauth: (mode == "oauth").then(|| oauth_input(b.get("oauth").unwrap_or(&Value::Null))),
             server_token: server_token.map(|t| Secret(t.to_owned())),
-            validation_status: b
-                .get("validationStatus")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            validation_status: b.get("validationStatus").and_then(Value::as_str).map(str::to_owned),
             oauth_config: None,
             created_at: now,
             updated_at: now,
@@ -870,11 +729,7 @@ pub fn create_integration(
 fn integrations_list(app: &App, c: &Ctx) -> Res {
     let store = read(&app.store);
     let (ids, next) = page(&store.integration_order, c)?;
-    let items = ids
-        .iter()
-        .filter_map(|id| store.integrations.get(id))
-        .map(integration_json)
-        .collect();
+    let items = ids.iter().filter_map(|id| store.integrations.get(id)).map(integration_json).collect();
     Ok(ok(list_json(items, next)))
 }
 
@@ -887,9 +742,7 @@ fn integrations_create(app: &App, c: &Ctx) -> Res {
 
 fn integrations_get(app: &App, c: &Ctx) -> Res {
     let store = read(&app.store);
-    let i = store
-        .live_integration(&c.id("id"))
-        .ok_or_else(integration_not_found)?;
+    let i = store.live_integration(&c.id("id")).ok_or_else(integration_not_found)?;
     Ok(ok(json!({"integration": integration_json(i)})))
 }
 
@@ -905,37 +758,22 @@ fn integrations_update(app: &App, c: &Ctx) -> Res {
             .filter_map(|i| store.integrations.get(i))
             .any(|i| i.name == name && i.id != id)
         {
-            return Err(ApiError::conflict(
-                "An integration with this name already exists",
-            ));
+            return Err(ApiError::conflict("An integration with this name already exists"));
         }
     }
     // The authMode rules of create apply to the result of the update.
-    let mode = b
-        .get("authMode")
-        .and_then(Value::as_str)
-        .unwrap_or(&current.auth_mode)
-        .to_owned();
+    let mode = b.get("authMode").and_then(Value::as_str).unwrap_or(&current.auth_mode).to_owned();
     let new_token = b.get("serverToken").and_then(Value::as_str);
     if new_token.is_some() && mode != "server_token" {
-        return Err(ApiError::bad_request(
-            "serverToken: is only allowed when authMode is server_token",
-        ));
+        return Err(ApiError::bad_request("serverToken: is only allowed when authMode is server_token"));
     }
     if mode == "server_token" && new_token.is_none() && current.server_token.is_none() {
-        return Err(ApiError::bad_request(
-            "serverToken: is required when authMode is server_token",
-        ));
+        return Err(ApiError::bad_request("serverToken: is required when authMode is server_token"));
     }
     if b.get("oauth").is_some() && mode != "oauth" {
-        return Err(ApiError::bad_request(
-            "oauth: is only allowed when authMode is oauth",
-        ));
+        return Err(ApiError::bad_request("oauth: is only allowed when authMode is oauth"));
     }
-    let i = store
-        .integrations
-        .get_mut(&id)
-        .ok_or_else(integration_not_found)?;
+    let i = store.integrations.get_mut(&id).ok_or_else(integration_not_found)?;
     if let Some(name) = b.get("name").and_then(Value::as_str) {
         i.name = name.to_owned();
     }
@@ -978,11 +816,7 @@ fn integrations_update(app: &App, c: &Ctx) -> Res {
 fn integrations_archive(app: &App, c: &Ctx) -> Res {
     let id = c.id("id");
     let mut store = write(&app.store);
-    let i = store
-        .integrations
-        .get_mut(&id)
-        .filter(|i| !i.archived)
-        .ok_or_else(integration_not_found)?;
+    let i = store.integrations.get_mut(&id).filter(|i| !i.archived).ok_or_else(integration_not_found)?;
     i.archived = true;
     i.updated_at = c.now;
     let seq = i.seq;
@@ -995,11 +829,7 @@ fn integrations_archive(app: &App, c: &Ctx) -> Res {
 
 fn integrations_validate(app: &App, c: &Ctx) -> Res {
     let mut store = write(&app.store);
-    let i = store
-        .integrations
-        .get_mut(&c.id("id"))
-        .filter(|i| !i.archived)
-        .ok_or_else(integration_not_found)?;
+    let i = store.integrations.get_mut(&c.id("id")).filter(|i| !i.archived).ok_or_else(integration_not_found)?;
     // Deterministic stand-in for a connectivity check: https endpoints are reachable.
     let valid = i.url.to_ascii_lowercase().starts_with("https://") && i.url.len() > 8;
     let (status, message) = if valid {
@@ -1015,10 +845,7 @@ fn integrations_validate(app: &App, c: &Ctx) -> Res {
                 let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
                 format!("https://{host}")
             };
-            let issuer = o
-                .get("issuer")
-                .and_then(Value::as_str)
-                .map_or(origin, str::to_owned);
+            let issuer = o.get("issuer").and_then(Value::as_str).map_or(origin, str::to_owned);
             let issuer = issuer.trim_end_matches('/').to_owned();
             json!({
                 "issuer": issuer,
@@ -1049,23 +876,14 @@ fn oauth_config_json(o: &IntegrationOAuthConfig) -> Value {
 
 fn oauth_config_get(app: &App, c: &Ctx) -> Res {
     let store = read(&app.store);
-    let i = store
-        .live_integration(&c.id("id"))
-        .ok_or_else(integration_not_found)?;
-    let o = i
-        .oauth_config
-        .as_ref()
-        .ok_or_else(|| ApiError::not_found("OAuth configuration not found"))?;
+    let i = store.live_integration(&c.id("id")).ok_or_else(integration_not_found)?;
+    let o = i.oauth_config.as_ref().ok_or_else(|| ApiError::not_found("OAuth configuration not found"))?;
     Ok(ok(oauth_config_json(o)))
 }
 
 fn oauth_config_set(app: &App, c: &Ctx) -> Res {
     let mut store = write(&app.store);
-    let i = store
-        .integrations
-        .get_mut(&c.id("id"))
-        .filter(|i| !i.archived)
-        .ok_or_else(integration_not_found)?;
+    let i = store.integrations.get_mut(&c.id("id")).filter(|i| !i.archived).ok_or_else(integration_not_found)?;
     let s = |k: &str| c.body_str(k).unwrap_or_default().to_owned();
     let cfg = IntegrationOAuthConfig {
         client_id: s("clientId"),
@@ -1082,11 +900,7 @@ fn oauth_config_set(app: &App, c: &Ctx) -> Res {
 
 fn oauth_config_delete(app: &App, c: &Ctx) -> Res {
     let mut store = write(&app.store);
-    let i = store
-        .integrations
-        .get_mut(&c.id("id"))
-        .filter(|i| !i.archived)
-        .ok_or_else(integration_not_found)?;
+    let i = store.integrations.get_mut(&c.id("id")).filter(|i| !i.archived).ok_or_else(integration_not_found)?;
     if i.oauth_config.take().is_none() {
         return Err(ApiError::not_found("OAuth configuration not found"));
     }
@@ -1120,9 +934,7 @@ fn connection_add(app: &App, c: &Ctx) -> Res {
     let mut store = write(&app.store);
     let i = store.live_integration(&iid).ok_or_else(integration_not_found)?;
     if i.auth_mode != "user_token" {
-        return Err(ApiError::bad_request(
-            "Connections are only supported for integrations with authMode user_token",
-        ));
+        return Err(ApiError::bad_request("Connections are only supported for integrations with authMode user_token"));
     }
     let conn = Connection {
         integration_id: iid,
@@ -1131,9 +943,7 @@ fn connection_add(app: &App, c: &Ctx) -> Res {
         display_name: c.body_str("displayName").map(str::to_owned),
         connected_at: c.now,
     };
-    store
-        .connections
-        .retain(|k| !(k.integration_id == iid && k.owner == c.caller));
+    store.connections.retain(|k| !(k.integration_id == iid && k.owner == c.caller));
     let out = connection_json(&iid, Some(&conn));
     store.connections.push(conn);
     Ok(created(out))
@@ -1143,10 +953,7 @@ fn connection_get(app: &App, c: &Ctx) -> Res {
     let iid = c.id("id");
     let store = read(&app.store);
     store.live_integration(&iid).ok_or_else(integration_not_found)?;
-    let conn = store
-        .connections
-        .iter()
-        .find(|k| k.integration_id == iid && k.owner == c.caller);
+    let conn = store.connections.iter().find(|k| k.integration_id == iid && k.owner == c.caller);
     Ok(ok(connection_json(&iid, conn)))
 }
 
@@ -1155,9 +962,7 @@ fn connection_delete(app: &App, c: &Ctx) -> Res {
     let mut store = write(&app.store);
     store.live_integration(&iid).ok_or_else(integration_not_found)?;
     let before = store.connections.len();
-    store
-        .connections
-        .retain(|k| !(k.integration_id == iid && k.owner == c.caller));
+    store.connections.retain(|k| !(k.integration_id == iid && k.owner == c.caller));
     if store.connections.len() == before {
         return Err(ApiError::not_found("Connection not found"));
     }
@@ -1182,14 +987,8 @@ pub fn create_service_account(
 ) -> Result<Uuid, ApiError> {
     let name = b.get("name").and_then(Value::as_str).unwrap_or_default();
     let id = id.unwrap_or_else(new_uuid);
-    if store
-        .service_accounts
-        .values()
-        .any(|s| s.name == name && s.id != id)
-    {
-        return Err(ApiError::conflict(
-            "A service account with this name already exists",
-        ));
+    if store.service_accounts.values().any(|s| s.name == name && s.id != id) {
+        return Err(ApiError::conflict("A service account with this name already exists"));
     }
     let seq = store.next_seq();
     if let Some(old) = store.service_accounts.get(&id) {
@@ -1223,11 +1022,7 @@ fn sa_with_credentials(sa: &ServiceAccount) -> Value {
 fn sa_list(app: &App, c: &Ctx) -> Res {
     let store = read(&app.store);
     let (ids, next) = page(&store.sa_order, c)?;
-    let items = ids
-        .iter()
-        .filter_map(|id| store.service_accounts.get(id))
-        .map(sa_json)
-        .collect();
+    let items = ids.iter().filter_map(|id| store.service_accounts.get(id)).map(sa_json).collect();
     Ok(ok(list_json(items, next)))
 }
 
@@ -1240,10 +1035,7 @@ fn sa_create(app: &App, c: &Ctx) -> Res {
 
 fn sa_get(app: &App, c: &Ctx) -> Res {
     let store = read(&app.store);
-    let sa = store
-        .service_accounts
-        .get(&c.id("id"))
-        .ok_or_else(sa_not_found)?;
+    let sa = store.service_accounts.get(&c.id("id")).ok_or_else(sa_not_found)?;
     Ok(ok(json!({"serviceAccount": sa_json(sa)})))
 }
 
@@ -1262,10 +1054,7 @@ fn sa_revoke(app: &App, c: &Ctx) -> Res {
 
 fn sa_rotate(app: &App, c: &Ctx) -> Res {
     let mut store = write(&app.store);
-    let sa = store
-        .service_accounts
-        .get_mut(&c.id("id"))
-        .ok_or_else(sa_not_found)?;
+    let sa = store.service_accounts.get_mut(&c.id("id")).ok_or_else(sa_not_found)?;
     // Tokens minted with the old secret stay valid until they expire.
     sa.secret = Secret(random_text(32));
     sa.updated_at = c.now;
@@ -1306,12 +1095,7 @@ fn traces_get(app: &App, c: &Ctx) -> Res {
         .find(|t| field(t, "traceId") == trace_id)
         .filter(|t| c.q_str("userId").is_none_or(|u| field(t, "ownerUserId") == u))
         .ok_or_else(|| ApiError::not_found("Trace not found"))?;
-    let mut events: Vec<Value> = store
-        .events
-        .iter()
-        .filter(|e| field(e, "traceId") == trace_id)
-        .cloned()
-        .collect();
+    let mut events: Vec<Value> = store.events.iter().filter(|e| field(e, "traceId") == trace_id).cloned().collect();
     events.sort_by(|a, b| field(a, "createdAt").cmp(field(b, "createdAt")));
     Ok(ok(json!({"trace": t, "events": events})))
 }
@@ -1364,25 +1148,13 @@ fn traces_stats(app: &App, c: &Ctx) -> Res {
         if let Some(d) = e.get("durationMs").and_then(Value::as_f64) {
             latencies.push(d);
         }
-        let size = |k: &str| {
-            e.get(k)
-                .filter(|v| !v.is_null())
-                .map_or(0, |v| v.to_string().len() as u64)
-        };
+        let size = |k: &str| e.get(k).filter(|v| !v.is_null()).map_or(0, |v| v.to_string().len() as u64);
         bytes_in += size("requestJson");
         bytes_out += size("responseJson");
     }
     latencies.sort_by(f64::total_cmp);
-    let errors: u64 = counts
-        .iter()
-        .filter(|(k, _)| k.starts_with("error"))
-        .map(|(_, n)| n)
-        .sum();
-    let error_rate = if events.is_empty() {
-        0.0
-    } else {
-        errors as f64 * 100.0 / events.len() as f64
-    };
+    let errors: u64 = counts.iter().filter(|(k, _)| k.starts_with("error")).map(|(_, n)| n).sum();
+    let error_rate = if events.is_empty() { 0.0 } else { errors as f64 * 100.0 / events.len() as f64 };
     let mut top: Vec<(&str, u64)> = tools.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     Ok(ok(json!({

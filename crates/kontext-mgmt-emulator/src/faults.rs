@@ -148,9 +148,7 @@ fn parse_ms(v: &str) -> Result<u64, String> {
 }
 
 fn parse_num<T: FromStr>(key: &str, v: &str) -> Result<T, String> {
-    v.trim()
-        .parse()
-        .map_err(|_| format!("bad value {v:?} for {key}"))
+    v.trim().parse().map_err(|_| format!("bad value {v:?} for {key}"))
 }
 
 impl FromStr for FaultSpec {
@@ -159,9 +157,7 @@ impl FromStr for FaultSpec {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut spec = FaultSpec::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = part
-                .split_once('=')
-                .ok_or_else(|| format!("expected key=value, got {part:?}"))?;
+            let (key, value) = part.split_once('=').ok_or_else(|| format!("expected key=value, got {part:?}"))?;
             match key.trim() {
                 "latency" => match value.split_once("..") {
                     Some((lo, hi)) => {
@@ -223,10 +219,7 @@ pub struct Faults {
 
 impl Faults {
     pub fn new(spec: Option<FaultSpec>) -> Faults {
-        let f = Faults {
-            enabled: AtomicBool::new(false),
-            state: Mutex::new(None),
-        };
+        let f = Faults { enabled: AtomicBool::new(false), state: Mutex::new(None) };
         f.set(spec);
         f
     }
@@ -261,11 +254,7 @@ impl Faults {
         };
         // Scripted faults first: they are exact and apply to whatever path they name.
         if let Some(i) = active.spec.script.iter().position(|s| {
-            s.count > 0
-                && s.method
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
-                && glob_any(&s.path, path)
+            s.count > 0 && s.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method)) && glob_any(&s.path, path)
         }) {
             let s = &mut active.spec.script[i];
             s.count -= 1;
@@ -278,11 +267,7 @@ impl Faults {
                 } else if s.truncate {
                     Action::Truncate
                 } else if let Some(status) = s.status {
-                    Action::Status {
-                        status,
-                        retry_after: s.retry_after,
-                        retry_after_ms: s.retry_after_ms,
-                    }
+                    Action::Status { status, retry_after: s.retry_after, retry_after_ms: s.retry_after_ms }
                 } else {
                     Action::Normal
                 },
@@ -302,9 +287,7 @@ impl Faults {
             }
         }
         let delay = match (spec.latency_ms, spec.latency_max_ms) {
-            (Some(lo), Some(hi)) if hi > lo => {
-                Duration::from_millis(active.rng.random_range(lo..=hi))
-            }
+            (Some(lo), Some(hi)) if hi > lo => Duration::from_millis(active.rng.random_range(lo..=hi)),
             (Some(lo), _) => Duration::from_millis(lo),
             _ => Duration::ZERO,
         };
@@ -328,11 +311,7 @@ impl Faults {
         let action = if r < drop_edge {
             Action::Drop
         } else if r < error_edge {
-            Action::Status {
-                status: spec.error_status.unwrap_or(500),
-                retry_after: None,
-                retry_after_ms: None,
-            }
+            Action::Status { status: spec.error_status.unwrap_or(500), retry_after: None, retry_after_ms: None }
         } else if r < malformed_edge {
             Action::Malformed
         } else if r < truncate_edge {
@@ -404,10 +383,7 @@ mod tests {
     fn burst_then_normal_and_script_counts() {
         let f = Faults::new(Some("burst429=2".parse().expect("spec")));
         for _ in 0..2 {
-            assert!(matches!(
-                f.decide("GET", "/api/v1/x", true, false).action,
-                Action::Status { status: 429, .. }
-            ));
+            assert!(matches!(f.decide("GET", "/api/v1/x", true, false).action, Action::Status { status: 429, .. }));
         }
         assert_eq!(f.decide("GET", "/api/v1/x", true, false).action, Action::Normal);
         f.set(Some(FaultSpec {
@@ -425,19 +401,13 @@ mod tests {
             }],
             ..FaultSpec::default()
         }));
-        assert_eq!(
-            f.decide("GET", "/api/v1/applications", true, false).action,
-            Action::Normal
-        );
+        assert_eq!(f.decide("GET", "/api/v1/applications", true, false).action, Action::Normal);
         for _ in 0..2 {
             assert!(matches!(
                 f.decide("POST", "/api/v1/applications", true, false).action,
                 Action::Status { status: 500, .. }
             ));
         }
-        assert_eq!(
-            f.decide("POST", "/api/v1/applications", true, false).action,
-            Action::Normal
-        );
+        assert_eq!(f.decide("POST", "/api/v1/applications", true, false).action, Action::Normal);
     }
 }

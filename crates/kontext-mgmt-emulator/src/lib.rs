@@ -186,21 +186,13 @@ impl Emulator {
             f.check().map_err(EmulatorError::Config)?;
         }
         if config.client_id.is_empty() || config.client_secret.is_empty() {
-            return Err(EmulatorError::Config(
-                "client id and client secret must not be empty".into(),
-            ));
+            return Err(EmulatorError::Config("client id and client secret must not be empty".into()));
         }
         let addr_text = format!("{}:{}", config.host, config.port);
         let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
             .await
-            .map_err(|source| EmulatorError::Bind {
-                addr: addr_text.clone(),
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind {
-            addr: addr_text,
-            source,
-        })?;
+            .map_err(|source| EmulatorError::Bind { addr: addr_text.clone(), source })?;
+        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr: addr_text, source })?;
         let app = Arc::new(server::App::new(config, addr)?);
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, app, stopped));

@@ -6,9 +6,7 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use kontext_mgmt_emulator::{
-    Config, Emulator, FaultSpec, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-};
+use kontext_mgmt_emulator::{Config, Emulator, FaultSpec, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

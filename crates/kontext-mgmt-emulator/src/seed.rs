@@ -21,19 +21,14 @@ fn items<'a>(seed: &'a Value, key: &str) -> Result<&'a [Value], String> {
 fn id_of(v: &Value, key: &str, at: &str) -> Result<Option<Uuid>, String> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Uuid::try_parse(s)
-            .map(Some)
-            .map_err(|_| format!("{at}.{key}: must be a UUID")),
+        Some(Value::String(s)) => Uuid::try_parse(s).map(Some).map_err(|_| format!("{at}.{key}: must be a UUID")),
         Some(_) => Err(format!("{at}.{key}: must be a UUID")),
     }
 }
 
 /// Fills `defaults` into `obj` where absent.
 fn with_defaults(v: &Value, at: &str, defaults: Vec<(&str, Value)>) -> Result<Map<String, Value>, String> {
-    let mut obj = v
-        .as_object()
-        .cloned()
-        .ok_or_else(|| format!("{at}: must be an object"))?;
+    let mut obj = v.as_object().cloned().ok_or_else(|| format!("{at}: must be an object"))?;
     for (k, d) in defaults {
         obj.entry(k).or_insert(d);
     }
@@ -42,8 +37,7 @@ fn with_defaults(v: &Value, at: &str, defaults: Vec<(&str, Value)>) -> Result<Ma
 
 fn normalize_time(obj: &mut Map<String, Value>, key: &str, at: &str) -> Result<(), String> {
     if let Some(Value::String(s)) = obj.get(key) {
-        let t = DateTime::parse_from_rfc3339(s)
-            .map_err(|_| format!("{at}.{key}: must be an RFC 3339 date-time"))?;
+        let t = DateTime::parse_from_rfc3339(s).map_err(|_| format!("{at}.{key}: must be an RFC 3339 date-time"))?;
         obj.insert(key.into(), Value::String(ts(&t.with_timezone(&Utc))));
     }
     Ok(())
@@ -94,8 +88,7 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
             Some(_) => return Err(format!("{at}.clientSecret: must be a non-empty string")),
         };
         let id = id_of(v, "id", &at)?;
-        api::create_service_account(store, v, id, secret, now)
-            .map_err(|e| format!("{at}: {}", e.message))?;
+        api::create_service_account(store, v, id, secret, now).map_err(|e| format!("{at}: {}", e.message))?;
     }
     for (i, v) in items(seed, "sessions")?.iter().enumerate() {
         let at = format!("sessions[{i}]");
@@ -110,9 +103,7 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
             ],
         )?;
         if !obj.contains_key("agentId") {
-            let app_id = obj
-                .remove("applicationId")
-                .ok_or_else(|| format!("{at}.agentId: is required"))?;
+            let app_id = obj.remove("applicationId").ok_or_else(|| format!("{at}.agentId: is required"))?;
             obj.insert("agentId".into(), app_id);
         }
         obj.remove("applicationId");
@@ -132,8 +123,7 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
         let mut check = obj.clone();
         check.entry("derivedStatus").or_insert(json!("active"));
         spec.validate(&schema("Session"), &Value::Object(check), &at)?;
-        let session: Session =
-            serde_json::from_value(Value::Object(obj)).map_err(|e| format!("{at}: {e}"))?;
+        let session: Session = serde_json::from_value(Value::Object(obj)).map_err(|e| format!("{at}: {e}"))?;
         store.sessions.insert(session.id, session);
     }
     for (i, v) in items(seed, "events")?.iter().enumerate() {
@@ -166,15 +156,10 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
             Some(Value::String(s)) => s.clone(),
             _ => new_uuid().to_string(),
         };
-        let evs: Vec<&Value> = store
-            .events
-            .iter()
-            .filter(|e| e.get("traceId").and_then(Value::as_str) == Some(&trace_id))
-            .collect();
+        let evs: Vec<&Value> =
+            store.events.iter().filter(|e| e.get("traceId").and_then(Value::as_str) == Some(&trace_id)).collect();
         let count = |pred: &dyn Fn(&str) -> bool| {
-            evs.iter()
-                .filter(|e| pred(e.get("status").and_then(Value::as_str).unwrap_or("")))
-                .count()
+            evs.iter().filter(|e| pred(e.get("status").and_then(Value::as_str).unwrap_or(""))).count()
         };
         let agent = v.get("agentId").and_then(Value::as_str).unwrap_or("").to_owned();
         let agent_name = Uuid::try_parse(&agent)
@@ -203,9 +188,7 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
         normalize_time(&mut obj, "endedAt", &at)?;
         let t = Value::Object(obj);
         spec.validate(&schema("Trace"), &t, &at)?;
-        store
-            .traces
-            .retain(|x| x.get("traceId").and_then(Value::as_str) != Some(&trace_id));
+        store.traces.retain(|x| x.get("traceId").and_then(Value::as_str) != Some(&trace_id));
         store.traces.push(t);
     }
     store.traces.sort_by(|a, b| {
@@ -214,9 +197,7 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
     });
     if let Some(p) = seed.get("policy").filter(|p| !p.is_null()) {
         if let Some(enabled) = p.get("policyEnabled") {
-            store.policy_enabled = enabled
-                .as_bool()
-                .ok_or("policy.policyEnabled: must be a boolean")?;
+            store.policy_enabled = enabled.as_bool().ok_or("policy.policyEnabled: must be a boolean")?;
         }
         if let Some(rules) = p.get("rules") {
             let rules = rules.as_array().ok_or("policy.rules: must be an array")?;

@@ -51,21 +51,11 @@ pub struct Out {
 
 impl Out {
     pub fn json(status: StatusCode, v: &Value) -> Out {
-        Out {
-            status,
-            body: serde_json::to_vec(v).unwrap_or_default(),
-            json: true,
-            headers: Vec::new(),
-        }
+        Out { status, body: serde_json::to_vec(v).unwrap_or_default(), json: true, headers: Vec::new() }
     }
 
     pub fn empty(status: StatusCode) -> Out {
-        Out {
-            status,
-            body: Vec::new(),
-            json: false,
-            headers: Vec::new(),
-        }
+        Out { status, body: Vec::new(), json: false, headers: Vec::new() }
     }
 
     /// The NestJS-style error body `{message, statusCode, error}`.
@@ -98,11 +88,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            message: message.into(),
-            retry_after: None,
-        }
+        ApiError { status, message: message.into(), retry_after: None }
     }
     pub fn bad_request(m: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, m)
@@ -214,12 +200,8 @@ impl App {
         if let Some(path) = &config.state {
             match std::fs::read(path) {
                 Ok(bytes) => {
-                    let p: Persisted = serde_json::from_slice(&bytes).map_err(|e| {
-                        EmulatorError::StateCorrupt {
-                            path: path.clone(),
-                            message: e.to_string(),
-                        }
-                    })?;
+                    let p: Persisted = serde_json::from_slice(&bytes)
+                        .map_err(|e| EmulatorError::StateCorrupt { path: path.clone(), message: e.to_string() })?;
                     if p.version != STATE_VERSION {
                         return Err(EmulatorError::StateCorrupt {
                             path: path.clone(),
@@ -232,25 +214,14 @@ impl App {
                     fresh = false;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(EmulatorError::StateRead {
-                        path: path.clone(),
-                        source,
-                    })
-                }
+                Err(source) => return Err(EmulatorError::StateRead { path: path.clone(), source }),
             }
         }
         // A seed initialises a fresh state only: a restart with --state keeps what the
         // clients did instead of re-adding the fixtures.
         if let (Some(path), true) = (&config.seed, fresh) {
-            let text = std::fs::read(path).map_err(|source| EmulatorError::SeedRead {
-                path: path.clone(),
-                source,
-            })?;
-            let invalid = |message: String| EmulatorError::SeedInvalid {
-                path: path.clone(),
-                message,
-            };
+            let text = std::fs::read(path).map_err(|source| EmulatorError::SeedRead { path: path.clone(), source })?;
+            let invalid = |message: String| EmulatorError::SeedInvalid { path: path.clone(), message };
             let v: Value = serde_json::from_slice(&text).map_err(|e| invalid(e.to_string()))?;
             seed::apply(spec, &mut store, &v).map_err(invalid)?;
         }
@@ -288,17 +259,10 @@ impl App {
         let bytes = {
             let store = read(&self.store);
             let tokens = read(&self.tokens);
-            serde_json::to_vec(&PersistedRef {
-                version: STATE_VERSION,
-                store: &store,
-                tokens: &tokens,
-            })
-            .unwrap_or_default()
+            serde_json::to_vec(&PersistedRef { version: STATE_VERSION, store: &store, tokens: &tokens })
+                .unwrap_or_default()
         };
-        write_atomic(path, &bytes).map_err(|source| EmulatorError::StateWrite {
-            path: path.clone(),
-            source,
-        })
+        write_atomic(path, &bytes).map_err(|source| EmulatorError::StateWrite { path: path.clone(), source })
     }
 
     /// Counts a request of `client_id`; `Err(seconds)` when over the limit.
@@ -311,10 +275,7 @@ impl App {
         let mut map = lock(&self.rate);
         let w = match map.get_mut(client_id) {
             Some(w) => w,
-            None => map.entry(client_id.to_owned()).or_insert(Window {
-                start: now,
-                count: 0,
-            }),
+            None => map.entry(client_id.to_owned()).or_insert(Window { start: now, count: 0 }),
         };
         let elapsed = now.duration_since(w.start).as_secs_f64();
         if elapsed >= 60.0 {
@@ -382,16 +343,10 @@ fn router(app: Arc<App>) -> Router {
             any(move |State(app): State<Arc<App>>, req: Request| handle(app, Kind::Api(i), req)),
         );
     }
-    r.route(
-        "/oauth2/token",
-        any(|State(app): State<Arc<App>>, req: Request| handle(app, Kind::Token, req)),
-    )
-    .route(
-        "/_emulator/{*rest}",
-        any(|State(app): State<Arc<App>>, req: Request| handle(app, Kind::Admin, req)),
-    )
-    .fallback(|State(app): State<Arc<App>>, req: Request| handle(app, Kind::NotFound, req))
-    .with_state(app)
+    r.route("/oauth2/token", any(|State(app): State<Arc<App>>, req: Request| handle(app, Kind::Token, req)))
+        .route("/_emulator/{*rest}", any(|State(app): State<Arc<App>>, req: Request| handle(app, Kind::Admin, req)))
+        .fallback(|State(app): State<Arc<App>>, req: Request| handle(app, Kind::NotFound, req))
+        .with_state(app)
 }
 
 /// The accept loop: one task per connection, each of which can be killed by a fault
@@ -451,11 +406,7 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
     let query = req.uri().query().map(str::to_owned);
     let admin = matches!(kind, Kind::Admin);
     let op = match kind {
-        Kind::Api(p) => app.spec.paths[p]
-            .ops
-            .iter()
-            .copied()
-            .find(|&o| app.spec.ops[o].method == method),
+        Kind::Api(p) => app.spec.paths[p].ops.iter().copied().find(|&o| app.spec.ops[o].method == method),
         _ => None,
     };
     if !admin {
@@ -467,12 +418,7 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
     let decision = if admin {
         Default::default()
     } else {
-        app.faults.decide(
-            method.as_str(),
-            &path,
-            matches!(kind, Kind::Api(_)),
-            matches!(kind, Kind::Token),
-        )
+        app.faults.decide(method.as_str(), &path, matches!(kind, Kind::Api(_)), matches!(kind, Kind::Token))
     };
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
@@ -489,17 +435,10 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
             }
             Out::error(StatusCode::INTERNAL_SERVER_ERROR, "Injected fault")
         }
-        Action::Status {
-            status,
-            retry_after,
-            retry_after_ms,
-        } => {
+        Action::Status { status, retry_after, retry_after_ms } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let message = if status == StatusCode::TOO_MANY_REQUESTS {
-                "Rate limit exceeded"
-            } else {
-                "Injected fault"
-            };
+            let message =
+                if status == StatusCode::TOO_MANY_REQUESTS { "Rate limit exceeded" } else { "Injected fault" };
             let mut out = Out::error(status, message);
             if let Some(s) = retry_after {
                 out = out.header(header::RETRY_AFTER, &s.to_string());
@@ -541,15 +480,7 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
         out.body.truncate(keep);
     }
     if !admin {
-        record(
-            &app,
-            &method,
-            &path,
-            query,
-            out.status.as_u16(),
-            logged,
-            &request_id,
-        );
+        record(&app, &method, &path, query, out.status.as_u16(), logged, &request_id);
     }
     finish(out, &request_id)
 }
@@ -559,38 +490,20 @@ pub fn not_found(method: &Method, path: &str) -> Out {
 }
 
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Out> {
-    let too_large = || {
-        Out::error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body: must be at most 1048576 bytes",
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || Out::error(StatusCode::PAYLOAD_TOO_LARGE, "request body: must be at most 1048576 bytes");
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
         return Err(too_large());
     }
     match Limited::new(body, BODY_LIMIT).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(Out::error(
-            StatusCode::BAD_REQUEST,
-            "request body: could not be read",
-        )),
+        Err(_) => Err(Out::error(StatusCode::BAD_REQUEST, "request body: could not be read")),
     }
 }
 
-fn record(
-    app: &App,
-    method: &Method,
-    path: &str,
-    query: Option<String>,
-    status: u16,
-    body: Value,
-    request_id: &str,
-) {
+fn record(app: &App, method: &Method, path: &str, query: Option<String>, status: u16, body: Value, request_id: &str) {
     let mut ring = lock(&app.ring);
     if ring.len() >= RING_SIZE {
         ring.pop_front();
@@ -610,10 +523,7 @@ fn finish(out: Out, request_id: &str) -> Response {
     *resp.status_mut() = out.status;
     let h = resp.headers_mut();
     if out.json {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     }
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert(HeaderName::from_static("x-request-id"), v);

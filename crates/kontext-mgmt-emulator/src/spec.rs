@@ -70,9 +70,7 @@ pub struct Spec {
 /// The parsed spec; parsing happens once per process.
 pub fn spec() -> Result<&'static Spec, String> {
     static SPEC: OnceLock<Result<Spec, String>> = OnceLock::new();
-    SPEC.get_or_init(|| Spec::parse(SPEC_YAML))
-        .as_ref()
-        .map_err(Clone::clone)
+    SPEC.get_or_init(|| Spec::parse(SPEC_YAML)).as_ref().map_err(Clone::clone)
 }
 
 const METHODS: [&str; 7] = ["get", "put", "post", "patch", "delete", "head", "options"];
@@ -80,15 +78,8 @@ const METHODS: [&str; 7] = ["get", "put", "post", "patch", "delete", "head", "op
 impl Spec {
     fn parse(yaml: &str) -> Result<Spec, String> {
         let root: Value = serde_yaml::from_str(yaml).map_err(|e| format!("spec: {e}"))?;
-        let mut spec = Spec {
-            root: Value::Null,
-            paths: Vec::new(),
-            ops: Vec::new(),
-        };
-        let paths = root
-            .get("paths")
-            .and_then(Value::as_object)
-            .ok_or("spec: no paths")?;
+        let mut spec = Spec { root: Value::Null, paths: Vec::new(), ops: Vec::new() };
+        let paths = root.get("paths").and_then(Value::as_object).ok_or("spec: no paths")?;
         for (template, item) in paths {
             let segments = template
                 .trim_start_matches('/')
@@ -98,25 +89,18 @@ impl Spec {
                     None => Segment::Static(s.to_owned()),
                 })
                 .collect();
-            let mut path_item = PathItem {
-                template: template.clone(),
-                segments,
-                ops: Vec::new(),
-            };
+            let mut path_item = PathItem { template: template.clone(), segments, ops: Vec::new() };
             let common = params_of(&root, item.get("parameters"))?;
             for m in METHODS {
                 let Some(op) = item.get(m) else { continue };
                 let mut params: Vec<Param> = Vec::new();
                 // Operation-level parameters override path-level ones with the same name.
-                for p in params_of(&root, op.get("parameters"))?
-                    .into_iter()
-                    .chain(common.iter().map(|p| Param {
-                        name: p.name.clone(),
-                        loc: p.loc,
-                        required: p.required,
-                        schema: p.schema.clone(),
-                    }))
-                {
+                for p in params_of(&root, op.get("parameters"))?.into_iter().chain(common.iter().map(|p| Param {
+                    name: p.name.clone(),
+                    loc: p.loc,
+                    required: p.required,
+                    schema: p.schema.clone(),
+                })) {
                     if !params.iter().any(|q| q.name == p.name && q.loc == p.loc) {
                         params.push(p);
                     }
@@ -129,14 +113,10 @@ impl Spec {
                             .pointer("/content/application~1json/schema")
                             .cloned()
                             .ok_or_else(|| format!("spec: {m} {template}: no JSON body"))?;
-                        Some(BodyDef {
-                            required: rb.get("required").and_then(Value::as_bool).unwrap_or(false),
-                            schema,
-                        })
+                        Some(BodyDef { required: rb.get("required").and_then(Value::as_bool).unwrap_or(false), schema })
                     }
                 };
-                let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes())
-                    .map_err(|e| format!("spec: {e}"))?;
+                let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(|e| format!("spec: {e}"))?;
                 path_item.ops.push(spec.ops.len());
                 spec.ops.push(Operation {
                     id: op
@@ -173,10 +153,9 @@ impl Spec {
         let schema = resolve(&self.root, &param.schema);
         let name = &param.name;
         let value = match schema.get("type").and_then(Value::as_str) {
-            Some("integer") => raw
-                .parse::<i64>()
-                .map(Value::from)
-                .map_err(|_| format!("{name}: must be an integer"))?,
+            Some("integer") => {
+                raw.parse::<i64>().map(Value::from).map_err(|_| format!("{name}: must be an integer"))?
+            }
             Some("number") => raw
                 .parse::<f64>()
                 .ok()
@@ -199,10 +178,7 @@ fn params_of(root: &Value, list: Option<&Value>) -> Result<Vec<Param>, String> {
     let mut out = Vec::new();
     for p in list.and_then(Value::as_array).into_iter().flatten() {
         let p = resolve(root, p);
-        let name = p
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or("spec: parameter without name")?;
+        let name = p.get("name").and_then(Value::as_str).ok_or("spec: parameter without name")?;
         let loc = match p.get("in").and_then(Value::as_str) {
             Some("path") => Loc::Path,
             Some("query") => Loc::Query,
@@ -281,10 +257,7 @@ fn validate(root: &Value, schema: &Value, value: &Value, at: &str) -> Result<(),
         }
     }
     if let Some(one) = s.get("oneOf").and_then(Value::as_array) {
-        let ok = one
-            .iter()
-            .filter(|sub| validate(root, sub, value, at).is_ok())
-            .count();
+        let ok = one.iter().filter(|sub| validate(root, sub, value, at).is_ok()).count();
         if ok != 1 {
             return Err(format!("{}: has an invalid value", label(at)));
         }
@@ -294,10 +267,8 @@ fn validate(root: &Value, schema: &Value, value: &Value, at: &str) -> Result<(),
     }
     if let Some(options) = s.get("enum").and_then(Value::as_array) {
         if !options.contains(value) {
-            let list: Vec<String> = options
-                .iter()
-                .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned))
-                .collect();
+            let list: Vec<String> =
+                options.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned)).collect();
             return Err(format!("{}: must be one of {}", label(at), list.join(", ")));
         }
     }
@@ -361,11 +332,7 @@ fn check_type(ty: &str, value: &Value, at: &str) -> Result<(), String> {
         "integer" => "an integer",
         other => other,
     };
-    Err(format!(
-        "{}: must be {want}, not {}",
-        label(at),
-        type_name(value)
-    ))
+    Err(format!("{}: must be {want}, not {}", label(at), type_name(value)))
 }
 
 fn check_string(s: &Map<String, Value>, text: &str, at: &str) -> Result<(), String> {
@@ -387,19 +354,14 @@ fn check_string(s: &Map<String, Value>, text: &str, at: &str) -> Result<(), Stri
     match s.get("format").and_then(Value::as_str) {
         Some("uuid") if !is_uuid(text) => Err(format!("{}: must be a UUID", label(at))),
         Some("uri") if !is_uri(text) => Err(format!("{}: must be a URI", label(at))),
-        Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => Err(
-            format!("{}: must be an RFC 3339 date-time", label(at)),
-        ),
+        Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
+            Err(format!("{}: must be an RFC 3339 date-time", label(at)))
+        }
         _ => Ok(()),
     }
 }
 
-fn check_object(
-    root: &Value,
-    s: &Map<String, Value>,
-    map: &Map<String, Value>,
-    at: &str,
-) -> Result<(), String> {
+fn check_object(root: &Value, s: &Map<String, Value>, map: &Map<String, Value>, at: &str) -> Result<(), String> {
     if let Some(required) = s.get("required").and_then(Value::as_array) {
         for r in required.iter().filter_map(Value::as_str) {
             if !map.contains_key(r) {
@@ -459,22 +421,13 @@ mod tests {
         let schema = spec.schema("CreateApplicationInput").expect("schema").clone();
         let err = spec.validate(&schema, &json!({"oauth": {"redirectUris": []}}), "");
         assert_eq!(err.unwrap_err(), "name: is required");
-        let err = spec.validate(
-            &schema,
-            &json!({"name": "x", "oauth": {"redirectUris": [], "type": "weird"}}),
-            "",
-        );
-        assert_eq!(
-            err.unwrap_err(),
-            "oauth.type: must be one of public, confidential"
-        );
+        let err = spec.validate(&schema, &json!({"name": "x", "oauth": {"redirectUris": [], "type": "weird"}}), "");
+        assert_eq!(err.unwrap_err(), "oauth.type: must be one of public, confidential");
         let err = spec.validate(&schema, &json!({"name": 1, "oauth": {"redirectUris": []}}), "");
         assert_eq!(err.unwrap_err(), "name: must be a string, not a number");
         let err = spec.validate(&schema, &json!([]), "");
         assert_eq!(err.unwrap_err(), "body: must be an object, not an array");
-        assert!(spec
-            .validate(&schema, &json!({"name": "x", "oauth": {"redirectUris": ["a"]}}), "")
-            .is_ok());
+        assert!(spec.validate(&schema, &json!({"name": "x", "oauth": {"redirectUris": ["a"]}}), "").is_ok());
     }
 
     #[test]

@@ -251,23 +251,9 @@ impl Store {
 
     /// Rebuilds the derived indexes after deserializing.
     pub fn reindex(&mut self) {
-        self.app_order = self
-            .applications
-            .values()
-            .filter(|a| !a.archived)
-            .map(|a| (a.seq, a.id))
-            .collect();
-        self.integration_order = self
-            .integrations
-            .values()
-            .filter(|i| !i.archived)
-            .map(|i| (i.seq, i.id))
-            .collect();
-        self.sa_order = self
-            .service_accounts
-            .values()
-            .map(|s| (s.seq, s.id))
-            .collect();
+        self.app_order = self.applications.values().filter(|a| !a.archived).map(|a| (a.seq, a.id)).collect();
+        self.integration_order = self.integrations.values().filter(|i| !i.archived).map(|i| (i.seq, i.id)).collect();
+        self.sa_order = self.service_accounts.values().map(|s| (s.seq, s.id)).collect();
         let max = [
             self.app_order.keys().next_back(),
             self.integration_order.keys().next_back(),
@@ -307,10 +293,7 @@ impl Store {
         let external = app.external_auth.as_ref().map(|e| {
             let mut e = e.clone();
             if let Some(obj) = e.as_object_mut() {
-                obj.insert(
-                    "partnerApiKeyConfigured".into(),
-                    Value::Bool(app.partner_api_key.is_some()),
-                );
+                obj.insert("partnerApiKeyConfigured".into(), Value::Bool(app.partner_api_key.is_some()));
             }
             e
         });

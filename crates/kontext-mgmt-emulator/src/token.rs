@@ -13,11 +13,8 @@ use uuid::Uuid;
 pub const SCOPE: &str = "management:all";
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Out {
-    Out::json(
-        status,
-        &json!({"error": error, "error_description": description}),
-    )
-    .header(header::CACHE_CONTROL, "no-store")
+    Out::json(status, &json!({"error": error, "error_description": description}))
+        .header(header::CACHE_CONTROL, "no-store")
 }
 
 pub fn now_ms() -> i64 {
@@ -28,12 +25,9 @@ pub fn now_ms() -> i64 {
 /// form without `client_secret`.
 pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> (Out, Value) {
     if parts.method != Method::POST {
-        let out = oauth_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "invalid_request",
-            "The token endpoint only accepts POST",
-        )
-        .header(header::ALLOW, "POST");
+        let out =
+            oauth_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "The token endpoint only accepts POST")
+                .header(header::ALLOW, "POST");
         return (out, Value::Null);
     }
     let form_ct = parts
@@ -73,11 +67,7 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> (Out, Value) {
 }
 
 fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
-    let get = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     match get("grant_type") {
         None | Some("") => {
             return oauth_error(
@@ -120,16 +110,8 @@ fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
         },
     };
     let Some(sa_id) = authenticate_client(app, &client_id, &client_secret) else {
-        let out = oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed",
-        );
-        return if used_basic {
-            out.header(header::WWW_AUTHENTICATE, "Basic realm=\"kontext\"")
-        } else {
-            out
-        };
+        let out = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed");
+        return if used_basic { out.header(header::WWW_AUTHENTICATE, "Basic realm=\"kontext\"") } else { out };
     };
     let scope = get("scope").map(str::trim).unwrap_or("");
     if !scope.is_empty() && scope.split_whitespace().any(|s| s != SCOPE) {
@@ -161,10 +143,7 @@ fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
 }
 
 fn decode_component(s: &str) -> String {
-    form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
 /// `Some(None)` for the bootstrap credential, `Some(Some(id))` for a service account,
@@ -174,9 +153,7 @@ fn authenticate_client(app: &App, id: &str, secret: &str) -> Option<Option<Uuid>
         return None;
     }
     if id == app.config.client_id {
-        return Secret(app.config.client_secret.clone())
-            .matches(secret)
-            .then_some(None);
+        return Secret(app.config.client_secret.clone()).matches(secret).then_some(None);
     }
     let store = read(&app.store);
     store
@@ -227,11 +204,7 @@ pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> 
         if t.expires_at_ms <= now_ms() {
             return Err(unauthorized("Token expired"));
         }
-        (
-            t.client_id.clone(),
-            t.sa_id,
-            t.scope.split_whitespace().any(|s| s == SCOPE),
-        )
+        (t.client_id.clone(), t.sa_id, t.scope.split_whitespace().any(|s| s == SCOPE))
     };
     if let Some(id) = sa_id {
         // A deleted service account's tokens stop working at once.

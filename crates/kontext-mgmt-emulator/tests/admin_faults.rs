@@ -17,9 +17,7 @@ async fn stats_count_requests_by_template_and_tokens() {
     }
     api.get("/applications").await;
     api.get("/nope").await;
-    mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
-        .await
-        .unwrap();
+    mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
     let r = api.admin(Method::GET, "stats", None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["tokensMinted"], 2);
@@ -37,9 +35,7 @@ async fn stats_count_requests_by_template_and_tokens() {
     let r = api.admin(Method::GET, "stats", None).await;
     assert_eq!(r.body, json!({"tokensMinted": 0, "requests": {}}));
     assert_eq!(api.get("/applications").await.status, 401, "issued tokens are cleared");
-    let t = mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
-        .await
-        .unwrap();
+    let t = mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
     let r = api.call_with(&t, Method::GET, "/applications", None).await;
     assert_eq!(r.body["items"], json!([]));
     api.shutdown().await;
@@ -119,13 +115,8 @@ async fn scripted_status_faults_are_exact() {
     assert_eq!(r.header("retry-after"), Some("3"));
     assert_eq!(r.header("retry-after-ms"), Some("2500"));
     assert_eq!(api.get("/integrations").await.status, 200);
-    assert_eq!(
-        mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await,
-        Err(503)
-    );
-    assert!(mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
-        .await
-        .is_ok());
+    assert_eq!(mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await, Err(503));
+    assert!(mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.is_ok());
     // Faulted requests are counted like any other.
     let r = api.admin(Method::GET, "stats", None).await;
     assert_eq!(r.body["requests"]["POST /api/v1/applications"], 3);
@@ -148,12 +139,7 @@ async fn scripted_drop_malformed_truncate_and_delay() {
         ]}),
     )
     .await;
-    let err = api
-        .client
-        .get(api.url("/applications"))
-        .bearer_auth(&api.token)
-        .send()
-        .await;
+    let err = api.client.get(api.url("/applications")).bearer_auth(&api.token).send().await;
     assert!(err.is_err(), "the connection is closed without an answer");
     assert_eq!(api.get("/applications").await.status, 200, "next request is fine");
 
@@ -177,22 +163,15 @@ async fn scripted_drop_malformed_truncate_and_delay() {
 #[tokio::test]
 async fn random_faults_from_config() {
     // Every API request fails with 503; the token endpoint is untouched.
-    let api = start_with(Config {
-        faults: Some("error_rate=1,error_status=503,seed=1".parse().unwrap()),
-        ..config()
-    })
-    .await;
+    let api =
+        start_with(Config { faults: Some("error_rate=1,error_status=503,seed=1".parse().unwrap()), ..config() }).await;
     for _ in 0..3 {
         assert_eq!(api.get("/applications").await.status, 503);
     }
     api.shutdown().await;
 
     // A 429 burst, then normal service.
-    let api = start_with(Config {
-        faults: Some("burst429=2,retry_after=1".parse().unwrap()),
-        ..config()
-    })
-    .await;
+    let api = start_with(Config { faults: Some("burst429=2,retry_after=1".parse().unwrap()), ..config() }).await;
     for _ in 0..2 {
         let r = api.get("/applications").await;
         assert_eq!(r.status, 429);
@@ -235,12 +214,7 @@ async fn faults_switch_at_runtime() {
     set_faults(&api, json!({"dropRate": 0.5, "seed": 7})).await;
     let mut outcomes = Vec::new();
     for _ in 0..20 {
-        let r = api
-            .client
-            .get(api.url("/applications"))
-            .bearer_auth(&api.token)
-            .send()
-            .await;
+        let r = api.client.get(api.url("/applications")).bearer_auth(&api.token).send().await;
         outcomes.push(r.is_ok());
     }
     assert!(outcomes.iter().any(|o| *o) && outcomes.iter().any(|o| !*o));

@@ -50,9 +50,7 @@ async fn token_endpoint_basic_and_form_auth() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["scope"], "management:all");
     let token = r.body["access_token"].as_str().unwrap().to_owned();
-    let r = api
-        .call_with(&token, Method::GET, "/applications", None)
-        .await;
+    let r = api.call_with(&token, Method::GET, "/applications", None).await;
     assert_eq!(r.status, 200);
     api.shutdown().await;
 }
@@ -68,25 +66,14 @@ async fn token_endpoint_errors() {
         }
         async move { to_resp(req.send().await.unwrap()).await }
     };
-    let r = post(
-        vec![("grant_type", "client_credentials")],
-        Some((DEFAULT_CLIENT_ID, "wrong")),
-    )
-    .await;
+    let r = post(vec![("grant_type", "client_credentials")], Some((DEFAULT_CLIENT_ID, "wrong"))).await;
     assert_eq!(r.status, 401);
-    assert_eq!(
-        r.body,
-        json!({"error": "invalid_client", "error_description": "Client authentication failed"})
-    );
+    assert_eq!(r.body, json!({"error": "invalid_client", "error_description": "Client authentication failed"}));
     assert!(r.header("x-request-id").is_some());
     let r = post(vec![("grant_type", "client_credentials")], None).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.body["error"], "invalid_client");
-    let r = post(
-        vec![("grant_type", "password")],
-        Some((DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)),
-    )
-    .await;
+    let r = post(vec![("grant_type", "password")], Some((DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET))).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["error"], "unsupported_grant_type");
     let r = post(vec![], Some((DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET))).await;
@@ -100,15 +87,8 @@ async fn token_endpoint_errors() {
     assert_eq!(r.status, 400);
     assert_eq!(r.body["error"], "invalid_scope");
     // JSON instead of a form.
-    let r = to_resp(
-        api.client
-            .post(&url)
-            .json(&json!({"grant_type": "client_credentials"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let r =
+        to_resp(api.client.post(&url).json(&json!({"grant_type": "client_credentials"})).send().await.unwrap()).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["error"], "invalid_request");
     api.shutdown().await;
@@ -117,36 +97,16 @@ async fn token_endpoint_errors() {
 #[tokio::test]
 async fn api_requires_a_valid_bearer_token() {
     let api = start().await;
-    let r = to_resp(
-        api.client
-            .get(api.url("/applications"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let r = to_resp(api.client.get(api.url("/applications")).send().await.unwrap()).await;
     assert_eq!(r.status, 401);
-    assert_eq!(
-        r.body,
-        json!({"message": "Unauthorized", "statusCode": 401, "error": "Unauthorized"})
-    );
+    assert_eq!(r.body, json!({"message": "Unauthorized", "statusCode": 401, "error": "Unauthorized"}));
     assert!(r.header("x-request-id").is_some());
-    let r = api
-        .call_with("ory_at_unknown", Method::GET, "/applications", None)
-        .await;
+    let r = api.call_with("ory_at_unknown", Method::GET, "/applications", None).await;
     assert_eq!(r.status, 401);
     // A token without management:all (minted through the admin route) gets 403.
-    let t = api
-        .admin(
-            Method::POST,
-            "tokens",
-            Some(json!({"scope": "mcp:invoke"})),
-        )
-        .await;
+    let t = api.admin(Method::POST, "tokens", Some(json!({"scope": "mcp:invoke"}))).await;
     let narrow = t.body["access_token"].as_str().unwrap().to_owned();
-    let r = api
-        .call_with(&narrow, Method::GET, "/applications", None)
-        .await;
+    let r = api.call_with(&narrow, Method::GET, "/applications", None).await;
     assert_eq!(r.status, 403);
     assert_eq!(r.body["statusCode"], 403);
     assert_eq!(r.body["error"], "Forbidden");
@@ -155,11 +115,7 @@ async fn api_requires_a_valid_bearer_token() {
 
 #[tokio::test]
 async fn tokens_expire_after_ttl() {
-    let api = start_with(Config {
-        token_ttl: Duration::from_secs(1),
-        ..config()
-    })
-    .await;
+    let api = start_with(Config { token_ttl: Duration::from_secs(1), ..config() }).await;
     let r = api.get("/applications").await;
     assert_eq!(r.status, 200);
     tokio::time::sleep(Duration::from_millis(1300)).await;
@@ -167,9 +123,7 @@ async fn tokens_expire_after_ttl() {
     assert_eq!(r.status, 401);
     assert_eq!(r.body["statusCode"], 401);
     // A fresh token works again.
-    let t = mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
-        .await
-        .unwrap();
+    let t = mint(&api.client, &api.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
     let r = api.call_with(&t, Method::GET, "/applications", None).await;
     assert_eq!(r.status, 200);
     api.shutdown().await;
@@ -178,9 +132,7 @@ async fn tokens_expire_after_ttl() {
 #[tokio::test]
 async fn service_account_credentials_rotate_and_delete() {
     let api = start().await;
-    let r = api
-        .post("/service-accounts", json!({"name": "ci-bot", "description": "CI"}))
-        .await;
+    let r = api.post("/service-accounts", json!({"name": "ci-bot", "description": "CI"})).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let sa_id = r.body["serviceAccount"]["id"].as_str().unwrap().to_owned();
     let client_id = r.body["credentials"]["clientId"].as_str().unwrap().to_owned();
@@ -228,11 +180,7 @@ async fn service_account_credentials_rotate_and_delete() {
 
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after() {
-    let api = start_with(Config {
-        rate_limit: 5,
-        ..config()
-    })
-    .await;
+    let api = start_with(Config { rate_limit: 5, ..config() }).await;
     for _ in 0..5 {
         assert_eq!(api.get("/applications").await.status, 200);
     }

@@ -58,11 +58,7 @@ fn terminate(mut r: Running) -> std::process::ExitStatus {
 
 /// Runs the binary to completion (for startup failures).
 fn run_to_exit(args: &[&str]) -> (std::process::ExitStatus, String) {
-    let out = Command::new(BIN)
-        .args(["--port", "0"])
-        .args(args)
-        .output()
-        .expect("run kontext-emulator");
+    let out = Command::new(BIN).args(["--port", "0"]).args(args).output().expect("run kontext-emulator");
     (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -76,14 +72,7 @@ async fn first_line_is_the_address_then_credentials() {
     assert!(r.rest[1].contains(DEFAULT_CLIENT_SECRET));
     let c = client();
     let t = mint(&c, &r.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
-    let resp = to_resp(
-        c.get(format!("{}/api/v1/applications", r.base))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let resp = to_resp(c.get(format!("{}/api/v1/applications", r.base)).bearer_auth(&t).send().await.unwrap()).await;
     assert_eq!(resp.status, 200);
     let status = terminate(r);
     assert!(status.success(), "clean exit on SIGTERM: {status}");
@@ -109,7 +98,13 @@ async fn custom_credentials_from_flags_and_env() {
     child.wait().unwrap();
 }
 
-async fn api_call(base: &str, token: &str, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> common::Resp {
+async fn api_call(
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> common::Resp {
     let c = client();
     let mut req = c.request(method, format!("{base}/api/v1{path}")).bearer_auth(token);
     if let Some(b) = body {
@@ -126,19 +121,36 @@ async fn state_file_survives_restart() {
     let r = spawn(&["--state", state_arg]);
     let c = client();
     let token = mint(&c, &r.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
-    let app = api_call(&r.base, &token, reqwest::Method::POST, "/applications",
-        Some(json!({"name": "Persisted", "oauth": {"redirectUris": ["http://x/cb"]}}))).await;
+    let app = api_call(
+        &r.base,
+        &token,
+        reqwest::Method::POST,
+        "/applications",
+        Some(json!({"name": "Persisted", "oauth": {"redirectUris": ["http://x/cb"]}})),
+    )
+    .await;
     assert_eq!(app.status, 201);
     let app_id = app.body["application"]["id"].as_str().unwrap().to_owned();
-    let integ = api_call(&r.base, &token, reqwest::Method::POST, "/integrations",
-        Some(json!({"name": "GH", "url": "https://mcp.github.com/sse"}))).await;
+    let integ = api_call(
+        &r.base,
+        &token,
+        reqwest::Method::POST,
+        "/integrations",
+        Some(json!({"name": "GH", "url": "https://mcp.github.com/sse"})),
+    )
+    .await;
     let integ_id = integ.body["integration"]["id"].as_str().unwrap().to_owned();
-    let sa = api_call(&r.base, &token, reqwest::Method::POST, "/service-accounts",
-        Some(json!({"name": "bot"}))).await;
+    let sa = api_call(&r.base, &token, reqwest::Method::POST, "/service-accounts", Some(json!({"name": "bot"}))).await;
     let sa_client = sa.body["credentials"]["clientId"].as_str().unwrap().to_owned();
     let sa_secret = sa.body["credentials"]["clientSecret"].as_str().unwrap().to_owned();
-    let attach = api_call(&r.base, &token, reqwest::Method::POST,
-        &format!("/applications/{app_id}/integrations/{integ_id}"), None).await;
+    let attach = api_call(
+        &r.base,
+        &token,
+        reqwest::Method::POST,
+        &format!("/applications/{app_id}/integrations/{integ_id}"),
+        None,
+    )
+    .await;
     assert_eq!(attach.status, 200);
     let seeded = c
         .post(format!("{}/_emulator/seed", r.base))
@@ -157,17 +169,30 @@ async fn state_file_survives_restart() {
     assert_eq!(got.status, 200, "{}", got.text);
     assert_eq!(got.body["application"]["name"], "Persisted");
     assert_eq!(got.body["application"]["sessions"]["total"], 1);
-    let ids = api_call(&r.base, &token, reqwest::Method::GET, &format!("/applications/{app_id}/integrations"), None).await;
+    let ids =
+        api_call(&r.base, &token, reqwest::Method::GET, &format!("/applications/{app_id}/integrations"), None).await;
     assert_eq!(ids.body["integrationIds"], json!([integ_id]));
     let sa_token = mint(&c, &r.base, &sa_client, &sa_secret).await.unwrap();
     let list = api_call(&r.base, &sa_token, reqwest::Method::GET, "/service-accounts", None).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
     // New objects keep unique ids and sort after the old ones.
-    let app2 = api_call(&r.base, &token, reqwest::Method::POST, "/applications",
-        Some(json!({"name": "Second", "oauth": {"redirectUris": []}}))).await;
+    let app2 = api_call(
+        &r.base,
+        &token,
+        reqwest::Method::POST,
+        "/applications",
+        Some(json!({"name": "Second", "oauth": {"redirectUris": []}})),
+    )
+    .await;
     assert_eq!(app2.status, 201);
-    let dup = api_call(&r.base, &token, reqwest::Method::POST, "/applications",
-        Some(json!({"name": "Persisted", "oauth": {"redirectUris": []}}))).await;
+    let dup = api_call(
+        &r.base,
+        &token,
+        reqwest::Method::POST,
+        "/applications",
+        Some(json!({"name": "Persisted", "oauth": {"redirectUris": []}})),
+    )
+    .await;
     assert_eq!(dup.status, 409, "uniqueness survives the restart");
     let list = api_call(&r.base, &token, reqwest::Method::GET, "/applications", None).await;
     let names: Vec<&str> = list.body["items"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
@@ -185,10 +210,7 @@ fn corrupt_state_file_is_a_clear_startup_error() {
     assert!(stderr.contains("broken-state.json"), "{stderr}");
     assert!(stderr.contains("corrupt"), "{stderr}");
     // The file is left alone (never silently reset).
-    assert_eq!(
-        std::fs::read(&state).unwrap(),
-        b"{\"version\": 1, \"store\": {\"applications\": ["
-    );
+    assert_eq!(std::fs::read(&state).unwrap(), b"{\"version\": 1, \"store\": {\"applications\": [");
 }
 
 #[test]
@@ -215,8 +237,14 @@ async fn seed_file_populates_a_fresh_emulator() {
     let r = spawn(&["--seed", seed.to_str().unwrap()]);
     let c = client();
     let token = mint(&c, &r.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
-    let s = api_call(&r.base, &token, reqwest::Method::GET,
-        "/applications/550e8400-e29b-41d4-a716-446655440000/sessions", None).await;
+    let s = api_call(
+        &r.base,
+        &token,
+        reqwest::Method::GET,
+        "/applications/550e8400-e29b-41d4-a716-446655440000/sessions",
+        None,
+    )
+    .await;
     assert_eq!(s.status, 200, "{}", s.text);
     assert_eq!(s.body["items"][0]["name"], "swift-falcon");
     let t = api_call(&r.base, &token, reqwest::Method::GET, "/traces", None).await;

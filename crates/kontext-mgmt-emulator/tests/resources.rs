@@ -42,15 +42,11 @@ async fn application_lifecycle() {
     assert_ne!(secret2, secret);
 
     // Duplicate names conflict.
-    let r = api
-        .post("/applications", json!({"name": "PR Reviewer", "oauth": {"redirectUris": []}}))
-        .await;
+    let r = api.post("/applications", json!({"name": "PR Reviewer", "oauth": {"redirectUris": []}})).await;
     assert_eq!(r.status, 409);
     assert_eq!(r.body["statusCode"], 409);
     let other = api.create_app("Other").await;
-    let r = api
-        .patch(&format!("/applications/{other}"), json!({"name": "PR Reviewer"}))
-        .await;
+    let r = api.patch(&format!("/applications/{other}"), json!({"name": "PR Reviewer"})).await;
     assert_eq!(r.status, 409);
 
     // Update: name, description (null clears), externalAuth.
@@ -70,9 +66,7 @@ async fn application_lifecycle() {
     assert!(!r.text.contains("partnerApiKey\""), "the key is write-only");
 
     // OAuth update; turning public drops the secret, rotate then is a 400.
-    let r = api
-        .patch(&format!("/applications/{id}/oauth"), json!({"type": "public", "pkceRequired": false}))
-        .await;
+    let r = api.patch(&format!("/applications/{id}/oauth"), json!({"type": "public", "pkceRequired": false})).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["oauth"]["type"], "public");
     assert_eq!(r.body["oauth"]["pkceRequired"], false);
@@ -96,11 +90,8 @@ async fn application_lifecycle() {
 async fn archive_disconnects_sessions_and_counts_are_live() {
     let dir = tempfile::tempdir().unwrap();
     let state_path = dir.path().join("state.json");
-    let api = common::start_with(kontext_mgmt_emulator::Config {
-        state: Some(state_path.clone()),
-        ..common::config()
-    })
-    .await;
+    let api =
+        common::start_with(kontext_mgmt_emulator::Config { state: Some(state_path.clone()), ..common::config() }).await;
     let app = api.create_app("Agent").await;
     api.seed(json!({"sessions": [
         {"id": "44444444-4444-4444-8444-444444444444", "agentId": app, "name": "swift-falcon"},
@@ -109,10 +100,7 @@ async fn archive_disconnects_sessions_and_counts_are_live() {
     ]}))
     .await;
     let r = api.get(&format!("/applications/{app}")).await;
-    assert_eq!(
-        r.body["application"]["sessions"],
-        json!({"active": 1, "idle": 1, "live": 2, "total": 3})
-    );
+    assert_eq!(r.body["application"]["sessions"], json!({"active": 1, "idle": 1, "live": 2, "total": 3}));
     let r = api.get(&format!("/applications/{app}/sessions")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2, "default: active only");
@@ -122,9 +110,7 @@ async fn archive_disconnects_sessions_and_counts_are_live() {
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
     let r = api.get(&format!("/applications/{app}/sessions?status=all&limit=1")).await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
-    let r = api
-        .get(&format!("/applications/{app}/sessions/44444444-4444-4444-8444-444444444444"))
-        .await;
+    let r = api.get(&format!("/applications/{app}/sessions/44444444-4444-4444-8444-444444444444")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["session"]["name"], "swift-falcon");
     assert_eq!(r.body["session"]["derivedStatus"], "active");
@@ -161,9 +147,7 @@ async fn integrations_rules_validate_oauth_and_connections() {
         .await;
     assert_eq!(r.status, 400);
     assert!(r.message().contains("serverToken"), "{}", r.message());
-    let r = api
-        .post("/integrations", json!({"name": "A", "url": "https://a.example/mcp", "serverToken": "x"}))
-        .await;
+    let r = api.post("/integrations", json!({"name": "A", "url": "https://a.example/mcp", "serverToken": "x"})).await;
     assert_eq!(r.status, 400);
     assert!(r.message().contains("serverToken"));
     let r = api
@@ -201,13 +185,8 @@ async fn integrations_rules_validate_oauth_and_connections() {
     assert_eq!(r.body["status"], "valid");
     let r = api.get(&format!("/integrations/{gh}")).await;
     assert_eq!(r.body["integration"]["validationStatus"], "valid");
-    assert_eq!(
-        r.body["integration"]["oauth"]["metadata"]["issuer"],
-        "https://mcp.github.com"
-    );
-    let plain = api
-        .create_integration(json!({"name": "Plain", "url": "http://plain.example/mcp"}))
-        .await;
+    assert_eq!(r.body["integration"]["oauth"]["metadata"]["issuer"], "https://mcp.github.com");
+    let plain = api.create_integration(json!({"name": "Plain", "url": "http://plain.example/mcp"})).await;
     let r = api.post_empty(&format!("/integrations/{plain}/validate")).await;
     assert_eq!(r.body["status"], "invalid");
 
@@ -237,9 +216,7 @@ async fn integrations_rules_validate_oauth_and_connections() {
     let r = api.get(&format!("/integrations/{ut}/connection")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["connection"]["status"], "not_connected");
-    let r = api
-        .post(&format!("/integrations/{ut}/connection"), json!({"token": "lin_abc", "displayName": "me"}))
-        .await;
+    let r = api.post(&format!("/integrations/{ut}/connection"), json!({"token": "lin_abc", "displayName": "me"})).await;
     assert_eq!(r.status, 201);
     assert_eq!(r.body["connection"]["connected"], true);
     assert!(!r.text.contains("lin_abc"));
@@ -268,9 +245,7 @@ async fn attach_detach_set_and_access_graph() {
     assert_eq!(r.body, json!({"integrationIds": [a]}));
     let r = api.post_empty(&format!("/applications/{app}/integrations/{a}")).await;
     assert_eq!(r.body, json!({"integrationIds": [a]}), "attach is idempotent");
-    let r = api
-        .post_empty(&format!("/applications/{app}/integrations/00000000-0000-4000-8000-000000000000"))
-        .await;
+    let r = api.post_empty(&format!("/applications/{app}/integrations/00000000-0000-4000-8000-000000000000")).await;
     assert_eq!(r.status, 404);
     let r = api.put(&format!("/applications/{app}/integrations"), json!({"integrationIds": [b, a, b]})).await;
     assert_eq!(r.status, 200);
@@ -392,9 +367,8 @@ async fn service_account_pagination() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cursor_walk_is_stable_under_concurrent_inserts() {
     let api = Arc::new(start().await);
-    let seed: Vec<Value> = (0..1000)
-        .map(|i| json!({"name": format!("app-{i:04}"), "oauth": {"redirectUris": []}}))
-        .collect();
+    let seed: Vec<Value> =
+        (0..1000).map(|i| json!({"name": format!("app-{i:04}"), "oauth": {"redirectUris": []}})).collect();
     api.seed(json!({"applications": seed})).await;
     let before: HashSet<String> = {
         let mut all = HashSet::new();
@@ -423,10 +397,7 @@ async fn cursor_walk_is_stable_under_concurrent_inserts() {
             tokio::spawn(async move {
                 for i in 0..100 {
                     let r = api
-                        .post(
-                            "/applications",
-                            json!({"name": format!("new-{w}-{i}"), "oauth": {"redirectUris": []}}),
-                        )
+                        .post("/applications", json!({"name": format!("new-{w}-{i}"), "oauth": {"redirectUris": []}}))
                         .await;
                     assert_eq!(r.status, 201);
                 }

@@ -19,10 +19,7 @@ async fn body_validation_names_the_field() {
             json!({"name": "x", "oauth": {"redirectUris": [], "type": "secret"}}),
             "oauth.type: must be one of public, confidential",
         ),
-        (
-            json!({"name": "x", "oauth": {"redirectUris": [1]}}),
-            "oauth.redirectUris[0]: must be a string, not a number",
-        ),
+        (json!({"name": "x", "oauth": {"redirectUris": [1]}}), "oauth.redirectUris[0]: must be a string, not a number"),
         (
             json!({"name": "x", "oauth": {"redirectUris": [], "pkceRequired": "yes"}}),
             "oauth.pkceRequired: must be a boolean, not a string",
@@ -36,18 +33,12 @@ async fn body_validation_names_the_field() {
         assert_eq!(r.body["statusCode"], 400);
         assert_eq!(r.body["error"], "Bad Request");
     }
-    let r = api
-        .post("/integrations", json!({"name": "x", "url": "not a url"}))
-        .await;
+    let r = api.post("/integrations", json!({"name": "x", "url": "not a url"})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.message(), "url: must be a URI");
-    let r = api
-        .post("/integrations", json!({"name": "x", "url": "https://x", "authMode": "magic"}))
-        .await;
+    let r = api.post("/integrations", json!({"name": "x", "url": "https://x", "authMode": "magic"})).await;
     assert!(r.message().starts_with("authMode: must be one of"));
-    let r = api
-        .post("/service-accounts", json!({"name": "x".repeat(201)}))
-        .await;
+    let r = api.post("/service-accounts", json!({"name": "x".repeat(201)})).await;
     assert_eq!(r.message(), "name: must be at most 200 characters");
     let r = api.patch("/applications/00000000-0000-4000-8000-000000000000", json!({"name": null})).await;
     assert_eq!(r.status, 400, "validation comes before lookup");
@@ -87,11 +78,7 @@ async fn query_validation_names_the_parameter() {
 async fn malformed_bodies_and_content_types() {
     let api = start().await;
     let send = |ct: Option<&'static str>, body: &'static str| {
-        let mut req = api
-            .client
-            .post(api.url("/applications"))
-            .bearer_auth(&api.token)
-            .body(body);
+        let mut req = api.client.post(api.url("/applications")).bearer_auth(&api.token).body(body);
         if let Some(ct) = ct {
             req = req.header("content-type", ct);
         }
@@ -106,7 +93,8 @@ async fn malformed_bodies_and_content_types() {
     let r = send(None, "").await;
     assert_eq!(r.status, 400);
     assert_eq!(r.message(), "body: is required");
-    let r = send(Some("application/json; charset=utf-8"), "{\"name\": \"ok\", \"oauth\": {\"redirectUris\": []}}").await;
+    let r =
+        send(Some("application/json; charset=utf-8"), "{\"name\": \"ok\", \"oauth\": {\"redirectUris\": []}}").await;
     assert_eq!(r.status, 201);
     api.shutdown().await;
 }
@@ -114,10 +102,7 @@ async fn malformed_bodies_and_content_types() {
 #[tokio::test]
 async fn oversized_bodies_get_413() {
     let api = start().await;
-    let big = format!(
-        "{{\"name\": \"{}\", \"oauth\": {{\"redirectUris\": []}}}}",
-        "x".repeat(1_100_000)
-    );
+    let big = format!("{{\"name\": \"{}\", \"oauth\": {{\"redirectUris\": []}}}}", "x".repeat(1_100_000));
     let r = to_resp(
         api.client
             .post(api.url("/applications"))
@@ -154,10 +139,7 @@ async fn unknown_routes_methods_and_ids() {
     let api = start().await;
     let r = to_resp(api.client.get(format!("{}/x", api.base)).send().await.unwrap()).await;
     assert_eq!(r.status, 404);
-    assert_eq!(
-        r.body,
-        json!({"message": "Cannot GET /x", "statusCode": 404, "error": "Not Found"})
-    );
+    assert_eq!(r.body, json!({"message": "Cannot GET /x", "statusCode": 404, "error": "Not Found"}));
     let r = api.get("/nothing/here").await;
     assert_eq!(r.status, 404);
     assert_eq!(r.message(), "Cannot GET /api/v1/nothing/here");
@@ -167,11 +149,7 @@ async fn unknown_routes_methods_and_ids() {
     assert_eq!(r.body["statusCode"], 405);
     // Malformed UUIDs are unknown ids (404), as the spec chooses.
     for path in ["/applications/not-a-uuid", "/integrations/123", "/service-accounts/x/rotate-secret"] {
-        let r = if path.ends_with("rotate-secret") {
-            api.post_empty(path).await
-        } else {
-            api.get(path).await
-        };
+        let r = if path.ends_with("rotate-secret") { api.post_empty(path).await } else { api.get(path).await };
         assert_eq!(r.status, 404, "{path}");
         assert!(r.message().ends_with("not found"), "{path}: {}", r.message());
     }
@@ -217,7 +195,8 @@ async fn odd_requests_never_produce_5xx() {
         "1e999999",
         "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
     ];
-    let methods = [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::HEAD, Method::OPTIONS];
+    let methods =
+        [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::HEAD, Method::OPTIONS];
     for path in &paths {
         for m in &methods {
             for b in &bodies {

@@ -29,10 +29,7 @@ pub struct Api {
 }
 
 pub fn config() -> Config {
-    Config {
-        rate_limit: 0,
-        ..Config::default()
-    }
+    Config { rate_limit: 0, ..Config::default() }
 }
 
 pub async fn start() -> Api {
@@ -49,15 +46,8 @@ pub async fn start_with(cfg: Config) -> Api {
     let emu = Emulator::start(cfg).await.expect("start emulator");
     let base = emu.url();
     let client = client();
-    let token = mint(&client, &base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
-        .await
-        .expect("bootstrap token");
-    Api {
-        emu: Some(emu),
-        base,
-        client,
-        token,
-    }
+    let token = mint(&client, &base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.expect("bootstrap token");
+    Api { emu: Some(emu), base, client, token }
 }
 
 /// Client-credentials grant with HTTP Basic; `Err(status)` on failure.
@@ -82,12 +72,7 @@ pub async fn to_resp(r: reqwest::Response) -> Resp {
     let headers = r.headers().clone();
     let text = r.text().await.unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        body,
-        text,
-    }
+    Resp { status, headers, body, text }
 }
 
 impl Api {
@@ -95,17 +80,8 @@ impl Api {
         format!("{}/api/v1{path}", self.base)
     }
 
-    pub async fn call_with(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Resp {
-        let mut req = self
-            .client
-            .request(method, self.url(path))
-            .bearer_auth(token);
+    pub async fn call_with(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> Resp {
+        let mut req = self.client.request(method, self.url(path)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -136,9 +112,7 @@ impl Api {
     }
 
     pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        let mut req = self
-            .client
-            .request(method, format!("{}/_emulator/{path}", self.base));
+        let mut req = self.client.request(method, format!("{}/_emulator/{path}", self.base));
         if let Some(b) = body {
             req = req.json(&b);
         }
