@@ -546,10 +546,11 @@ fn in_flight() -> usize {
     IN_FLIGHT.load(Ordering::Relaxed)
 }
 
-/// The operationIds this build knows (the spec it was generated from).
+/// `(operationId, HTTP method, path template)` of every operation this build knows (the
+/// spec it was generated from).
 #[pyfunction]
-fn operations() -> Vec<&'static str> {
-    kontext_mgmt::ops::OPERATIONS.iter().map(|o| o.id).collect()
+fn operations() -> Vec<(&'static str, &'static str, &'static str)> {
+    kontext_mgmt::ops::OPERATIONS.iter().map(|o| (o.id, o.http_method, o.path)).collect()
 }
 
 /// `kontext_mgmt._native`

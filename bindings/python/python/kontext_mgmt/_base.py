@@ -12,23 +12,20 @@ import datetime as _datetime
 import enum as _enum
 import json as _json
 import sys as _sys
-import types as _types
+from typing import Generic, TypeVar
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable, Mapping, Sequence
-    from typing import Any, Generic, TypeVar
+    from typing import Any
 
     from typing_extensions import Self
 
-    from . import _native
+    from . import _native as _n
 
-    T = TypeVar("T")
-    M = TypeVar("M", bound="Model")
-    _Base = Generic[T]
-else:
-    _Base = object
+T = TypeVar("T")
+M = TypeVar("M", bound="Model")
 
 __all__ = [
     "NOT_GIVEN",
@@ -150,6 +147,10 @@ class StrEnum(str, _enum.Enum):
     value this version does not know yet still decodes (as a pseudo-member whose
     ``name`` is the value), so new server values never break a client."""
 
+    if TYPE_CHECKING:
+
+        def __new__(cls, value: str) -> Self: ...
+
     @classmethod
     def _missing_(cls, value: object) -> Any:
         if not isinstance(value, str):
@@ -221,7 +222,7 @@ class Model:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._data == other._data  # type: ignore[attr-defined, no-any-return]
+        return self._data == other._data
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -253,16 +254,14 @@ def _model(cls: type[M], value: Any) -> M | None:
 # Pagination
 
 
-class PageIterator(_Base):
+class PageIterator(Generic[T]):
     """Items of every page of a paginated operation, fetched lazily one page at a time.
 
     ``next_cursor`` is where the next page not yet fetched starts: pass it as ``cursor``
     to ``list``/``list_all`` to resume later.
     """
 
-    __class_getitem__ = classmethod(_types.GenericAlias)
-
-    def __init__(self, pager: _native.NativePager, convert: Callable[[Any], T]) -> None:
+    def __init__(self, pager: _n.NativePager, convert: Callable[[Any], T]) -> None:
         self._pager = pager
         self._convert = convert
         self._items: list[Any] = []
@@ -296,12 +295,10 @@ class PageIterator(_Base):
         self._next_cursor = page.get("nextCursor")
 
 
-class AsyncPageIterator(_Base):
+class AsyncPageIterator(Generic[T]):
     """``async for`` over the items of every page, fetched lazily one page at a time."""
 
-    __class_getitem__ = classmethod(_types.GenericAlias)
-
-    def __init__(self, client: BaseAsyncClient, pager: _native.NativePager, convert: Callable[[Any], T]) -> None:
+    def __init__(self, client: BaseAsyncClient, pager: _n.NativePager, convert: Callable[[Any], T]) -> None:
         self._client = client
         self._pager = pager
         self._convert = convert
@@ -348,7 +345,7 @@ class _ClientCore:
 
     #: (attribute, namespace class) pairs, generated.
     _namespaces: tuple[tuple[str, type[Namespace]], ...] = ()
-    _native: _native.NativeClient
+    _native: _n.NativeClient
 
     def __init__(
         self,
@@ -374,9 +371,9 @@ class _ClientCore:
         fetched, cached and refreshed for you) or a bearer ``token``. ``timeout`` and
         ``connect_timeout`` are in seconds.
         """
-        from . import _native
+        from ._native import NativeClient
 
-        native = _native.NativeClient(
+        native = NativeClient(
             base_url=base_url,
             client_id=client_id,
             client_secret=client_secret,
@@ -392,7 +389,7 @@ class _ClientCore:
         )
         self._adopt(native)
 
-    def _adopt(self, native: _native.NativeClient) -> None:
+    def _adopt(self, native: _n.NativeClient) -> None:
         self._native = native
         for name, namespace in self._namespaces:
             setattr(self, name, namespace(self))
@@ -454,17 +451,17 @@ class BaseClient(_ClientCore):
 _bridges: Any = None
 
 
-def _bridge(loop: asyncio.AbstractEventLoop) -> _native.Bridge:
+def _bridge(loop: asyncio.AbstractEventLoop) -> _n.Bridge:
     global _bridges
     if _bridges is None:
         import weakref
 
         _bridges = weakref.WeakKeyDictionary()
-    bridge: _native.Bridge | None = _bridges.get(loop)
+    bridge: _n.Bridge | None = _bridges.get(loop)
     if bridge is None:
-        from . import _native
+        from ._native import Bridge
 
-        bridge = _native.Bridge()
+        bridge = Bridge()
         fd = bridge.fileno()
         try:
             if fd < 0:
@@ -486,7 +483,7 @@ class BaseAsyncClient(_ClientCore):
     _loop: Any = None
     _bridge: Any = None
 
-    async def _await(self, start: Callable[..., _native.Ticket], *args: Any) -> Any:
+    async def _await(self, start: Callable[..., _n.Ticket], *args: Any) -> Any:
         from asyncio import get_running_loop
 
         loop = get_running_loop()

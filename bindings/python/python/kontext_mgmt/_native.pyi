@@ -3,6 +3,8 @@ from asyncio import Future
 from collections.abc import Sequence
 from typing import Any, final
 
+__all__ = ["CORE_VERSION", "Bridge", "NativeClient", "NativePager", "Ticket", "in_flight", "operations"]
+
 CORE_VERSION: str
 
 _Scalar = bool | int | float | str | None
@@ -60,4 +62,4 @@ class Ticket:
     def cancel(self) -> None: ...
 
 def in_flight() -> int: ...
-def operations() -> list[str]: ...
+def operations() -> list[tuple[str, str, str]]: ...
