@@ -20,16 +20,14 @@ class KontextError extends Error {
   constructor(message, info) {
     super(message);
     const i = info || {};
-    /** The official SDK's code, e.g. `kontext_not_found`. */
+    // The official SDK's code, e.g. `kontext_not_found`.
     this.code = i.code || 'kontext_error';
-    /** HTTP status (API errors only). */
-    this.statusCode = i.statusCode;
-    /** The `x-request-id` of the answer: quote it when reporting a problem. */
-    this.requestId = i.requestId;
-    /** The error body: parsed JSON when it is JSON, else the text. */
-    this.body = i.body;
-    /** Seconds the server asked to wait before retrying (429/503). */
-    this.retryAfter = i.retryAfter;
+    // HTTP status, request id (`x-request-id`), error body (parsed JSON when it is JSON)
+    // and the seconds to wait before retrying: set when known.
+    if (i.statusCode !== undefined) this.statusCode = i.statusCode;
+    if (i.requestId !== undefined) this.requestId = i.requestId;
+    if (i.body !== undefined) this.body = i.body;
+    if (i.retryAfter !== undefined) this.retryAfter = i.retryAfter;
   }
 }
 
