@@ -164,3 +164,9 @@ _DEFAULT_CODES = {
     "DecodeError": "kontext_decode_error",
     "InvalidInput": "kontext_invalid_input",
 }
+
+# Tracebacks and pickles name the public module.
+for _cls in (KontextError, ApiError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RateLimited,
+             ServerError, ConnectionError, TimeoutError, DecodeError, InvalidInput):
+    _cls.__module__ = "kontext_mgmt"
+del _cls
