@@ -196,6 +196,7 @@ impl Emulator {
         let app = Arc::new(server::App::new(config, addr)?);
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, app, stopped));
+        tracing::info!(%addr, "kontext emulator listening");
         Ok(Emulator { addr, stop, task })
     }
 

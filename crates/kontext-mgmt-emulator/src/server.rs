@@ -304,7 +304,14 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    // The file holds client secrets and tokens: owner-only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    drop(file);
     std::fs::rename(&tmp, path)
 }
 
@@ -482,6 +489,13 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
     if !admin {
         record(&app, &method, &path, query, out.status.as_u16(), logged, &request_id);
     }
+    tracing::debug!(
+        %method,
+        %path,
+        status = out.status.as_u16(),
+        request_id = %request_id,
+        "request"
+    );
     finish(out, &request_id)
 }
 

@@ -103,7 +103,7 @@ set +e
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "$max_examples" \
-    --seed 20261126 \
+    --seed "${SCHEMATHESIS_SEED:-20261126}" \
     --workers 2 \
     --generation-database none \
     --no-color \
