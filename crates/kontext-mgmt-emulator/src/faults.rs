@@ -252,14 +252,25 @@ impl Faults {
         let Some(active) = guard.as_mut() else {
             return Decision::default();
         };
-        // Scripted faults first: they are exact and apply to whatever path they name.
+        // The random part (latency, rates) applies to /api/v1 (and the token endpoint
+        // when asked), restricted by `paths`.
+        let spec = &active.spec;
+        let in_scope = (api || (token && spec.token_faults)) && spec.paths.as_deref().is_none_or(|g| glob_any(g, path));
+        let delay = match (in_scope, spec.latency_ms, spec.latency_max_ms) {
+            (false, _, _) => Duration::ZERO,
+            (true, Some(lo), Some(hi)) if hi > lo => Duration::from_millis(active.rng.random_range(lo..=hi)),
+            (true, Some(lo), _) => Duration::from_millis(lo),
+            _ => Duration::ZERO,
+        };
+        // Scripted faults come first: they are exact and apply to whatever path they
+        // name (the configured latency still adds to their delay).
         if let Some(i) = active.spec.script.iter().position(|s| {
             s.count > 0 && s.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method)) && glob_any(&s.path, path)
         }) {
             let s = &mut active.spec.script[i];
             s.count -= 1;
             let decision = Decision {
-                delay: Duration::from_millis(s.delay_ms),
+                delay: delay + Duration::from_millis(s.delay_ms),
                 action: if s.drop {
                     Action::Drop
                 } else if s.malformed {
@@ -277,20 +288,10 @@ impl Faults {
             }
             return decision;
         }
-        let spec = &active.spec;
-        if !(api || (token && spec.token_faults)) {
+        if !in_scope {
             return Decision::default();
         }
-        if let Some(globs) = &spec.paths {
-            if !glob_any(globs, path) {
-                return Decision::default();
-            }
-        }
-        let delay = match (spec.latency_ms, spec.latency_max_ms) {
-            (Some(lo), Some(hi)) if hi > lo => Duration::from_millis(active.rng.random_range(lo..=hi)),
-            (Some(lo), _) => Duration::from_millis(lo),
-            _ => Duration::ZERO,
-        };
+        let spec = &active.spec;
         if active.burst_left > 0 {
             active.burst_left -= 1;
             return Decision {

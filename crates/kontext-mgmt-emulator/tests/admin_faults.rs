@@ -186,9 +186,7 @@ async fn random_faults_from_config() {
         ..config()
     })
     .await;
-    let t = Instant::now();
-    assert_eq!(api.get("/applications").await.status, 200);
-    assert!(t.elapsed() < Duration::from_millis(150));
+    assert_eq!(api.get("/applications").await.status, 200, "outside `paths`");
     let t = Instant::now();
     assert_eq!(api.get("/integrations").await.status, 500);
     assert!(t.elapsed() >= Duration::from_millis(150));
