@@ -10,6 +10,8 @@
 //! target should run with `--rate-limit 0`. The client is a minimal hand-written
 //! HTTP/1.1 loop so that it costs as little CPU as possible on a shared machine.
 
+#![forbid(unsafe_code)]
+
 use clap::Parser;
 use kontext_mgmt_emulator::{Config, Emulator, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -216,3 +216,18 @@ impl Emulator {
         let _ = self.task.await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = Config { client_secret: "top-secret-value".into(), ..Config::default() };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("top-secret-value"));
+        assert!(shown.contains(DEFAULT_CLIENT_ID));
+        let secret = store::Secret("another-secret".into());
+        assert!(!format!("{secret:?}").contains("another-secret"));
+    }
+}

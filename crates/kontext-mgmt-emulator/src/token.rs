@@ -122,7 +122,8 @@ fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
         );
     }
     let ttl = app.config.token_ttl;
-    let token = issue(app, &client_id, sa_id, SCOPE, ttl.as_millis() as i64);
+    let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+    let token = issue(app, &client_id, sa_id, SCOPE, ttl_ms);
     if let Some(id) = sa_id {
         if let Some(sa) = write(&app.store).service_accounts.get_mut(&id) {
             sa.last_used_at = Some(chrono::Utc::now());
