@@ -1,0 +1,121 @@
+//! `KontextManagementClient`: the options of the official SDK; namespaces are generated.
+
+use crate::support::on_runtime;
+use crate::KontextError;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The Kontext Management API client. One per process is enough: it shares connections
+/// and a token cache between all calls and all threads, and is cheap to copy with other
+/// options ([`KontextManagementClient::with_options`]).
+#[derive(uniffi::Object)]
+pub struct KontextManagementClient {
+    client: kontext_mgmt::Client,
+}
+
+impl KontextManagementClient {
+    pub(crate) fn core(&self) -> &kontext_mgmt::Client {
+        &self.client
+    }
+}
+
+fn non_negative(name: &str, n: Option<i32>) -> Result<Option<u32>, KontextError> {
+    n.map(|n| u32::try_from(n).map_err(|_| KontextError::InvalidInput { message: format!("{name} must not be negative") }))
+        .transpose()
+}
+
+#[uniffi::export]
+impl KontextManagementClient {
+    /// A client. `base_url` is the host (`https://api.kontext.dev` by default; `/api/v1` is
+    /// appended). Authenticate with `client_id` + `client_secret` (tokens are fetched and
+    /// refreshed for you) or a bearer `token`; unset values come from `KONTEXT_BASE_URL`,
+    /// `KONTEXT_CLIENT_ID`, `KONTEXT_CLIENT_SECRET` and `KONTEXT_TOKEN`. `timeout` is per
+    /// attempt (60 s by default); `max_retries` (2 by default) applies to connection errors,
+    /// 408, 429 and 5xx.
+    #[uniffi::constructor(default(
+        base_url = None,
+        client_id = None,
+        client_secret = None,
+        token = None,
+        token_url = None,
+        scopes = None,
+        audience = None,
+        timeout = None,
+        max_retries = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        base_url: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        token: Option<String>,
+        token_url: Option<String>,
+        scopes: Option<Vec<String>>,
+        audience: Option<String>,
+        timeout: Option<Duration>,
+        max_retries: Option<i32>,
+    ) -> Result<Arc<Self>, KontextError> {
+        let mut b = kontext_mgmt::Client::builder().user_agent_suffix("uniffi");
+        if let Some(url) = base_url {
+            b = b.base_url(url);
+        }
+        match (client_id, client_secret) {
+            (Some(id), Some(secret)) => b = b.credentials(id, secret),
+            (None, None) => {}
+            _ => {
+                return Err(KontextError::InvalidInput {
+                    message: "clientId and clientSecret must be given together".into(),
+                })
+            }
+        }
+        if let Some(token) = token {
+            b = b.token(token);
+        }
+        if let Some(url) = token_url {
+            b = b.token_url(url);
+        }
+        if let Some(scopes) = scopes {
+            b = b.scopes(scopes);
+        }
+        if let Some(audience) = audience {
+            b = b.audience(audience);
+        }
+        if let Some(timeout) = timeout {
+            b = b.timeout(timeout);
+        }
+        if let Some(n) = non_negative("maxRetries", max_retries)? {
+            b = b.max_retries(n);
+        }
+        Ok(Arc::new(KontextManagementClient { client: b.build()? }))
+    }
+
+    /// A client sharing this one's connections and token, with another timeout and/or
+    /// number of retries.
+    #[uniffi::method(default(timeout = None, max_retries = None))]
+    pub fn with_options(&self, timeout: Option<Duration>, max_retries: Option<i32>) -> Result<Arc<Self>, KontextError> {
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return Err(KontextError::InvalidInput { message: "timeout must be positive".into() });
+        }
+        let retries = non_negative("maxRetries", max_retries)?;
+        let client = self.client.with_options(|o| {
+            if let Some(t) = timeout {
+                o.timeout = t;
+            }
+            if let Some(n) = retries {
+                o.retry.max_retries = n;
+            }
+        });
+        Ok(Arc::new(KontextManagementClient { client }))
+    }
+
+    /// Fetches a new token now (client credentials; a static token is left alone).
+    pub async fn refresh_token(&self) -> Result<(), KontextError> {
+        let client = self.client.clone();
+        on_runtime(async move { Ok(client.refresh_token().await?) }).await
+    }
+
+    /// Forgets the cached token; the next call fetches a new one.
+    pub fn clear_token(&self) {
+        self.client.clear_token();
+    }
+}
