@@ -14,10 +14,10 @@
 
 use kontext_mgmt::ops::{CallArgs, Pager};
 use kontext_mgmt::{CallOptions, Client, ClientBuilder, Error};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyModule};
-use pyo3::intern;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -104,9 +104,9 @@ fn call_args(
         .collect();
     let body = match body {
         None => None,
-        Some(bytes) => Some(
-            serde_json::from_slice(bytes).map_err(|e| invalid(py, format!("the request body is not JSON: {e}")))?,
-        ),
+        Some(bytes) => {
+            Some(serde_json::from_slice(bytes).map_err(|e| invalid(py, format!("the request body is not JSON: {e}")))?)
+        }
     };
     Ok(CallArgs { path, query, body })
 }
@@ -125,8 +125,7 @@ where
     let runtime = kontext_mgmt::runtime::runtime();
     let mut future = std::pin::pin!(future);
     loop {
-        let slice =
-            py.detach(|| runtime.block_on(async { tokio::time::timeout(SIGNAL_SLICE, future.as_mut()).await }));
+        let slice = py.detach(|| runtime.block_on(async { tokio::time::timeout(SIGNAL_SLICE, future.as_mut()).await }));
         match slice {
             Ok(output) => return Ok(output),
             Err(_elapsed) => py.check_signals()?,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import subprocess
 
@@ -13,7 +14,8 @@ HERE = pathlib.Path(__file__).resolve().parents[1]
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "-m", *args], capture_output=True, text=True, timeout=600, cwd=HERE, env=python_env()
+        [PYTHON, "-m", *args], capture_output=True, text=True, timeout=600, cwd=HERE,
+        env=python_env(MYPY_CACHE_DIR=os.devnull),
     )
 
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Tests of the Python package (run by `cargo xtask test`): a virtualenv under target/ with
+# the pinned tools, the extension built in debug mode (`maturin develop`), the emulator,
+# then pytest — every operation with both clients, errors, pagination, threads, fork,
+# cancellation, Ctrl-C, the README snippet, mypy --strict, stubtest and the spec
+# round-trip drill. Exits non-zero on any failure, including when no test ran.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+target="${CARGO_TARGET_DIR:-$root/target}"
+venv="$target/python-venv"
+python="${PYTHON:-python3}"
+cargo="${CARGO:-cargo}"
+
+if [ ! -x "$venv/bin/python" ]; then
+    "$python" -m venv "$venv"
+fi
+stamp="$venv/.requirements"
+if ! cmp -s "$here/requirements-dev.txt" "$stamp"; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-dev.txt"
+    cp "$here/requirements-dev.txt" "$stamp"
+fi
+
+echo "==> building the emulator and the extension (debug)"
+"$cargo" build --quiet -p kontext-mgmt-emulator --bin kontext-emulator
+VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --manifest-path "$here/Cargo.toml"
+
+echo "==> pytest"
+export KONTEXT_EMULATOR="$target/debug/kontext-emulator"
+cd "$here"
+# -p no:cacheprovider: nothing written into the source tree.
+"$venv/bin/python" -m pytest -p no:cacheprovider -q "$@"
