@@ -22,7 +22,7 @@ class ApplicationsTest {
         )
 
     @Test
-    fun `create, get, list and archive`() = runBlocking {
+    fun `create, get, list and archive`() = runBlocking<Unit> {
         val created = newApp()
         val app = created.application
         assertTrue(app.id.isNotEmpty())
@@ -45,7 +45,7 @@ class ApplicationsTest {
     }
 
     @Test
-    fun `update, and clear a nullable field`() = runBlocking {
+    fun `update, and clear a nullable field`() = runBlocking<Unit> {
         val app = newApp().application
         val newName = Emu.unique("renamed")
         val updated = client.applications.update(app.id, UpdateApplicationInput(name = newName)).application
@@ -58,7 +58,7 @@ class ApplicationsTest {
     }
 
     @Test
-    fun `oauth configuration and secret rotation`() = runBlocking {
+    fun `oauth configuration and secret rotation`() = runBlocking<Unit> {
         val created = newApp()
         val id = created.application.id
         val oauth = client.applications.getOAuth(id).oauth
@@ -75,7 +75,7 @@ class ApplicationsTest {
     }
 
     @Test
-    fun `integrations of an application`() = runBlocking {
+    fun `integrations of an application`() = runBlocking<Unit> {
         val app = newApp().application
         val i1 = client.integrations.create(CreateIntegrationInput(name = Emu.unique("int"), url = "https://mcp.example.com/a")).integration
         val i2 = client.integrations.create(CreateIntegrationInput(name = Emu.unique("int"), url = "https://mcp.example.com/b")).integration
@@ -95,7 +95,7 @@ class ApplicationsTest {
     }
 
     @Test
-    fun `secrets never print`() = runBlocking {
+    fun `secrets never print`() = runBlocking<Unit> {
         val created = newApp()
         val secret = created.oauth.clientSecret!!
         for (text in listOf(created.toString(), created.oauth.toString())) {
