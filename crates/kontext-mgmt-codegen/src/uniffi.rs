@@ -172,7 +172,13 @@ impl<'a> Surface<'a> {
         let _ = writeln!(out, "#[derive({derives}, ::serde::Deserialize, ::uniffi::Record)]");
         if secret {
             // Kotlin's toString and Swift's description come from these (secrets masked).
-            let _ = writeln!(out, "#[::uniffi::export(Debug, Display)]");
+            // A field called `description` would clash with Swift's `description`: then
+            // only Debug (Kotlin falls back to it; Swift's String(describing:) too).
+            if fields.iter().any(|f| camel(&f.name) == "description") {
+                let _ = writeln!(out, "#[::uniffi::export(Debug)]");
+            } else {
+                let _ = writeln!(out, "#[::uniffi::export(Debug, Display)]");
+            }
         }
         let _ = writeln!(out, "pub struct {name} {{");
         for f in fields {
@@ -627,10 +633,10 @@ impl<'a> Surface<'a> {
                 "extension {object} {{\n    \
                  /// Every item of `{ns}.{method}`, fetched page by page as the sequence is iterated.\n    \
                  public func {method}All({params}) -> PagedSequence<{pager}, {item}> {{\n        \
-                 PagedSequence(open: {{ try self.{method}Pager({pass}) }}, next: {{ try await $0.nextPage()?.{items} }})\n    }}\n\n    \
+                 PagedSequence(open: {{ try self.{method}Pager({pass}) }}, fetch: {{ try await $0.nextPage()?.{items} }})\n    }}\n\n    \
                  /// The pages of `{ns}.{method}`, fetched lazily.\n    \
                  public func {method}Pages({params}) -> PagedSequence<{pager}, {page_ty}> {{\n        \
-                 PagedSequence(open: {{ try self.{method}Pager({pass}) }}, next: {{ try await $0.nextPage().map {{ [$0] }} }})\n    }}\n}}\n",
+                 PagedSequence(open: {{ try self.{method}Pager({pass}) }}, fetch: {{ try await $0.nextPage().map {{ [$0] }} }})\n    }}\n}}\n",
                 ns = op.namespace,
                 params = params.join(", "),
                 pager = self.pagers[page.as_str()],
