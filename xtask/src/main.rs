@@ -1,5 +1,6 @@
 //! Project tasks: `cargo xtask regen | test | publish | bench`.
 
+mod bench;
 mod regen;
 mod test;
 
@@ -20,6 +21,8 @@ enum Command {
     Regen(regen::Args),
     /// Run every test in every language (what the README and CI run).
     Test(test::Args),
+    /// Benchmarks against what users would use instead; writes target/bench/report.{md,json}.
+    Bench(bench::Args),
 }
 
 fn main() {
@@ -27,6 +30,7 @@ fn main() {
     let result = match cli.command {
         Command::Regen(args) => regen::run(args),
         Command::Test(args) => test::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

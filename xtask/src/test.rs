@@ -13,7 +13,7 @@ pub struct Args {
 }
 
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
-const STEPS: &[&str] = &["regen", "fmt", "clippy", "rust", "python", "node", "uniffi"];
+const STEPS: &[&str] = &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi"];
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
@@ -52,6 +52,7 @@ fn run_step(step: &str) -> Result<()> {
         "fmt" => run_cmd(cargo().args(["fmt", "--all", "--check"])),
         "clippy" => run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
         "rust" => run_cmd(cargo().args(["test", "--workspace"])),
+        "schemathesis" => script("crates/kontext-mgmt-emulator/tests/schemathesis.sh"),
         "python" => script("bindings/python/test.sh"),
         "node" => script("bindings/node/test.sh"),
         "uniffi" => script("bindings/uniffi/test.sh"),

@@ -5,7 +5,7 @@ use crate::server::{read, write, ApiError, App, Out};
 use crate::spec::{is_uuid, Loc, Operation, PathItem, Segment};
 use crate::store::{
     app_oauth_json, integration_json, new_uuid, random_text, sa_json, ts, AppOAuth, Application, Connection,
-    Integration, IntegrationOAuthConfig, Secret, ServiceAccount, Store,
+    Integration, IntegrationOAuthConfig, Kind, Secret, ServiceAccount, Store,
 };
 use crate::token;
 use axum::http::{header, request::Parts, Method, StatusCode};
@@ -326,7 +326,7 @@ pub fn create_application(
 ) -> Result<Uuid, ApiError> {
     let name = input.get("name").and_then(Value::as_str).unwrap_or_default();
     let id = id.unwrap_or_else(new_uuid);
-    if store.app_order.values().filter_map(|i| store.applications.get(i)).any(|a| a.name == name && a.id != id) {
+    if store.name_taken(Kind::App, name, id) {
         return Err(ApiError::conflict("An application with this name already exists"));
     }
     let o = input.get("oauth").cloned().unwrap_or_else(|| json!({}));
@@ -334,7 +334,9 @@ pub fn create_application(
     let client_secret = (kind == "confidential").then(new_app_secret);
     let seq = store.next_seq();
     if let Some(old) = store.applications.get(&id) {
-        store.app_order.remove(&old.seq);
+        let (seq, old_name) = (old.seq, old.name.clone());
+        store.app_order.remove(&seq);
+        store.forget_name(Kind::App, &old_name, id);
     }
     let integration_ids = strings(input.get("integrationIds"))
         .unwrap_or_default()
@@ -366,6 +368,7 @@ pub fn create_application(
         },
     );
     store.app_order.insert(seq, id);
+    store.rename(Kind::App, None, name, id);
     Ok(id)
 }
 
@@ -415,8 +418,9 @@ fn applications_update(app: &App, c: &Ctx) -> Res {
     let mut store = write(&app.store);
     let current = store.live_app(&id).ok_or_else(app_not_found)?;
     let confidential = current.oauth.kind == "confidential";
+    let old_name = current.name.clone();
     if let Some(name) = c.body_str("name") {
-        if store.app_order.values().filter_map(|i| store.applications.get(i)).any(|a| a.name == name && a.id != id) {
+        if store.name_taken(Kind::App, name, id) {
             return Err(ApiError::conflict("An application with this name already exists"));
         }
     }
@@ -467,6 +471,9 @@ fn applications_update(app: &App, c: &Ctx) -> Res {
         None => {}
     }
     a.updated_at = c.now;
+    if let Some(name) = c.body_str("name") {
+        store.rename(Kind::App, Some(&old_name), name, id);
+    }
     let a = store.live_app(&id).ok_or_else(app_not_found)?;
     Ok(ok(json!({"application": store.app_json(a, c.now)})))
 }
@@ -477,8 +484,9 @@ fn applications_archive(app: &App, c: &Ctx) -> Res {
     let a = store.applications.get_mut(&id).filter(|a| !a.archived).ok_or_else(app_not_found)?;
     a.archived = true;
     a.updated_at = c.now;
-    let seq = a.seq;
+    let (seq, name) = (a.seq, a.name.clone());
     store.app_order.remove(&seq);
+    store.forget_name(Kind::App, &name, id);
     let key = id.to_string();
     for s in store.sessions.values_mut().filter(|s| s.agent_id == key) {
         s.disconnect(c.now);
@@ -680,8 +688,7 @@ pub fn create_integration(
 ) -> Result<Uuid, ApiError> {
     let name = b.get("name").and_then(Value::as_str).unwrap_or_default();
     let id = id.unwrap_or_else(new_uuid);
-    if store.integration_order.values().filter_map(|i| store.integrations.get(i)).any(|i| i.name == name && i.id != id)
-    {
+    if store.name_taken(Kind::Integration, name, id) {
         return Err(ApiError::conflict("An integration with this name already exists"));
     }
     let mode = b.get("authMode").and_then(Value::as_str).unwrap_or("none");
@@ -700,7 +707,9 @@ pub fn create_integration(
     }
     let seq = store.next_seq();
     if let Some(old) = store.integrations.get(&id) {
-        store.integration_order.remove(&old.seq);
+        let (seq, old_name) = (old.seq, old.name.clone());
+        store.integration_order.remove(&seq);
+        store.forget_name(Kind::Integration, &old_name, id);
     }
     store.integrations.insert(
         id,
@@ -723,6 +732,7 @@ pub fn create_integration(
         },
     );
     store.integration_order.insert(seq, id);
+    store.rename(Kind::Integration, None, name, id);
     Ok(id)
 }
 
@@ -751,13 +761,9 @@ fn integrations_update(app: &App, c: &Ctx) -> Res {
     let b = &c.body;
     let mut store = write(&app.store);
     let current = store.live_integration(&id).ok_or_else(integration_not_found)?;
+    let old_name = current.name.clone();
     if let Some(name) = b.get("name").and_then(Value::as_str) {
-        if store
-            .integration_order
-            .values()
-            .filter_map(|i| store.integrations.get(i))
-            .any(|i| i.name == name && i.id != id)
-        {
+        if store.name_taken(Kind::Integration, name, id) {
             return Err(ApiError::conflict("An integration with this name already exists"));
         }
     }
@@ -810,7 +816,11 @@ fn integrations_update(app: &App, c: &Ctx) -> Res {
     }
     i.auth_mode = mode;
     i.updated_at = c.now;
-    Ok(ok(json!({"integration": integration_json(i)})))
+    let out = json!({"integration": integration_json(i)});
+    if let Some(name) = b.get("name").and_then(Value::as_str) {
+        store.rename(Kind::Integration, Some(&old_name), name, id);
+    }
+    Ok(ok(out))
 }
 
 fn integrations_archive(app: &App, c: &Ctx) -> Res {
@@ -819,8 +829,9 @@ fn integrations_archive(app: &App, c: &Ctx) -> Res {
     let i = store.integrations.get_mut(&id).filter(|i| !i.archived).ok_or_else(integration_not_found)?;
     i.archived = true;
     i.updated_at = c.now;
-    let seq = i.seq;
+    let (seq, name) = (i.seq, i.name.clone());
     store.integration_order.remove(&seq);
+    store.forget_name(Kind::Integration, &name, id);
     for a in store.applications.values_mut() {
         a.integration_ids.retain(|x| *x != id);
     }
@@ -987,12 +998,14 @@ pub fn create_service_account(
 ) -> Result<Uuid, ApiError> {
     let name = b.get("name").and_then(Value::as_str).unwrap_or_default();
     let id = id.unwrap_or_else(new_uuid);
-    if store.service_accounts.values().any(|s| s.name == name && s.id != id) {
+    if store.name_taken(Kind::ServiceAccount, name, id) {
         return Err(ApiError::conflict("A service account with this name already exists"));
     }
     let seq = store.next_seq();
     if let Some(old) = store.service_accounts.get(&id) {
-        store.sa_order.remove(&old.seq);
+        let (seq, old_name) = (old.seq, old.name.clone());
+        store.sa_order.remove(&seq);
+        store.forget_name(Kind::ServiceAccount, &old_name, id);
     }
     store.service_accounts.insert(
         id,
@@ -1009,6 +1022,7 @@ pub fn create_service_account(
         },
     );
     store.sa_order.insert(seq, id);
+    store.rename(Kind::ServiceAccount, None, name, id);
     Ok(id)
 }
 
@@ -1045,6 +1059,7 @@ fn sa_revoke(app: &App, c: &Ctx) -> Res {
         let mut store = write(&app.store);
         let sa = store.service_accounts.remove(&id).ok_or_else(sa_not_found)?;
         store.sa_order.remove(&sa.seq);
+        store.forget_name(Kind::ServiceAccount, &sa.name, id);
         sa
     };
     // Its tokens stop working at once (authenticate also checks the account exists).

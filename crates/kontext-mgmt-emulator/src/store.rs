@@ -241,6 +241,17 @@ pub struct Store {
     pub integration_order: BTreeMap<u64, Uuid>,
     #[serde(skip)]
     pub sa_order: BTreeMap<u64, Uuid>,
+    /// Names of live objects, for the uniqueness rules without a scan (rebuilt on load).
+    #[serde(skip)]
+    pub names: HashMap<(Kind, String), Uuid>,
+}
+
+/// The kinds of object whose names are unique.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    App,
+    Integration,
+    ServiceAccount,
 }
 
 impl Store {
@@ -254,6 +265,16 @@ impl Store {
         self.app_order = self.applications.values().filter(|a| !a.archived).map(|a| (a.seq, a.id)).collect();
         self.integration_order = self.integrations.values().filter(|i| !i.archived).map(|i| (i.seq, i.id)).collect();
         self.sa_order = self.service_accounts.values().map(|s| (s.seq, s.id)).collect();
+        self.names = self
+            .applications
+            .values()
+            .filter(|a| !a.archived)
+            .map(|a| ((Kind::App, a.name.clone()), a.id))
+            .chain(
+                self.integrations.values().filter(|i| !i.archived).map(|i| ((Kind::Integration, i.name.clone()), i.id)),
+            )
+            .chain(self.service_accounts.values().map(|s| ((Kind::ServiceAccount, s.name.clone()), s.id)))
+            .collect();
         let max = [
             self.app_order.keys().next_back(),
             self.integration_order.keys().next_back(),
@@ -265,6 +286,27 @@ impl Store {
         .copied()
         .unwrap_or(0);
         self.seq = self.seq.max(max);
+    }
+
+    /// Whether a live object of `kind` other than `id` already has `name`.
+    pub fn name_taken(&self, kind: Kind, name: &str, id: Uuid) -> bool {
+        self.names.get(&(kind, name.to_owned())).is_some_and(|owner| *owner != id)
+    }
+
+    /// Records that `id` is now called `new` (and no longer `old`).
+    pub fn rename(&mut self, kind: Kind, old: Option<&str>, new: &str, id: Uuid) {
+        if let Some(old) = old {
+            self.forget_name(kind, old, id);
+        }
+        self.names.insert((kind, new.to_owned()), id);
+    }
+
+    /// Frees `name` when `id` holds it (archive, delete).
+    pub fn forget_name(&mut self, kind: Kind, name: &str, id: Uuid) {
+        let key = (kind, name.to_owned());
+        if self.names.get(&key) == Some(&id) {
+            self.names.remove(&key);
+        }
     }
 
     pub fn live_app(&self, id: &Uuid) -> Option<&Application> {

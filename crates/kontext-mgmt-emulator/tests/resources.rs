@@ -58,6 +58,20 @@ async fn application_lifecycle() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    // The old name is free again after the rename, the new one taken.
+    let reuse = api.post("/applications", json!({"name": "PR Reviewer", "oauth": {"redirectUris": []}})).await;
+    assert_eq!(reuse.status, 201, "{}", reuse.text);
+    let taken = api.patch(&format!("/applications/{other}"), json!({"name": "Renamed"})).await;
+    assert_eq!(taken.status, 409);
+    // Archiving frees the name.
+    let reused = reuse.body["application"]["id"].as_str().unwrap().to_string();
+    assert_eq!(api.delete(&format!("/applications/{reused}")).await.status, 204);
+    let again = api.post("/applications", json!({"name": "PR Reviewer", "oauth": {"redirectUris": []}})).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(
+        api.delete(&format!("/applications/{}", again.body["application"]["id"].as_str().unwrap())).await.status,
+        204
+    );
     let a = &r.body["application"];
     assert_eq!(a["name"], "Renamed");
     assert_eq!(a["description"], Value::Null);

@@ -1,0 +1,326 @@
+//! `cargo xtask bench [NAME…]`: one emulator, every contender, interleaved, one report.
+//!
+//! Each contender program is run as `<program> --url URL --scenario S` and prints JSON
+//! lines `{"contender", "scenario", "value", "unit", "reps"}`; rounds interleave programs
+//! so machine drift hits every contender alike. Output: target/bench/report.{md,json}.
+
+use crate::{root, run_cmd};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Which groups to run: emulator, core, python, node, kotlin (default: all).
+    names: Vec<String>,
+    /// Rounds per scenario (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+}
+
+const GROUPS: &[&str] = &["emulator", "core", "python", "node", "kotlin"];
+const SCENARIOS: &[&str] = &["get_seq", "create_get_seq", "concurrent64"];
+
+/// A benchmark program of one group.
+struct Program {
+    group: &'static str,
+    /// Builds it (release) and returns the command that runs it.
+    prepare: fn() -> Result<Command>,
+}
+
+const PROGRAMS: &[Program] = &[
+    Program { group: "core", prepare: prepare_core },
+    Program { group: "python", prepare: || script_program("bindings/python/bench/run.sh") },
+    Program { group: "node", prepare: || script_program("bindings/node/bench/run.sh") },
+    Program { group: "kotlin", prepare: || script_program("bindings/uniffi/bench/run.sh") },
+];
+
+fn prepare_core() -> Result<Command> {
+    run_cmd(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--release",
+        "-q",
+        "-p",
+        "kontext-mgmt",
+        "--example",
+        "bench",
+    ]))?;
+    Ok(Command::new(root().join("target/release/examples/bench")))
+}
+
+/// A binding's bench entry point: `run.sh prepare` builds (release) and installs what it
+/// compares against; `run.sh --url … --scenario …` measures.
+fn script_program(path: &'static str) -> Result<Command> {
+    let script = root().join(path);
+    if !script.exists() {
+        bail!("{path} is missing");
+    }
+    run_cmd(Command::new("bash").arg(&script).arg("prepare").current_dir(root()))?;
+    let mut cmd = Command::new("bash");
+    cmd.arg(script);
+    Ok(cmd)
+}
+
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_emulator() -> Result<Emulator> {
+    run_cmd(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--release",
+        "-q",
+        "-p",
+        "kontext-mgmt-emulator",
+        "--bin",
+        "kontext-emulator",
+        "--example",
+        "loadgen",
+    ]))?;
+    let mut child = Command::new(root().join("target/release/kontext-emulator"))
+        .args(["--port", "0", "--rate-limit", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting the emulator")?;
+    let mut reader = BufReader::new(child.stdout.take().context("emulator stdout")?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let url = line.trim().strip_prefix("listening on ").context("emulator's first line")?.to_string();
+    // Keep draining its stdout: a closed pipe would end the emulator at its next line.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    Ok(Emulator { child, url })
+}
+
+fn measure(cmd: &mut Command, url: &str, scenario: &str) -> Result<Vec<Value>> {
+    let out = cmd.args(["--url", url, "--scenario", scenario]).current_dir(root()).stderr(Stdio::inherit()).output()?;
+    if !out.status.success() {
+        bail!("{cmd:?} failed ({})", out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("contender").is_some())
+        .collect())
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let started = Instant::now();
+    let groups: Vec<&str> = if args.names.is_empty() {
+        GROUPS.to_vec()
+    } else {
+        for n in &args.names {
+            anyhow::ensure!(GROUPS.contains(&n.as_str()), "unknown bench {n:?} (one of {GROUPS:?})");
+        }
+        GROUPS.iter().copied().filter(|g| args.names.iter().any(|n| n == g)).collect()
+    };
+    let emulator = start_emulator()?;
+    eprintln!("emulator at {}", emulator.url);
+    let mut rows: Vec<Value> = Vec::new();
+
+    if groups.contains(&"emulator") {
+        let out = Command::new(root().join("target/release/examples/loadgen"))
+            .args(["--url", &emulator.url, "--connections", "32", "--seconds", "8"])
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let rate = text
+            .split_whitespace()
+            .filter_map(|w| w.replace(',', "").parse::<f64>().ok())
+            .fold(0.0, f64::max);
+        eprintln!("emulator loadgen: {}", text.trim());
+        rows.push(json!({ "contender": "emulator", "scenario": "emulator_get", "value": rate, "unit": "req/s", "reps": [rate] }));
+    }
+
+    let mut programs = Vec::new();
+    for p in PROGRAMS.iter().filter(|p| groups.contains(&p.group)) {
+        eprintln!("preparing {} contenders", p.group);
+        programs.push((p.group, (p.prepare)()?));
+    }
+    let mut samples: Vec<Value> = Vec::new();
+    for round in 0..args.rounds {
+        for scenario in SCENARIOS {
+            for (group, cmd) in programs.iter_mut() {
+                eprintln!("round {} {scenario} {group}", round + 1);
+                let mut c = clone_cmd(cmd);
+                samples.extend(measure(&mut c, &emulator.url, scenario)?);
+            }
+        }
+    }
+    if !programs.is_empty() {
+        seed_applications(&emulator.url, 100_000)?;
+        for (group, cmd) in programs.iter_mut() {
+            eprintln!("stream100k {group}");
+            samples.extend(measure(&mut clone_cmd(cmd), &emulator.url, "stream100k")?);
+        }
+        for (group, cmd) in programs.iter_mut() {
+            if *group != "core" {
+                eprintln!("cold_start {group}");
+                samples.extend(measure(&mut clone_cmd(cmd), &emulator.url, "cold_start")?);
+            }
+        }
+    }
+    rows.extend(aggregate(&samples));
+    report(&rows, started.elapsed())
+}
+
+fn clone_cmd(cmd: &Command) -> Command {
+    let mut c = Command::new(cmd.get_program());
+    c.args(cmd.get_args());
+    c
+}
+
+/// Seeds through the admin route in chunks (request bodies are capped at 1 MiB).
+fn seed_applications(url: &str, n: usize) -> Result<()> {
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("seed-chunk.json");
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        let apps: Vec<Value> = chunk
+            .iter()
+            .map(|i| json!({ "name": format!("stream-{i:06}"), "oauth": { "redirectUris": ["http://localhost/cb"] } }))
+            .collect();
+        std::fs::write(&path, json!({ "applications": apps }).to_string())?;
+        let out = Command::new("curl")
+            .args(["-sS", "--fail-with-body", "-X", "POST", "-H", "content-type: application/json", "--data-binary"])
+            .arg(format!("@{}", path.display()))
+            .arg(format!("{url}/_emulator/seed"))
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "seeding applications failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// Median and spread per (contender, scenario).
+fn aggregate(samples: &[Value]) -> Vec<Value> {
+    let mut by: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+    for s in samples {
+        let key = (
+            s["contender"].as_str().unwrap_or("?").to_string(),
+            s["scenario"].as_str().unwrap_or("?").to_string(),
+            s["unit"].as_str().unwrap_or("").to_string(),
+        );
+        let reps: Vec<f64> = match s["reps"].as_array() {
+            Some(r) if !r.is_empty() => r.iter().filter_map(Value::as_f64).collect(),
+            _ => s["value"].as_f64().into_iter().collect(),
+        };
+        by.entry(key).or_default().extend(reps);
+    }
+    by.into_iter()
+        .map(|((contender, scenario, unit), mut v)| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            let median = if v.len() % 2 == 1 { v[v.len() / 2] } else { (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0 };
+            json!({ "contender": contender, "scenario": scenario, "unit": unit, "value": median,
+                    "min": v[0], "max": v[v.len() - 1], "n": v.len() })
+        })
+        .collect()
+}
+
+fn value(rows: &[Value], contender: &str, scenario: &str) -> Option<f64> {
+    rows.iter()
+        .find(|r| r["contender"] == contender && r["scenario"] == scenario)
+        .and_then(|r| r["value"].as_f64())
+}
+
+/// (description, contender, alternative, scenario, wanted ratio). For rates the ratio is
+/// contender/alternative (≥ wanted); for "≤" goals it is alternative/contender.
+const RATIO_GOALS: &[(&str, &str, &str, &str, f64, bool)] = &[
+    ("Python sync ≥ 3× httpx, sequential", "kontext-sync", "httpx-sync", "get_seq", 3.0, true),
+    ("Python async ≥ 6× httpx, 64 concurrent", "kontext-async", "httpx-async", "concurrent64", 6.0, true),
+    ("Python async ≥ 1.5× aiohttp, 64 concurrent", "kontext-async", "aiohttp", "concurrent64", 1.5, true),
+    ("Node ≥ 1.5× fetch, sequential", "kontext-node", "fetch", "get_seq", 1.5, true),
+    ("Node ≥ 2× fetch, 64 concurrent", "kontext-node", "fetch", "concurrent64", 2.0, true),
+    ("Python sync per call ≤ 1.25× Rust core", "kontext-rust", "kontext-sync", "get_seq", 1.25, false),
+    ("Node per call ≤ 1.25× Rust core", "kontext-rust", "kontext-node", "get_seq", 1.25, false),
+    ("Kotlin per call ≤ 1.25× Rust core", "kontext-rust", "kontext-kotlin", "get_seq", 1.25, false),
+    ("Rust core per call ≤ 1.1× raw reqwest", "reqwest-raw", "kontext-rust", "get_seq", 1.1, false),
+];
+
+fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
+    let mut goals = Vec::new();
+    for (what, a, b, scenario, want, higher_is_better) in RATIO_GOALS {
+        let (Some(va), Some(vb)) = (value(rows, a, scenario), value(rows, b, scenario)) else { continue };
+        let ratio = va / vb;
+        let met = if *higher_is_better { ratio >= *want } else { ratio <= *want };
+        goals.push(json!({ "goal": what, "ratio": ratio, "met": met }));
+    }
+    for contender in ["kontext-rust", "kontext-sync", "kontext-node", "kontext-kotlin"] {
+        if let Some(mb) = value(rows, contender, "stream100k_rss") {
+            goals.push(json!({ "goal": format!("{contender}: streaming 100k items grows RSS ≤ 30 MB"), "value": mb, "met": mb <= 30.0 }));
+        }
+    }
+    for (contender, limit) in [("kontext-python-import", 50.0), ("kontext-node-require", 30.0)] {
+        if let Some(ms) = value(rows, contender, "cold_start") {
+            goals.push(json!({ "goal": format!("{contender} ≤ {limit} ms"), "value": ms, "met": ms <= limit }));
+        }
+    }
+    if let Some(rps) = value(rows, "emulator", "emulator_get") {
+        goals.push(json!({ "goal": "emulator ≥ 15,000 GET/s keep-alive", "value": rps, "met": rps >= 15_000.0 }));
+    }
+
+    let machine = machine();
+    let mut md = format!(
+        "Machine: {machine}. One emulator (release, faults and rate limit off), contenders interleaved per round; medians (min–max) of each round. Took {:.0?}.\n\n",
+        took
+    );
+    md.push_str("| scenario | contender | median | min–max | vs floor (raw reqwest) |\n| --- | --- | --- | --- | --- |\n");
+    let mut sorted: Vec<&Value> = rows.iter().collect();
+    sorted.sort_by_key(|r| (r["scenario"].as_str().unwrap_or("").to_string(), r["contender"].as_str().unwrap_or("").to_string()));
+    for r in sorted {
+        let scenario = r["scenario"].as_str().unwrap_or("");
+        let v = r["value"].as_f64().unwrap_or(0.0);
+        let floor = value(rows, "reqwest-raw", scenario)
+            .filter(|_| r["unit"] == "req/s")
+            .map(|f| format!("{:.2}×", v / f))
+            .unwrap_or_default();
+        md.push_str(&format!(
+            "| {scenario} | {} | {:.1} {} | {:.1}–{:.1} | {floor} |\n",
+            r["contender"].as_str().unwrap_or(""),
+            v,
+            r["unit"].as_str().unwrap_or(""),
+            r["min"].as_f64().unwrap_or(v),
+            r["max"].as_f64().unwrap_or(v),
+        ));
+    }
+    md.push_str("\n| goal | measured | met |\n| --- | --- | --- |\n");
+    for g in &goals {
+        let measured = g.get("ratio").and_then(Value::as_f64).map(|r| format!("{r:.2}×")).unwrap_or_else(|| {
+            format!("{:.1}", g["value"].as_f64().unwrap_or(0.0))
+        });
+        md.push_str(&format!("| {} | {measured} | {} |\n", g["goal"].as_str().unwrap_or(""), if g["met"] == true { "met" } else { "NOT met" }));
+    }
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("report.md"), &md)?;
+    std::fs::write(
+        dir.join("report.json"),
+        serde_json::to_string_pretty(&json!({ "machine": machine, "rows": rows, "goals": goals }))?,
+    )?;
+    println!("{md}");
+    eprintln!("wrote target/bench/report.md and report.json");
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    format!("{cpu}, {cores} cores, {}", std::env::consts::OS)
+}
