@@ -27,13 +27,9 @@ export interface AccessGraph {
 }
 
 export interface AccessGraphEdge {
-  /**
-   * Application id.
-   */
+  /** Application id. */
   from: string;
-  /**
-   * Integration id.
-   */
+  /** Integration id. */
   to: string;
 }
 
@@ -48,8 +44,7 @@ export type AccessGraphNodeType = 'application' | 'integration' | (string & {});
 export interface AddConnectionInput {
   /**
    * The caller's PAT or API key; write-only.
-   *
-   * @secret masked in `util.inspect` / `console.log` output
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
    */
   token: string;
   displayName?: string;
@@ -60,26 +55,18 @@ export interface Application {
   name: string;
   description?: string | null;
   clientId: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   createdAt: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   updatedAt: string;
   sessions?: ApplicationSessionCounts;
-  /**
-   * Bring Your Own Auth configuration, or null.
-   */
+  /** Bring Your Own Auth configuration, or null. */
   externalAuth?: ExternalAuth | null;
 }
 
 export interface ApplicationList {
   items: Application[];
-  /**
-   * Absent on the last page.
-   */
+  /** Absent on the last page. */
   nextCursor?: string | null;
 }
 
@@ -88,17 +75,14 @@ export interface ApplicationOAuth {
   clientId: string;
   /**
    * Only in create and rotate-secret responses, confidential applications only.
-   *
-   * @secret masked in `util.inspect` / `console.log` output
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
    */
   clientSecret?: string;
   redirectUris: string[];
   pkceRequired: boolean;
   scopes: string[];
   allowedResources: string[];
-  /**
-   * MCP gateway URL of the application.
-   */
+  /** MCP gateway URL of the application. */
   gatewayUrl?: string;
 }
 
@@ -110,9 +94,7 @@ export interface ApplicationResponse {
   application: Application;
 }
 
-/**
- * Session counts; `live` = `active` + `idle`.
- */
+/** Session counts; `live` = `active` + `idle`. */
 export interface ApplicationSessionCounts {
   active: number;
   idle: number;
@@ -130,13 +112,9 @@ export interface Connection {
   status: ConnectionState;
   connected: boolean;
   displayName?: string | null;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   expiresAt?: string | null;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   connectedAt?: string | null;
 }
 
@@ -175,8 +153,7 @@ export interface CreateIntegrationInput {
   credentialSchema?: Record<string, unknown>;
   /**
    * Required when authMode is server_token; write-only.
-   *
-   * @secret masked in `util.inspect` / `console.log` output
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
    */
   serverToken?: string;
 }
@@ -186,13 +163,9 @@ export interface CreateServiceAccountInput {
   description?: string;
 }
 
-/**
- * The error body of every API error. **Chosen:** `error` (the reason phrase) as NestJS sends it; `message` may be an array of strings for validation failures.
- */
+/** The error body of every API error. **Chosen:** `error` (the reason phrase) as NestJS sends it; `message` may be an array of strings for validation failures. */
 export interface Error {
-  /**
-   * What went wrong (a string, or a list of strings for validation failures).
-   */
+  /** What went wrong (a string, or a list of strings for validation failures). */
   message: unknown;
   statusCode: number;
   error?: string;
@@ -205,9 +178,7 @@ export interface ErrorTypeCount {
 
 export type EventStatus = 'ok' | 'warn' | 'error_remote' | 'error_proxy' | 'error_auth' | (string & {});
 
-/**
- * Bring Your Own Auth configuration as returned (the partner API key is write-only).
- */
+/** Bring Your Own Auth configuration as returned (the partner API key is write-only). */
 export interface ExternalAuth {
   enabled: boolean;
   issuer: string;
@@ -220,9 +191,7 @@ export interface ExternalAuth {
   partnerApiKeyConfigured?: boolean;
 }
 
-/**
- * Bring Your Own Auth configuration to store; requires a confidential application.
- */
+/** Bring Your Own Auth configuration to store; requires a confidential application. */
 export interface ExternalAuthInput {
   enabled?: boolean;
   issuer: string;
@@ -234,8 +203,7 @@ export interface ExternalAuthInput {
   maxTokenAgeSeconds?: number;
   /**
    * Write-only.
-   *
-   * @secret masked in `util.inspect` / `console.log` output
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
    */
   partnerApiKey?: string;
 }
@@ -250,17 +218,11 @@ export interface Integration {
   credentialSchema?: Record<string, unknown> | null;
   oauth?: IntegrationOAuth | null;
   serverTokenConfigured: boolean;
-  /**
-   * Null until validated.
-   */
+  /** Null until validated. */
   validationStatus?: string | null;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   createdAt: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   updatedAt: string;
 }
 
@@ -280,9 +242,7 @@ export interface IntegrationIds {
 
 export interface IntegrationList {
   items: Integration[];
-  /**
-   * Absent on the last page.
-   */
+  /** Absent on the last page. */
   nextCursor?: string | null;
 }
 
@@ -290,9 +250,7 @@ export interface IntegrationOAuth {
   provider?: string;
   issuer?: string;
   scopes?: string[];
-  /**
-   * OAuth metadata discovered by validate.
-   */
+  /** OAuth metadata discovered by validate. */
   metadata?: Record<string, unknown> | null;
 }
 
@@ -308,8 +266,7 @@ export interface IntegrationOAuthConfigInput {
   clientId: string;
   /**
    * Write-only.
-   *
-   * @secret masked in `util.inspect` / `console.log` output
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
    */
   clientSecret: string;
   authorizationUrl: string;
@@ -331,18 +288,14 @@ export interface IntegrationResponse {
   integration: Integration;
 }
 
-/**
- * Milliseconds.
- */
+/** Milliseconds. */
 export interface LatencyPercentiles {
   p50: number;
   p95: number;
   p99: number;
 }
 
-/**
- * **Chosen:** read-side field names mirror what the CLI ingests (`id` and `createdAt` are inferred).
- */
+/** **Chosen:** read-side field names mirror what the CLI ingests (`id` and `createdAt` are inferred). */
 export interface McpEvent {
   id: string;
   sessionId?: string | null;
@@ -353,17 +306,11 @@ export interface McpEvent {
   status: EventStatus;
   durationMs?: number | null;
   toolName?: string | null;
-  /**
-   * The tool request as sent (any JSON).
-   */
+  /** The tool request as sent (any JSON). */
   requestJson?: unknown;
-  /**
-   * The tool response as received (any JSON).
-   */
+  /** The tool response as received (any JSON). */
   responseJson?: unknown;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   createdAt: string;
 }
 
@@ -381,9 +328,7 @@ export interface PolicyRule {
   action: PolicyAction;
   scope: PolicyScope;
   level: PolicyLevel;
-  /**
-   * Only when scope is tool.
-   */
+  /** Only when scope is tool. */
   toolName?: string;
 }
 
@@ -398,41 +343,29 @@ export interface RevokeSessionsResult {
   disconnectedCount: number;
 }
 
-/**
- * **Chosen:** only `id`, `name`, `description` are evidenced; `clientId`, timestamps and `lastUsedAt` are inferred. Never contains the secret.
- */
+/** **Chosen:** only `id`, `name`, `description` are evidenced; `clientId`, timestamps and `lastUsedAt` are inferred. Never contains the secret. */
 export interface ServiceAccount {
   id: string;
   name: string;
   description?: string | null;
   clientId: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   createdAt: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   updatedAt: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   lastUsedAt?: string | null;
 }
 
 export interface ServiceAccountCredentials {
   clientId: string;
-  /**
-   * @secret masked in `util.inspect` / `console.log` output
-   */
+  /** Secret: `util.inspect` / `console.log` show it as `********` in responses. */
   clientSecret: string;
 }
 
 export interface ServiceAccountList {
   items: ServiceAccount[];
-  /**
-   * Absent on the last page.
-   */
+  /** Absent on the last page. */
   nextCursor?: string | null;
 }
 
@@ -450,29 +383,17 @@ export interface Session {
   name: string;
   status: SessionStatus;
   derivedStatus: SessionDerivedStatus;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   tokenExpiresAt?: string | null;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   lastActiveAt?: string | null;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   connectedAt?: string | null;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   disconnectedAt?: string | null;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   createdAt: string;
-  /**
-   * Id of the application that created the session.
-   */
+  /** Id of the application that created the session. */
   agentId: string;
   organizationId: string;
   hostname?: string | null;
@@ -504,13 +425,9 @@ export interface ToolCount {
 export interface Trace {
   traceId: string;
   sessionId: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   startedAt: string;
-  /**
-   * @format date-time (ISO 8601)
-   */
+  /** ISO 8601 date-time. */
   endedAt?: string | null;
   eventCount: number;
   okCount: number;
@@ -536,13 +453,9 @@ export interface TraceList {
 export interface TraceStats {
   totalTraces: number;
   totalEvents: number;
-  /**
-   * Events per status.
-   */
+  /** Events per status. */
   eventCounts: Record<string, number>;
-  /**
-   * Percentage of events with an error status.
-   */
+  /** Percentage of events with an error status. */
   errorRate: number;
   latency: LatencyPercentiles;
   bytesTransferred: BytesTransferred;
@@ -574,8 +487,7 @@ export interface UpdateIntegrationInput {
   credentialSchema?: Record<string, unknown>;
   /**
    * Write-only.
-   *
-   * @secret masked in `util.inspect` / `console.log` output
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
    */
   serverToken?: string;
 }
@@ -592,19 +504,14 @@ export type ValidationStatus = 'valid' | 'invalid' | 'error' | (string & {});
 /** Query parameters of `applications.list()`. */
 export interface ApplicationsListParams {
   /**
-   * Page size.
+   * Page size. Between 1 and 200.
    *
    * @default 50
-   * between 1 and 200
    */
   limit?: number;
-  /**
-   * The `nextCursor` of the previous page.
-   */
+  /** The `nextCursor` of the previous page. */
   cursor?: string;
-  /**
-   * List every application in the organization (admin/owner only).
-   */
+  /** List every application in the organization (admin/owner only). */
   all?: boolean;
 }
 
@@ -612,10 +519,9 @@ export interface ApplicationsListParams {
 export interface AgentSessionsListParams {
   status?: SessionStatusFilter;
   /**
-   * Maximum sessions to return.
+   * Maximum sessions to return. Between 1 and 200.
    *
    * @default 100
-   * between 1 and 200
    */
   limit?: number;
   /**
@@ -629,60 +535,48 @@ export interface AgentSessionsListParams {
 /** Query parameters of `integrations.list()`. */
 export interface IntegrationsListParams {
   /**
-   * Page size.
+   * Page size. Between 1 and 200.
    *
    * @default 50
-   * between 1 and 200
    */
   limit?: number;
-  /**
-   * The `nextCursor` of the previous page.
-   */
+  /** The `nextCursor` of the previous page. */
   cursor?: string;
-  /**
-   * List every integration in the organization (admin/owner only).
-   */
+  /** List every integration in the organization (admin/owner only). */
   all?: boolean;
 }
 
 /** Query parameters of `serviceAccounts.list()`. */
 export interface ServiceAccountsListParams {
   /**
-   * Page size.
+   * Page size. Between 1 and 200.
    *
    * @default 50
-   * between 1 and 200
    */
   limit?: number;
-  /**
-   * The `nextCursor` of the previous page.
-   */
+  /** The `nextCursor` of the previous page. */
   cursor?: string;
 }
 
 /** Query parameters of `traces.list()`. */
 export interface TracesListParams {
   /**
-   * Page size.
+   * Page size. Between 1 and 200.
    *
    * @default 50
-   * between 1 and 200
    */
   limit?: number;
   /**
+   * At least 0.
+   *
    * @default 0
-   * at least 0
    */
   offset?: number;
   userId?: string;
   sessionId?: string;
-  /**
-   * Application id.
-   */
+  /** Application id. */
   agentId?: string;
-  /**
-   * Alias of `agentId`.
-   */
+  /** Alias of `agentId`. */
   applicationId?: string;
 }
 
@@ -700,10 +594,9 @@ export interface TracesGetParams {
 /** Query parameters of `events.list()`. */
 export interface EventsListParams {
   /**
-   * Page size.
+   * Page size. Between 1 and 200.
    *
    * @default 50
-   * between 1 and 200
    */
   limit?: number;
 }
@@ -723,9 +616,7 @@ export interface ApplicationsApi {
    * @param options per-call timeout (ms) and retries
    */
   list(params?: ApplicationsListParams, options?: RequestOptions): Promise<ApplicationList>;
-  /**
-   * Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there.
-   */
+  /** Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
   listAll(params?: ApplicationsListParams, options?: RequestOptions): AsyncIterableIterator<Application>;
   /**
    * Create an application
@@ -926,9 +817,7 @@ export interface IntegrationsApi {
    * @param options per-call timeout (ms) and retries
    */
   list(params?: IntegrationsListParams, options?: RequestOptions): Promise<IntegrationList>;
-  /**
-   * Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there.
-   */
+  /** Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
   listAll(params?: IntegrationsListParams, options?: RequestOptions): AsyncIterableIterator<Integration>;
   /**
    * Create an integration
@@ -1074,9 +963,7 @@ export interface ServiceAccountsApi {
    * @param options per-call timeout (ms) and retries
    */
   list(params?: ServiceAccountsListParams, options?: RequestOptions): Promise<ServiceAccountList>;
-  /**
-   * Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there.
-   */
+  /** Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
   listAll(params?: ServiceAccountsListParams, options?: RequestOptions): AsyncIterableIterator<ServiceAccount>;
   /**
    * Create a service account
@@ -1138,9 +1025,7 @@ export interface TracesApi {
    * @param options per-call timeout (ms) and retries
    */
   list(params?: TracesListParams, options?: RequestOptions): Promise<TraceList>;
-  /**
-   * Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there.
-   */
+  /** Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
   listAll(params?: TracesListParams, options?: RequestOptions): AsyncIterableIterator<Trace>;
   /**
    * Trace statistics

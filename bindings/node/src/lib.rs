@@ -379,3 +379,31 @@ impl NativePager {
 pub fn operation_ids() -> Vec<String> {
     kontext_mgmt::ops::OPERATIONS.iter().map(|o| o.id.to_string()).collect()
 }
+
+/// Support of `bench/json_transfer.mjs`: how should a response cross into JavaScript — as
+/// JSON text that JavaScript parses, or as objects built through N-API from serde values?
+mod bench_support {
+    use napi_derive::napi;
+    use std::sync::Mutex;
+
+    static SAMPLE: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+    /// Stores a response body in native memory, as the core holds one after a call.
+    #[napi(catch_unwind, js_name = "_benchSetSample")]
+    pub fn bench_set_sample(text: String) {
+        *SAMPLE.lock().unwrap_or_else(|p| p.into_inner()) = text.into_bytes();
+    }
+
+    /// The stored body as a JS string (what `NativeClient.call` does).
+    #[napi(catch_unwind, js_name = "_benchAsString")]
+    pub fn bench_as_string() -> String {
+        super::body_text(&SAMPLE.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The stored body parsed by serde and converted to JS objects through N-API.
+    #[napi(catch_unwind, js_name = "_benchAsObject")]
+    pub fn bench_as_object() -> napi::Result<serde_json::Value> {
+        serde_json::from_slice(&SAMPLE.lock().unwrap_or_else(|p| p.into_inner()))
+            .map_err(|e| napi::Error::from_reason(e.to_string()))
+    }
+}

@@ -65,10 +65,10 @@ test('the event loop keeps running while requests wait', async () => {
     clearInterval(timer);
 
     const expected = elapsed / period;
-    assert.ok(ticks.length >= expected * 0.5, `${ticks.length} ticks in ${elapsed.toFixed(0)} ms (expected ~${expected.toFixed(0)})`);
+    assert.ok(ticks.length >= expected * 0.25, `${ticks.length} ticks in ${elapsed.toFixed(0)} ms (expected ~${expected.toFixed(0)})`);
     let maxGap = 0;
     for (let i = 1; i < ticks.length; i++) maxGap = Math.max(maxGap, ticks[i] - ticks[i - 1]);
-    assert.ok(maxGap < elapsed / 6, `longest pause of the event loop: ${maxGap.toFixed(1)} ms of ${elapsed.toFixed(0)} ms`);
+    assert.ok(maxGap < elapsed / 3, `longest pause of the event loop: ${maxGap.toFixed(1)} ms of ${elapsed.toFixed(0)} ms`);
   } finally {
     await emu.faults(null);
   }

@@ -32,15 +32,16 @@ test('import() gives the very same objects (one module instance)', async () => {
   assert.equal(require('kontext-mgmt'), cjs);
 });
 
-test('the exports map resolves both conditions', () => {
+test('the exports map resolves both conditions by package name', () => {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
     import { createRequire } from 'node:module';
-    const require = createRequire(${JSON.stringify(PKG + '/')});
-    const esm = await import(${JSON.stringify(PKG)});
-    const cjs = require(${JSON.stringify(PKG)});
-    console.log(esm.KontextManagementClient === cjs.KontextManagementClient, typeof esm.default);
-  `], { encoding: 'utf8' });
-  assert.equal(out.trim(), 'true function');
+    import * as esm from 'kontext-mgmt';
+    const require = createRequire(process.cwd() + '/');
+    const cjs = require('kontext-mgmt');
+    console.log(esm.KontextManagementClient === cjs.KontextManagementClient, typeof esm.default,
+      require.resolve('kontext-mgmt').endsWith('index.js'), import.meta.resolve('kontext-mgmt').endsWith('index.mjs'));
+  `], { encoding: 'utf8', cwd: PKG });
+  assert.equal(out.trim(), 'true function true true');
 });
 
 test('require() does not load the native module', () => {

@@ -467,14 +467,20 @@ fn ts_type(ty: &TypeRef) -> String {
 }
 
 fn write_field(s: &mut String, f: &Field) {
-    let mut tags = Vec::new();
+    let mut doc = f.description.trim().to_string();
+    let mut add = |line: &str| {
+        if !doc.is_empty() {
+            doc.push('\n');
+        }
+        doc.push_str(line);
+    };
     if matches!(f.ty, TypeRef::DateTime) {
-        tags.push("@format date-time (ISO 8601)".to_string());
+        add("ISO 8601 date-time.");
     }
     if f.secret {
-        tags.push("@secret masked in `util.inspect` / `console.log` output".to_string());
+        add("Secret: `util.inspect` / `console.log` show it as `********` in responses.");
     }
-    write_doc(s, "  ", &f.description, &tags);
+    write_doc(s, "  ", &doc, &[]);
     let mut t = ts_type(&f.ty);
     if f.nullable && t != "unknown" {
         t.push_str(" | null");
@@ -483,23 +489,31 @@ fn write_field(s: &mut String, f: &Field) {
 }
 
 fn write_param(s: &mut String, p: &Param) {
-    let mut tags = Vec::new();
-    if let Some(d) = &p.default {
-        tags.push(format!("@default {d}"));
+    let mut doc = p.description.trim().to_string();
+    let range = match (p.minimum, p.maximum) {
+        (Some(lo), Some(hi)) => format!("Between {lo} and {hi}."),
+        (Some(lo), None) => format!("At least {lo}."),
+        (None, Some(hi)) => format!("At most {hi}."),
+        _ => String::new(),
+    };
+    if !range.is_empty() {
+        if !doc.is_empty() {
+            doc.push(' ');
+        }
+        doc.push_str(&range);
     }
-    match (p.minimum, p.maximum) {
-        (Some(lo), Some(hi)) => tags.push(format!("between {lo} and {hi}")),
-        (Some(lo), None) => tags.push(format!("at least {lo}")),
-        (None, Some(hi)) => tags.push(format!("at most {hi}")),
-        _ => {}
-    }
-    write_doc(s, "  ", &p.description, &tags);
+    let tags: Vec<String> = p.default.iter().map(|d| format!("@default {d}")).collect();
+    write_doc(s, "  ", &doc, &tags);
     let _ = writeln!(s, "  {}{}: {};", js_key(&p.name), if p.required { "" } else { "?" }, ts_type(&p.ty));
 }
 
 fn write_doc(s: &mut String, indent: &str, text: &str, tags: &[String]) {
     let text = text.trim();
     if text.is_empty() && tags.is_empty() {
+        return;
+    }
+    if tags.is_empty() && !text.contains('\n') {
+        let _ = writeln!(s, "{indent}/** {} */", text.replace("*/", "*\\/"));
         return;
     }
     let _ = writeln!(s, "{indent}/**");
