@@ -111,7 +111,7 @@ fn not_found_message(template: &str, param: &str) -> &'static str {
 }
 
 /// Secrets never reach the request log.
-fn redact(v: &Value) -> Value {
+pub(crate) fn redact(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()

@@ -477,7 +477,13 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
                         out
                     }
                     Kind::Admin => admin::handle(&app, &parts, &bytes),
-                    Kind::NotFound => not_found(&method, &path),
+                    Kind::NotFound => {
+                        // Unknown routes are logged with their body too (e.g. an operation a
+                        // newer spec added), secrets redacted.
+                        logged =
+                            serde_json::from_slice::<Value>(&bytes).map(|v| api::redact(&v)).unwrap_or(Value::Null);
+                        not_found(&method, &path)
+                    }
                 },
             }
         }
