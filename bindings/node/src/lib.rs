@@ -140,37 +140,40 @@ where
     Ok(promise)
 }
 
-fn millis(ms: f64, what: &str) -> std::result::Result<Duration, NativeError> {
+/// Validation failures of the arguments (all `InvalidInput`).
+type Invalid<T> = std::result::Result<T, String>;
+
+fn millis(ms: f64, what: &str) -> Invalid<Duration> {
     if !ms.is_finite() || ms <= 0.0 {
-        return Err(NativeError::invalid(format!("{what} must be a positive number of milliseconds (got {ms})")));
+        return Err(format!("{what} must be a positive number of milliseconds (got {ms})"));
     }
     Ok(Duration::from_secs_f64(ms / 1000.0))
 }
 
 /// Throws a JS `Error` whose `code` is the error class name (the JS layer maps it).
+fn throw_invalid(message: String) -> napi::Error {
+    throw(NativeError::invalid(message))
+}
+
 fn throw(e: NativeError) -> napi::Error {
     napi::Error::new(Status::GenericFailure, format!("{}\u{0}{}", e.kind, e.detail))
 }
 
-fn parse_args(
-    path: Vec<String>,
-    query: Option<String>,
-    body: Option<String>,
-) -> std::result::Result<CallArgs, NativeError> {
+fn parse_args(path: Vec<String>, query: Option<String>, body: Option<String>) -> Invalid<CallArgs> {
     let query = match query.as_deref() {
         None | Some("") => Vec::new(),
         Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(map)) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
             Ok(serde_json::Value::Null) => Vec::new(),
-            Ok(_) => return Err(NativeError::invalid("query parameters must be an object".into())),
-            Err(e) => return Err(NativeError::invalid(format!("query parameters are not JSON: {e}"))),
+            Ok(_) => return Err("query parameters must be an object".into()),
+            Err(e) => return Err(format!("query parameters are not JSON: {e}")),
         },
     };
     let body = match body.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
             serde_json::from_str::<serde_json::Value>(text)
-                .map_err(|e| NativeError::invalid(format!("the request body is not JSON: {e}")))?,
+                .map_err(|e| format!("the request body is not JSON: {e}"))?,
         ),
     };
     Ok(CallArgs { path, query, body })
@@ -185,7 +188,7 @@ pub struct NativeCallOptions {
     pub max_retries: Option<u32>,
 }
 
-fn with_options(client: &Client, options: Option<NativeCallOptions>) -> std::result::Result<Client, NativeError> {
+fn with_options(client: &Client, options: Option<NativeCallOptions>) -> Invalid<Client> {
     let Some(o) = options else {
         return Ok(client.clone());
     };
@@ -243,7 +246,7 @@ impl NativeClient {
             b = b.audience(v);
         }
         if let Some(ms) = o.timeout {
-            b = b.timeout(millis(ms, "timeout").map_err(throw)?);
+            b = b.timeout(millis(ms, "timeout").map_err(throw_invalid)?);
         }
         if let Some(n) = o.max_retries {
             b = b.max_retries(n);
@@ -260,7 +263,7 @@ impl NativeClient {
     /// A client sharing this one's connections and token with other call options.
     #[napi(catch_unwind)]
     pub fn with_options(&self, options: NativeCallOptions) -> Result<NativeClient> {
-        let client = with_options(&self.client, Some(options)).map_err(throw)?;
+        let client = with_options(&self.client, Some(options)).map_err(throw_invalid)?;
         Ok(NativeClient { client })
     }
 
@@ -280,7 +283,7 @@ impl NativeClient {
         spawn_outcome(env, "a call", async move {
             let (client, args) = match prepared {
                 Ok(p) => p,
-                Err(e) => return Either::B(e),
+                Err(e) => return Either::B(NativeError::invalid(e)),
             };
             match client.call(&op_id, &args).await {
                 Ok(response) => Either::A(body_text(&response.body)),
@@ -298,8 +301,8 @@ impl NativeClient {
         query: Option<String>,
         options: Option<NativeCallOptions>,
     ) -> Result<NativePager> {
-        let client = with_options(&self.client, options).map_err(throw)?;
-        let args = parse_args(path, query, None).map_err(throw)?;
+        let client = with_options(&self.client, options).map_err(throw_invalid)?;
+        let args = parse_args(path, query, None).map_err(throw_invalid)?;
         let pager = client.pager(&op_id, args).map_err(|e| throw(NativeError::from_core(&e)))?;
         Ok(NativePager { pager: Arc::new(tokio::sync::Mutex::new(pager)) })
     }
@@ -382,7 +385,7 @@ pub fn operation_ids() -> Vec<String> {
 
 /// Support of `bench/json_transfer.mjs`: how should a response cross into JavaScript — as
 /// JSON text that JavaScript parses, or as objects built through N-API from serde values?
-mod bench_support {
+pub mod bench_support {
     use napi_derive::napi;
     use std::sync::Mutex;
 
