@@ -21,4 +21,6 @@ module.exports = {
   DecodeError: base.DecodeError,
   InvalidInput: base.InvalidInput,
 };
+// `import Client from 'kontext-mgmt'` in TypeScript/Babel output compiled to CommonJS.
 module.exports.default = generated.KontextManagementClient;
+Object.defineProperty(module.exports, '__esModule', { value: true });

@@ -4,6 +4,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator, uuid, PKG_DIR, CLIENT_ID, CLIENT_SECRET } from './helpers.mjs';
 
 const run = promisify(execFile);
@@ -84,6 +87,38 @@ test('a pending request keeps the process alive until it settles', async () => {
     `;
     const { stdout } = await run(process.execPath, ['-e', script, emu.url, CLIENT_ID, CLIENT_SECRET, ids[0]]);
     assert.equal(stdout.trim(), `got ${ids[0]}`);
+  } finally {
+    await emu.faults(null);
+  }
+});
+
+test('clients in worker threads, and a worker terminated mid-request, do not disturb the process', async () => {
+  const script = `
+    const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
+    const { KontextManagementClient } = require(${JSON.stringify(PKG_DIR)});
+    const [url, id, secret] = isMainThread ? process.argv.slice(2) : workerData.args;
+    const client = new KontextManagementClient({ baseUrl: url, credentials: { clientId: id, clientSecret: secret } });
+    if (isMainThread) {
+      const args = [url, id, secret];
+      const doomed = new Worker(__filename, { workerData: { args, n: 0 } });
+      setTimeout(() => doomed.terminate(), 20);
+      const workers = [1, 2, 3].map((n) => new Promise((res, rej) => {
+        const w = new Worker(__filename, { workerData: { args, n } });
+        w.once('message', res);
+        w.once('error', rej);
+      }));
+      Promise.all([...workers, client.policies.getSettings().then(() => 'main:ok')]).then((r) => console.log(r.join(' ')));
+    } else {
+      Promise.all(Array.from({ length: 16 }, () => client.applications.list({ limit: 1 })))
+        .then((pages) => parentPort && parentPort.postMessage(workerData.n + ':' + pages.length));
+    }
+  `;
+  const file = join(await mkdtemp(join(tmpdir(), 'kontext-workers-')), 'workers.cjs');
+  await writeFile(file, script);
+  await emu.faults({ latencyMs: 50, paths: '/api/v1/applications' });
+  try {
+    const { stdout } = await run(process.execPath, [file, emu.url, CLIENT_ID, CLIENT_SECRET]);
+    assert.equal(stdout.trim(), '1:16 2:16 3:16 main:ok');
   } finally {
     await emu.faults(null);
   }

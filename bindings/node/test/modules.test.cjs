@@ -11,6 +11,7 @@ test('require() exposes the client, the error classes and the operation table', 
   const sdk = require(PKG);
   assert.equal(typeof sdk.KontextManagementClient, 'function');
   assert.equal(sdk.default, sdk.KontextManagementClient);
+  assert.equal(sdk.__esModule, true, 'transpiled `import Client from` gets the class');
   for (const name of ['KontextError', 'ApiError', 'BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict',
     'RateLimited', 'ServerError', 'ConnectionError', 'TimeoutError', 'DecodeError', 'InvalidInput']) {
     assert.equal(typeof sdk[name], 'function', name);
