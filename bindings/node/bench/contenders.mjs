@@ -1,5 +1,5 @@
 // The three Node contenders doing the same calls on the same emulator:
-// - kontext:        this package (native Rust core)
+// - kontext-node:   this package (native Rust core)
 // - fetch:          Node's global fetch (undici), token fetched once, JSON by hand
 // - openapi-fetch:  a client generated from our spec (openapi-typescript types +
 //                   openapi-fetch), token fetched once
@@ -35,7 +35,7 @@ export function kontext(url) {
   const { KontextManagementClient } = require(join(here, '..'));
   const client = new KontextManagementClient({ baseUrl: url, credentials: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } });
   return {
-    name: 'kontext',
+    name: 'kontext-node',
     setup: () => client.refreshToken(),
     get: (id) => client.applications.get(id),
     create: (input) => client.applications.create(input),
@@ -109,4 +109,4 @@ export function openapiFetch(url) {
   };
 }
 
-export const CONTENDERS = { kontext, fetch: plainFetch, 'openapi-fetch': openapiFetch };
+export const CONTENDERS = { 'kontext-node': kontext, fetch: plainFetch, 'openapi-fetch': openapiFetch };

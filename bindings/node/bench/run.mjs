@@ -2,10 +2,12 @@
 // Benchmarks of the Node binding against plain fetch and an openapi-fetch client, on an
 // emulator that is already running (`kontext-emulator --rate-limit 0`, default credentials).
 //
-//   node bench/run.mjs --url http://127.0.0.1:PORT [--contenders kontext,fetch,openapi-fetch]
-//        [--scenarios get_seq,create_get_seq,concurrent64,stream100k,cold_start,require]
-//        [--seconds 2] [--reps 5] [--seed-stream 100000]
+//   node bench/run.mjs --url http://127.0.0.1:PORT [--scenario S | --scenarios S1,S2]
+//        [--contenders kontext-node,fetch,openapi-fetch] [--seconds 2] [--reps 3] [--seed-stream N]
 //
+// Scenarios: get_seq, create_get_seq, concurrent64 (req/s), stream100k (items/s as req/s,
+// plus `stream100k_rss`: peak RSS growth in MB), cold_start (require/import + token + first
+// call in a fresh process, ms; plus `kontext-node-require`: `require('kontext-mgmt')` alone).
 // Prints one JSON object per line:
 //   {"contender": "...", "scenario": "...", "value": <float>, "unit": "req/s"|"ms"|"MB", "reps": [...]}
 // `value` is the median of the reps. stream100k and cold_start run each rep in a fresh process.
@@ -23,16 +25,16 @@ const PKG = join(here, '..');
 function parseArgs(argv) {
   const out = {
     contenders: Object.keys(CONTENDERS),
-    scenarios: ['get_seq', 'create_get_seq', 'concurrent64', 'stream100k', 'cold_start', 'require'],
+    scenarios: ['get_seq', 'create_get_seq', 'concurrent64', 'stream100k', 'cold_start'],
     seconds: 2,
-    reps: 5,
+    reps: 3,
     seedStream: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
     if (k === '--url') (out.url = v), i++;
     else if (k === '--contenders') (out.contenders = v.split(',')), i++;
-    else if (k === '--scenarios') (out.scenarios = v.split(',')), i++;
+    else if (k === '--scenarios' || k === '--scenario') (out.scenarios = v.split(',')), i++;
     else if (k === '--seconds') (out.seconds = Number(v)), i++;
     else if (k === '--reps') (out.reps = Number(v)), i++;
     else if (k === '--seed-stream') (out.seedStream = Number(v)), i++;
@@ -40,7 +42,8 @@ function parseArgs(argv) {
     else if (k === '--contender') (out.contender = v), i++;
     else throw new Error(`unknown argument ${k}`);
   }
-  if (!out.url) throw new Error('--url URL is required');
+  if (!out.url && out.child !== 'gen') throw new Error('--url URL is required');
+  if (!out.url) return out;
   out.url = out.url.replace(/\/+$/, '');
   return out;
 }
@@ -154,38 +157,41 @@ async function inChild(args, mode, contender) {
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
+/** The typed client of the openapi-fetch contender is generated from our spec. */
+export async function generateOpenapiTypes() {
+  await run(process.execPath, [
+    join(PKG, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'),
+    join(PKG, '..', '..', 'openapi', 'kontext-management.yaml'),
+    '-o',
+    join(here, '.gen', 'schema.d.ts'),
+  ]);
+}
+
 // ---- main ------------------------------------------------------------------------------
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.child === 'gen') return generateOpenapiTypes();
   if (args.child === 'stream') return childStream(args);
   if (args.child === 'cold') return childColdStart(args);
   if (args.child === 'require') return childRequire(args);
 
   if (args.contenders.includes('openapi-fetch') && !existsSync(join(here, '.gen', 'schema.d.ts'))) {
-    // the typed client of this contender is generated from our spec
-    await run(process.execPath, [
-      join(PKG, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'),
-      join(PKG, '..', '..', 'openapi', 'kontext-management.yaml'),
-      '-o',
-      join(here, '.gen', 'schema.d.ts'),
-    ]);
+    await generateOpenapiTypes();
   }
   if (args.seedStream > 0) await seedStream(args.url, args.seedStream);
 
   for (const scenario of args.scenarios) {
     for (const name of args.contenders) {
-      if (scenario === 'require') {
-        if (name !== 'kontext') continue;
-        const reps = [];
-        for (let r = 0; r < args.reps; r++) reps.push((await inChild(args, 'require', name)).ms);
-        emit(name, 'require', reps, 'ms');
-        continue;
-      }
       if (scenario === 'cold_start') {
         const reps = [];
         for (let r = 0; r < args.reps; r++) reps.push((await inChild(args, 'cold', name)).ms);
         emit(name, scenario, reps, 'ms');
+        if (name === 'kontext-node') {
+          const req = [];
+          for (let r = 0; r < args.reps; r++) req.push((await inChild(args, 'require', name)).ms);
+          emit('kontext-node-require', scenario, req, 'ms');
+        }
         continue;
       }
       if (scenario === 'stream100k') {
@@ -197,7 +203,7 @@ async function main() {
           mem.push(o.rssGrowthMB);
         }
         emit(name, scenario, rates, 'req/s');
-        emit(name, scenario, mem, 'MB');
+        emit(name, 'stream100k_rss', mem, 'MB');
         continue;
       }
       const c = CONTENDERS[name](args.url);
