@@ -10,6 +10,7 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 const NATIVE = Symbol('kontext-mgmt.native');
 const INFO = Symbol('kontext-mgmt.info');
 const CLIENT = Symbol('kontext-mgmt.client');
+const DISPATCH = Symbol('kontext-mgmt.dispatch');
 const MASK = '********';
 const DEFAULT_BASE_URL = 'https://api.kontext.dev';
 
@@ -211,17 +212,59 @@ function optionsArg(options) {
   return o.timeout === undefined && o.maxRetries === undefined ? null : o;
 }
 
+// ---- pending native work -----------------------------------------------------------------
+
+const noop = () => {};
+
+/**
+ * The promises of one client's native calls. The native module settles a call by calling
+ * `settle(id, outcome)` (one threadsafe function per client, which does not keep the event
+ * loop alive by itself); while any call is pending, an idle timer does.
+ */
+class Dispatcher {
+  constructor() {
+    this.pending = new Map();
+    this.lastId = 0;
+    this.timer = null;
+    this.settle = (id, outcome) => {
+      const resolve = this.pending.get(id);
+      if (resolve === undefined) return;
+      this.pending.delete(id);
+      if (this.pending.size === 0) this.timer.unref();
+      resolve(outcome);
+    };
+  }
+
+  /** Calls `start(id)` (which hands work to the native module) and waits for its outcome. */
+  run(start) {
+    const id = (this.lastId = this.lastId >= 0xfffffffe ? 1 : this.lastId + 1);
+    return new Promise((resolve, reject) => {
+      try {
+        start(id);
+      } catch (e) {
+        reject(fromNativeThrow(e));
+        return;
+      }
+      this.pending.set(id, resolve);
+      if (this.pending.size === 1) {
+        if (this.timer === null) this.timer = setInterval(noop, 0x40000000);
+        else this.timer.ref();
+      }
+    });
+  }
+}
+
 // ---- generic entry points (called by the generated methods) -----------------------------
 
 /** Calls one operation; resolves to the decoded body (`undefined` for 204). */
 async function invoke(ns, opId, path, params, data, options, mask) {
-  const native = ns[CLIENT][NATIVE];
-  let r;
-  try {
-    r = await native.call(opId, pathArgs(path), queryArg(params), bodyArg(data), optionsArg(options));
-  } catch (e) {
-    throw fromNativeThrow(e);
-  }
+  const client = ns[CLIENT];
+  const native = client[NATIVE];
+  const p = pathArgs(path);
+  const q = queryArg(params);
+  const b = bodyArg(data);
+  const o = optionsArg(options);
+  const r = await client[DISPATCH].run((id) => native.call(id, opId, p, q, b, o));
   if (typeof r !== 'string') throw toError(r);
   if (r === '') return undefined;
   const value = JSON.parse(r);
@@ -231,10 +274,11 @@ async function invoke(ns, opId, path, params, data, options, mask) {
 
 /** Every item of a paginated operation, one page fetched at a time. */
 function paginate(ns, opId, path, params, options, itemsField, mask) {
-  return walk(ns[CLIENT][NATIVE], opId, path, params, options, itemsField, mask);
+  const client = ns[CLIENT];
+  return walk(client[NATIVE], client[DISPATCH], opId, path, params, options, itemsField, mask);
 }
 
-async function* walk(native, opId, path, params, options, itemsField, mask) {
+async function* walk(native, dispatch, opId, path, params, options, itemsField, mask) {
   let pager;
   try {
     pager = native.pager(opId, pathArgs(path), queryArg(params), optionsArg(options));
@@ -242,7 +286,7 @@ async function* walk(native, opId, path, params, options, itemsField, mask) {
     throw fromNativeThrow(e);
   }
   for (;;) {
-    const r = await pager.nextPage();
+    const r = await dispatch.run((id) => pager.nextPage(id));
     if (typeof r !== 'string') throw toError(r);
     if (r === '') return;
     const items = JSON.parse(r)[itemsField];
@@ -330,19 +374,22 @@ class BaseClient {
   constructor(options) {
     let native;
     let info;
+    let dispatch;
     if (options && options[FROM]) {
-      ({ native, info } = options[FROM]);
+      ({ native, info, dispatch } = options[FROM]);
     } else {
       const o = nativeOptions(options);
       const { NativeClient } = loadNative();
+      dispatch = new Dispatcher();
       try {
-        native = new NativeClient(o);
+        native = new NativeClient(o, dispatch.settle);
       } catch (e) {
         throw fromNativeThrow(e);
       }
       info = describe(o);
     }
     Object.defineProperty(this, NATIVE, { value: native });
+    Object.defineProperty(this, DISPATCH, { value: dispatch });
     Object.defineProperty(this, INFO, { value: Object.freeze(info) });
   }
 
@@ -353,7 +400,8 @@ class BaseClient {
 
   /** Fetches a new access token now (client credentials only; a static token is kept). */
   async refreshToken() {
-    const r = await this[NATIVE].refreshToken();
+    const native = this[NATIVE];
+    const r = await this[DISPATCH].run((id) => native.refreshToken(id));
     if (typeof r !== 'string') throw toError(r);
   }
 
@@ -375,7 +423,7 @@ class BaseClient {
     } catch (e) {
       throw fromNativeThrow(e);
     }
-    return new this.constructor({ [FROM]: { native, info: this[INFO] } });
+    return new this.constructor({ [FROM]: { native, info: this[INFO], dispatch: this[DISPATCH] } });
   }
 
   toJSON() {

@@ -1,13 +1,18 @@
 //! Node.js glue of the Kontext Management SDK (napi-rs v3).
 //!
 //! Generic on purpose: nothing here knows an operation. JavaScript (generated from the spec
-//! by `kontext-mgmt-codegen`) calls `NativeClient.call(opId, path, query, body)`; this module
-//! hands the call to the Rust core on its shared tokio runtime and settles the returned
-//! Promise from there, so the event loop never waits for the network. Every answer crosses
-//! back as one JSON string that JavaScript parses with `JSON.parse` (measured faster than
-//! building the object tree through N-API, see `bench/json_transfer.mjs`).
+//! by `kontext-mgmt-codegen`) calls `NativeClient.call(id, opId, path, query, body)`; this
+//! module hands the call to the Rust core on its shared tokio runtime and returns at once,
+//! so the event loop never waits for the network. When the call is done, its outcome is
+//! queued to the client's one `settle(id, outcome)` JavaScript callback (a single weak
+//! threadsafe function per client, shared by every call: far cheaper than a promise with its
+//! own threadsafe function per call, and completions that arrive together are delivered in
+//! one turn of the event loop). The JavaScript layer keeps a table of pending promises and
+//! keeps the event loop alive while any is pending.
 //!
-//! Failures do not reject: the Promise resolves to a [`NativeError`] record (kind, status,
+//! Every answer crosses as one JSON string that JavaScript parses with `JSON.parse`
+//! (measured 4-5x faster than building the object tree through N-API, see
+//! `bench/json_transfer.mjs`). Failures cross as a [`NativeError`] record (kind, status,
 //! code, request id, body, retry-after) and the JavaScript layer throws the matching class
 //! of the `KontextError` hierarchy, with the caller's async stack.
 //!
@@ -21,6 +26,7 @@ use futures::FutureExt;
 use kontext_mgmt::ops::{CallArgs, Pager};
 use kontext_mgmt::{Client, Error as CoreError};
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -114,8 +120,13 @@ impl NativeError {
     }
 }
 
-/// What a call's Promise resolves to: the JSON body (empty for 204), or an error record.
+/// The outcome of a call: the JSON body (empty for 204), or an error record.
 type Outcome = Either<String, NativeError>;
+
+/// The JavaScript `settle(id, outcome)` callback of a client, callable from any thread.
+/// Weak: it does not keep the event loop alive by itself (the JavaScript layer does, while
+/// calls are pending), so an idle client never holds the process open.
+type Settle = ThreadsafeFunction<FnArgs<(u32, Outcome)>, (), FnArgs<(u32, Outcome)>, Status, false, true>;
 
 fn body_text(body: &[u8]) -> String {
     match std::str::from_utf8(body) {
@@ -124,20 +135,21 @@ fn body_text(body: &[u8]) -> String {
     }
 }
 
-/// Runs `fut` on the core's runtime and settles a fresh Promise with its outcome from there.
-fn spawn_outcome<'env, F>(env: &'env Env, what: &'static str, fut: F) -> Result<Object<'env>>
+/// Runs `fut` on the core's runtime and hands its outcome to `settle` with `id`.
+fn spawn_outcome<F>(settle: &Arc<Settle>, id: u32, what: &'static str, fut: F)
 where
     F: Future<Output = Outcome> + Send + 'static,
 {
-    let (deferred, promise) = env.create_deferred::<Outcome, _>()?;
+    let settle = Arc::clone(settle);
     kontext_mgmt::runtime::runtime().spawn(async move {
         let outcome = match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(outcome) => outcome,
             Err(_) => Either::B(NativeError::panicked(what)),
         };
-        deferred.resolve(move |_env| Ok(outcome));
+        // `Closing` means the JavaScript environment is gone (a terminated worker): nobody
+        // is waiting any more.
+        let _ = settle.call(FnArgs::from((id, outcome)), ThreadsafeFunctionCallMode::NonBlocking);
     });
-    Ok(promise)
 }
 
 /// Validation failures of the arguments (all `InvalidInput`).
@@ -210,6 +222,7 @@ fn with_options(client: &Client, options: Option<NativeCallOptions>) -> Invalid<
 #[napi]
 pub struct NativeClient {
     client: Client,
+    settle: Arc<Settle>,
 }
 
 #[napi]
@@ -217,7 +230,10 @@ impl NativeClient {
     /// Builds a client; throws `Error("InvalidInput\0message")` on bad options (the JS
     /// layer turns `Kind\0message` into the error class).
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<NativeOptions>) -> Result<Self> {
+    pub fn new(
+        options: Option<NativeOptions>,
+        #[napi(ts_arg_type = "(id: number, outcome: string | NativeError) => void")] settle: Settle,
+    ) -> Result<Self> {
         let o = options.unwrap_or_default();
         let mut b = Client::builder();
         if let Some(v) = o.base_url {
@@ -257,30 +273,30 @@ impl NativeClient {
         }
         b = b.user_agent_suffix(agent);
         let client = b.build().map_err(|e| throw(NativeError::from_core(&e)))?;
-        Ok(NativeClient { client })
+        Ok(NativeClient { client, settle: Arc::new(settle) })
     }
 
     /// A client sharing this one's connections and token with other call options.
     #[napi(catch_unwind)]
     pub fn with_options(&self, options: NativeCallOptions) -> Result<NativeClient> {
         let client = with_options(&self.client, Some(options)).map_err(throw_invalid)?;
-        Ok(NativeClient { client })
+        Ok(NativeClient { client, settle: Arc::clone(&self.settle) })
     }
 
-    /// Calls an operation: resolves to the response's JSON text (`""` for 204) or to a
-    /// [`NativeError`].
-    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
-    pub fn call<'env>(
+    /// Starts an operation; `settle(id, outcome)` receives the response's JSON text (`""`
+    /// for 204) or a [`NativeError`].
+    #[napi(catch_unwind)]
+    pub fn call(
         &self,
-        env: &'env Env,
+        id: u32,
         op_id: String,
         path: Vec<String>,
         query: Option<String>,
         body: Option<String>,
         options: Option<NativeCallOptions>,
-    ) -> Result<Object<'env>> {
+    ) {
         let prepared = with_options(&self.client, options).and_then(|c| Ok((c, parse_args(path, query, body)?)));
-        spawn_outcome(env, "a call", async move {
+        spawn_outcome(&self.settle, id, "a call", async move {
             let (client, args) = match prepared {
                 Ok(p) => p,
                 Err(e) => return Either::B(NativeError::invalid(e)),
@@ -289,7 +305,7 @@ impl NativeClient {
                 Ok(response) => Either::A(body_text(&response.body)),
                 Err(e) => Either::B(NativeError::from_core(&e)),
             }
-        })
+        });
     }
 
     /// A lazy walk over the pages of a paginated operation.
@@ -304,19 +320,19 @@ impl NativeClient {
         let client = with_options(&self.client, options).map_err(throw_invalid)?;
         let args = parse_args(path, query, None).map_err(throw_invalid)?;
         let pager = client.pager(&op_id, args).map_err(|e| throw(NativeError::from_core(&e)))?;
-        Ok(NativePager { pager: Arc::new(tokio::sync::Mutex::new(pager)) })
+        Ok(NativePager { pager: Arc::new(tokio::sync::Mutex::new(pager)), settle: Arc::clone(&self.settle) })
     }
 
-    /// Fetches a new token now (client credentials only).
-    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
-    pub fn refresh_token<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+    /// Fetches a new token now (client credentials only); settles `id` with `""` or an error.
+    #[napi(catch_unwind)]
+    pub fn refresh_token(&self, id: u32) {
         let client = self.client.clone();
-        spawn_outcome(env, "refreshToken", async move {
+        spawn_outcome(&self.settle, id, "refreshToken", async move {
             match client.refresh_token().await {
                 Ok(()) => Either::A(String::new()),
                 Err(e) => Either::B(NativeError::from_core(&e)),
             }
-        })
+        });
     }
 
     /// Forgets the cached token; the next call fetches a new one.
@@ -332,42 +348,43 @@ impl NativeClient {
         format!("timeout={}ms maxRetries={}", o.timeout.as_millis(), o.retry.max_retries)
     }
 
-    /// Panics on purpose, inside a future on the runtime (`inFuture`) or right here, to
-    /// prove in tests that a panic settles as an error instead of crashing Node.
-    #[napi(catch_unwind, js_name = "_panicForTest", ts_return_type = "Promise<string | NativeError>")]
-    pub fn panic_for_test<'env>(&self, env: &'env Env, in_future: bool) -> Result<Object<'env>> {
+    /// Panics on purpose, inside a future on the runtime (`inFuture`, settling `id`) or
+    /// right here, to prove in tests that a panic becomes an error instead of a crash.
+    #[napi(catch_unwind, js_name = "_panicForTest")]
+    pub fn panic_for_test(&self, id: u32, in_future: bool) {
         if !in_future {
             panic!("deliberate panic in a synchronous native call");
         }
-        spawn_outcome(env, "a self-test", async {
+        spawn_outcome(&self.settle, id, "a self-test", async {
             if std::hint::black_box(true) {
                 panic!("deliberate panic in a native future");
             }
             Either::A(String::new())
-        })
+        });
     }
 }
 
-/// Pages of one paginated call; `nextPage()` resolves to the page's JSON text, `""` after
-/// the last page, or a [`NativeError`].
+/// Pages of one paginated call; `nextPage(id)` settles `id` with the page's JSON text,
+/// `""` after the last page, or a [`NativeError`].
 #[napi]
 pub struct NativePager {
     pager: Arc<tokio::sync::Mutex<Pager>>,
+    settle: Arc<Settle>,
 }
 
 #[napi]
 impl NativePager {
-    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
-    pub fn next_page<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+    #[napi(catch_unwind)]
+    pub fn next_page(&self, id: u32) {
         let pager = Arc::clone(&self.pager);
-        spawn_outcome(env, "nextPage", async move {
+        spawn_outcome(&self.settle, id, "nextPage", async move {
             let mut pager = pager.lock().await;
             match pager.next_page().await {
                 Ok(Some(page)) => Either::A(body_text(&page.body)),
                 Ok(None) => Either::A(String::new()),
                 Err(e) => Either::B(NativeError::from_core(&e)),
             }
-        })
+        });
     }
 
     /// The cursor of the first page not fetched yet (to resume a walk later).

@@ -280,12 +280,13 @@ test('clients never show credentials', () => {
 });
 
 test('a panic in the native module rejects or throws instead of crashing Node', async () => {
-  const nativeKey = Object.getOwnPropertySymbols(client).find((s) => s.description === 'kontext-mgmt.native');
-  const native = client[nativeKey];
-  const r = await native._panicForTest(true);
+  const key = (name) => Object.getOwnPropertySymbols(client).find((s) => s.description === name);
+  const native = client[key('kontext-mgmt.native')];
+  const dispatch = client[key('kontext-mgmt.dispatch')];
+  const r = await dispatch.run((id) => native._panicForTest(id, true));
   assert.equal(r.kind, 'KontextError');
   assert.match(r.message, /internal error/);
-  assert.throws(() => native._panicForTest(false), /panic/);
+  assert.throws(() => native._panicForTest(0, false), /panic/);
   // and the client still works afterwards
   assert.ok(Array.isArray((await client.applications.list({ limit: 1 })).items));
 });
