@@ -20,8 +20,10 @@ impl KontextManagementClient {
 }
 
 fn non_negative(name: &str, n: Option<i32>) -> Result<Option<u32>, KontextError> {
-    n.map(|n| u32::try_from(n).map_err(|_| KontextError::InvalidInput { message: format!("{name} must not be negative") }))
-        .transpose()
+    n.map(|n| {
+        u32::try_from(n).map_err(|_| KontextError::InvalidInput { message: format!("{name} must not be negative") })
+    })
+    .transpose()
 }
 
 #[uniffi::export]

@@ -20,7 +20,13 @@ pub enum KontextError {
     /// 409: conflicts with the current state (e.g. a name in use).
     Conflict { status: i32, message: String, request_id: Option<String>, body: String },
     /// 429: too many requests; `retry_after` is the wait the server asked for.
-    RateLimited { status: i32, message: String, request_id: Option<String>, body: String, retry_after: Option<Duration> },
+    RateLimited {
+        status: i32,
+        message: String,
+        request_id: Option<String>,
+        body: String,
+        retry_after: Option<Duration>,
+    },
     /// 5xx.
     ServerError { status: i32, message: String, request_id: Option<String>, body: String },
     /// Another error status (e.g. 408, 413, 422).

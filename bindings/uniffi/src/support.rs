@@ -8,25 +8,32 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::sync::Arc;
 
-/// Runs `work` as a task of the core's runtime and waits for it. Dropping the returned
-/// future (a cancelled coroutine / Swift task) aborts the task. A panic inside is resumed
-/// here, where uniffi turns it into its internal error instead of unwinding across the FFI.
+/// Runs `work` in the context of the core's runtime: its I/O registers with the core's
+/// reactor, its timers with the core's timer, and the connection tasks reqwest spawns run
+/// on the core's worker threads; the future itself is polled where uniffi polls it (the
+/// foreign side's continuation), so a call costs no extra thread hop. Dropping it (a
+/// cancelled coroutine / Swift task) cancels the request. A panic is caught by uniffi's
+/// poll and surfaces as its internal error instead of unwinding across the FFI.
 pub(crate) async fn on_runtime<T, F>(work: F) -> Result<T, KontextError>
 where
     F: Future<Output = Result<T, KontextError>> + Send + 'static,
     T: Send + 'static,
 {
-    struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-    impl<T> Drop for AbortOnDrop<T> {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let mut task = AbortOnDrop(kontext_mgmt::runtime::runtime().spawn(work));
-    match (&mut task.0).await {
-        Ok(result) => result,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(KontextError::ConnectionError { message: "the call was cancelled".into() }),
+    OnRuntime { runtime: kontext_mgmt::runtime::runtime(), work: Box::pin(work) }.await
+}
+
+struct OnRuntime<F> {
+    runtime: Arc<tokio::runtime::Runtime>,
+    work: std::pin::Pin<Box<F>>,
+}
+
+impl<F: Future> Future for OnRuntime<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        let this = &mut *self;
+        let _context = this.runtime.enter();
+        this.work.as_mut().poll(cx)
     }
 }
 
@@ -44,7 +51,11 @@ where
 }
 
 /// Calls an operation that answers without a body (204).
-pub(crate) async fn call_empty(client: &kontext_mgmt::Client, op: &'static str, args: CallArgs) -> Result<(), KontextError> {
+pub(crate) async fn call_empty(
+    client: &kontext_mgmt::Client,
+    op: &'static str,
+    args: CallArgs,
+) -> Result<(), KontextError> {
     let client = client.clone();
     on_runtime(async move {
         client.call(op, &args).await?;

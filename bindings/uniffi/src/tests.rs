@@ -18,3 +18,86 @@ fn every_async_method_goes_through_support() {
     }
     assert!(methods >= 39, "only {methods} async methods generated");
 }
+
+#[test]
+fn unknown_fields_and_enum_values_decode() {
+    let json = r#"{"type": "hybrid", "clientId": "c", "redirectUris": [], "pkceRequired": false,
+                   "scopes": ["a"], "allowedResources": [], "newThing": {"x": [1, null]}}"#;
+    let oauth: crate::ApplicationOAuth = serde_json::from_str(json).unwrap();
+    assert_eq!(oauth.r#type, crate::OAuthClientType::Unknown { value: "hybrid".into() });
+    assert_eq!(oauth.extra.get("newThing"), Some(&crate::JsonValue(r#"{"x":[1,null]}"#.into())));
+    assert_eq!(oauth.client_secret, None);
+    // Sent back unchanged, unknown field included.
+    let again = serde_json::to_value(&oauth).unwrap();
+    assert_eq!(again["type"], "hybrid");
+    assert_eq!(again["newThing"], serde_json::json!({"x": [1, null]}));
+}
+
+#[test]
+fn optional_fields_are_left_out_and_clear_sends_null() {
+    let mut input = crate::UpdateApplicationInput {
+        name: None,
+        description: None,
+        external_auth: None,
+        clear_description: false,
+        clear_external_auth: true,
+        extra: Default::default(),
+    };
+    assert_eq!(serde_json::to_value(&input).unwrap(), serde_json::json!({"externalAuth": null}));
+    input.description = Some("d".into());
+    input.clear_description = true; // a value wins over clear
+    input.extra.insert("future".into(), crate::JsonValue("1".into()));
+    input.extra.insert("description".into(), crate::JsonValue("\"shadow\"".into()));
+    assert_eq!(
+        serde_json::to_value(&input).unwrap(),
+        serde_json::json!({"description": "d", "externalAuth": null, "future": 1})
+    );
+    input.extra.insert("bad".into(), crate::JsonValue("{not json".into()));
+    assert!(serde_json::to_value(&input).is_err(), "invalid JSON text is refused");
+}
+
+#[test]
+fn secrets_are_masked() {
+    let creds = crate::ServiceAccountCredentials {
+        client_id: "sa_1".into(),
+        client_secret: "top-secret-value".into(),
+        extra: Default::default(),
+    };
+    for text in [format!("{creds:?}"), creds.to_string()] {
+        assert!(!text.contains("top-secret-value"), "{text}");
+        assert_eq!(text, r#"ServiceAccountCredentials(clientId="sa_1", clientSecret=********)"#);
+    }
+}
+
+#[test]
+fn date_times_round_trip() {
+    let t: crate::DateTime = serde_json::from_str(r#""2026-01-15T10:30:00.250Z""#).unwrap();
+    assert_eq!(serde_json::to_string(&t).unwrap(), r#""2026-01-15T10:30:00.250Z""#);
+    assert!(serde_json::from_str::<crate::DateTime>(r#""yesterday""#).is_err());
+}
+
+#[test]
+fn core_errors_map_to_their_kinds() {
+    let api = kontext_mgmt::ApiError {
+        status: 429,
+        message: "slow down".into(),
+        request_id: Some("req-1".into()),
+        body: "{}".into(),
+        retry_after: Some(std::time::Duration::from_secs(7)),
+    };
+    let e = crate::KontextError::from(kontext_mgmt::Error::Api(Box::new(api)));
+    assert_eq!(
+        e,
+        crate::KontextError::RateLimited {
+            status: 429,
+            message: "slow down".into(),
+            request_id: Some("req-1".into()),
+            body: "{}".into(),
+            retry_after: Some(std::time::Duration::from_secs(7)),
+        }
+    );
+    assert_eq!(e.to_string(), "429 RateLimited: slow down (retry after 7.000s) [request id req-1]");
+    let e = crate::KontextError::from(kontext_mgmt::Error::InvalidInput("limit".into()));
+    assert_eq!(e.to_string(), "invalid input: limit");
+    assert_eq!(e.kind_name(), "InvalidInput");
+}

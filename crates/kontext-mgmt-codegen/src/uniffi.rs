@@ -488,7 +488,7 @@ impl<'a> Surface<'a> {
         for (ns, object) in &self.namespaces {
             let _ = writeln!(
                 out,
-                "/** The `{ns}` namespace: `client.{camel}.<method>(…)`. */\npublic val KontextManagementClient.{camel}: {object}\n    get() = ns{object_fn}()\n",
+                "/** The `{ns}` namespace: `client.{camel}.<method>(…)`. */\npublic val KontextManagementClient.{camel}: {object}\n    get() = namespace({ns:?}) {{ ns{object_fn}() }}\n",
                 camel = kotlin_ident(&camel(ns)),
                 object_fn = pascal(ns),
             );

@@ -8,31 +8,31 @@ import kotlinx.coroutines.flow.Flow
 
 /** The `applications` namespace: `client.applications.<method>(…)`. */
 public val KontextManagementClient.applications: Applications
-    get() = nsApplications()
+    get() = namespace("applications") { nsApplications() }
 
 /** The `agentSessions` namespace: `client.agentSessions.<method>(…)`. */
 public val KontextManagementClient.agentSessions: AgentSessions
-    get() = nsAgentSessions()
+    get() = namespace("agentSessions") { nsAgentSessions() }
 
 /** The `integrations` namespace: `client.integrations.<method>(…)`. */
 public val KontextManagementClient.integrations: Integrations
-    get() = nsIntegrations()
+    get() = namespace("integrations") { nsIntegrations() }
 
 /** The `serviceAccounts` namespace: `client.serviceAccounts.<method>(…)`. */
 public val KontextManagementClient.serviceAccounts: ServiceAccounts
-    get() = nsServiceAccounts()
+    get() = namespace("serviceAccounts") { nsServiceAccounts() }
 
 /** The `traces` namespace: `client.traces.<method>(…)`. */
 public val KontextManagementClient.traces: Traces
-    get() = nsTraces()
+    get() = namespace("traces") { nsTraces() }
 
 /** The `events` namespace: `client.events.<method>(…)`. */
 public val KontextManagementClient.events: Events
-    get() = nsEvents()
+    get() = namespace("events") { nsEvents() }
 
 /** The `policies` namespace: `client.policies.<method>(…)`. */
 public val KontextManagementClient.policies: Policies
-    get() = nsPolicies()
+    get() = namespace("policies") { nsPolicies() }
 
 /**
  * Every item of `applications.list`, page by page as the flow is collected (the core fetches the

@@ -1,9 +1,44 @@
 // Generic support of the idiomatic layer (hand-written; nothing per operation lives here).
 package dev.kontext.mgmt
 
+import com.sun.jna.CallbackThreadInitializer
+import com.sun.jna.Native
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 import java.time.Duration
+
+/**
+ * uniffi resumes a suspended call from the core's tokio threads through a JNA callback.
+ * By default JNA attaches such a native thread to the JVM for the callback and detaches it
+ * right after, an expensive pair paid on every call; keeping the (few, long-lived) runtime
+ * threads attached as daemons removes it. Idempotent; run before the first call.
+ */
+internal object CallbackThreads {
+    init {
+        Native.setCallbackThreadInitializer(
+            uniffiRustFutureContinuationCallbackImpl,
+            CallbackThreadInitializer(true, false, "kontext-mgmt-callback"),
+        )
+    }
+
+    @JvmStatic
+    fun ensure() {}
+}
+
+private val namespaces = java.util.WeakHashMap<KontextManagementClient, MutableMap<String, Any>>()
+
+/**
+ * The namespace object `name` of this client, made once per client (`open` is an FFI call
+ * and a native handle; `client.applications.get(id)` in a loop should not pay it each time).
+ */
+@Suppress("UNCHECKED_CAST")
+internal fun <T : Any> KontextManagementClient.namespace(name: String, open: KontextManagementClient.() -> T): T =
+    synchronized(namespaces) {
+        namespaces.getOrPut(this) { HashMap() }.getOrPut(name) {
+            CallbackThreads.ensure()
+            open()
+        }
+    } as T
 
 /** Items of every page a pager yields; the pager is closed when the flow completes or is cancelled. */
 internal fun <P : AutoCloseable, Page, Item> pagedItems(

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Kotlin benchmark of the uniffi binding (contenders kontext-kotlin and java-httpclient).
+#   run.sh prepare                      build the release library, the jar and the program
+#   run.sh --url URL [--scenario S] [--n N] [--contender C]
+#                                       measure against an emulator started with --rate-limit 0
+# Output: one JSON line per measurement (see src/Bench.kt).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+STAGE=$TARGET/uniffi-bench
+if [[ ${1:-} == prepare ]]; then
+    (cd "$ROOT" && cargo build --release --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen)
+    "$HERE/../stage.sh" "$TARGET/release/uniffi-bindgen" "$TARGET/release/libkontext_mgmt_uniffi.so" "$STAGE"
+    mvn -B -q -ntp -Dstyle.color=never -f "$HERE/../kotlin/pom.xml" -Pbench -DskipTests \
+        "-Duniffi.work.dir=$STAGE" "-Dmain.kotlin.dir=$STAGE/kotlin-src" package
+    exit 0
+fi
+[[ -d $STAGE/maven/classes ]] || "$0" prepare >&2
+exec java -Xss1m -cp "$STAGE/maven/classes:$STAGE/maven/lib/*" dev.kontext.mgmt.bench.BenchKt "$@"
