@@ -34,9 +34,14 @@ fun emit(contender: String, scenario: String, value: Double, unit: String, reps:
     println("""{"contender": "$contender", "scenario": "$scenario", "value": $value, "unit": "$unit", "reps": ${reps.joinToString(prefix = "[", postfix = "]")}}""")
 }
 
-/** Peak resident set so far (VmHWM), in MB. */
-fun peakRssMb(): Double = File("/proc/self/status").readLines().first { it.startsWith("VmHWM:") }
+fun statusMb(field: String): Double = File("/proc/self/status").readLines().first { it.startsWith("$field:") }
     .split(Regex("\\s+"))[1].toDouble() / 1024.0
+
+/** Peak resident set so far (VmHWM), in MB. */
+fun peakRssMb(): Double = statusMb("VmHWM")
+
+/** Resident set now (VmRSS), in MB: the baseline of a peak-growth measurement. */
+fun rssMb(): Double = statusMb("VmRSS")
 
 fun rate(n: Int, block: () -> Unit): Double {
     val t = System.nanoTime()
@@ -154,7 +159,7 @@ fun main(argv: Array<String>) {
         "stream100k" -> {
             if (want("kontext-kotlin")) {
                 System.gc()
-                val before = peakRssMb()
+                val before = rssMb()
                 var count = 0L
                 val r = rate(1) { runBlocking { client.applications.listAll(limit = 200).collect { count++ } } }
                 val grown = peakRssMb() - before
@@ -163,7 +168,7 @@ fun main(argv: Array<String>) {
             }
             if (want("java-httpclient")) {
                 System.gc()
-                val before = peakRssMb()
+                val before = rssMb()
                 var count = 0L
                 val r = rate(1) { count = raw.streamAll(200) }
                 val grown = peakRssMb() - before
