@@ -134,10 +134,14 @@ pub fn run(args: Args) -> Result<()> {
             .args(["--url", &emulator.url, "--connections", "32", "--seconds", "8"])
             .output()?;
         let text = String::from_utf8_lossy(&out.stdout);
+        // "... = 24996 requests/s (0 failed)"
         let rate = text
             .split_whitespace()
-            .filter_map(|w| w.replace(',', "").parse::<f64>().ok())
-            .fold(0.0, f64::max);
+            .collect::<Vec<_>>()
+            .windows(2)
+            .find(|w| w[1].starts_with("requests/s"))
+            .and_then(|w| w[0].parse::<f64>().ok())
+            .context("loadgen printed no rate")?;
         eprintln!("emulator loadgen: {}", text.trim());
         rows.push(json!({ "contender": "emulator", "scenario": "emulator_get", "value": rate, "unit": "req/s", "reps": [rate] }));
     }
@@ -232,9 +236,7 @@ fn aggregate(samples: &[Value]) -> Vec<Value> {
 }
 
 fn value(rows: &[Value], contender: &str, scenario: &str) -> Option<f64> {
-    rows.iter()
-        .find(|r| r["contender"] == contender && r["scenario"] == scenario)
-        .and_then(|r| r["value"].as_f64())
+    rows.iter().find(|r| r["contender"] == contender && r["scenario"] == scenario).and_then(|r| r["value"].as_f64())
 }
 
 /// (description, contender, alternative, scenario, wanted ratio). For rates the ratio is
@@ -278,9 +280,13 @@ fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
         "Machine: {machine}. One emulator (release, faults and rate limit off), contenders interleaved per round; medians (min–max) of each round. Took {:.0?}.\n\n",
         took
     );
-    md.push_str("| scenario | contender | median | min–max | vs floor (raw reqwest) |\n| --- | --- | --- | --- | --- |\n");
+    md.push_str(
+        "| scenario | contender | median | min–max | vs floor (raw reqwest) |\n| --- | --- | --- | --- | --- |\n",
+    );
     let mut sorted: Vec<&Value> = rows.iter().collect();
-    sorted.sort_by_key(|r| (r["scenario"].as_str().unwrap_or("").to_string(), r["contender"].as_str().unwrap_or("").to_string()));
+    sorted.sort_by_key(|r| {
+        (r["scenario"].as_str().unwrap_or("").to_string(), r["contender"].as_str().unwrap_or("").to_string())
+    });
     for r in sorted {
         let scenario = r["scenario"].as_str().unwrap_or("");
         let v = r["value"].as_f64().unwrap_or(0.0);
@@ -299,10 +305,16 @@ fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
     }
     md.push_str("\n| goal | measured | met |\n| --- | --- | --- |\n");
     for g in &goals {
-        let measured = g.get("ratio").and_then(Value::as_f64).map(|r| format!("{r:.2}×")).unwrap_or_else(|| {
-            format!("{:.1}", g["value"].as_f64().unwrap_or(0.0))
-        });
-        md.push_str(&format!("| {} | {measured} | {} |\n", g["goal"].as_str().unwrap_or(""), if g["met"] == true { "met" } else { "NOT met" }));
+        let measured = g
+            .get("ratio")
+            .and_then(Value::as_f64)
+            .map(|r| format!("{r:.2}×"))
+            .unwrap_or_else(|| format!("{:.1}", g["value"].as_f64().unwrap_or(0.0)));
+        md.push_str(&format!(
+            "| {} | {measured} | {} |\n",
+            g["goal"].as_str().unwrap_or(""),
+            if g["met"] == true { "met" } else { "NOT met" }
+        ));
     }
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir)?;
@@ -319,7 +331,11 @@ fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     format!("{cpu}, {cores} cores, {}", std::env::consts::OS)

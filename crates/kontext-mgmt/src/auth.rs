@@ -16,7 +16,8 @@ pub(crate) enum Auth {
 }
 
 pub(crate) struct Token {
-    pub value: Secret,
+    /// The ready `Authorization` header (sensitive: never printed).
+    pub header: reqwest::header::HeaderValue,
     pub generation: u64,
     /// From here on a refresh starts in the background while this token is still used.
     refresh_at: Instant,
@@ -171,8 +172,11 @@ impl TokenCache {
         // Without expires_in, assume the 300 s Kontext's own scripts assume.
         let ttl = Duration::from_secs_f64(parsed.expires_in.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(300.0));
         let now = Instant::now();
+        let header = crate::transport::bearer(&parsed.access_token).map_err(|_| {
+            TokenFailure::Decode("the token endpoint returned a token that is not a valid header value".into())
+        })?;
         let token = Arc::new(Token {
-            value: Secret::new(parsed.access_token),
+            header,
             generation: self.generation.fetch_add(1, Ordering::AcqRel) + 1,
             refresh_at: now + ttl.saturating_sub((ttl / 4).min(Duration::from_secs(300))),
             stale_at: now + ttl.saturating_sub((ttl / 10).min(Duration::from_secs(30))),

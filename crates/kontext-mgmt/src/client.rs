@@ -124,6 +124,9 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
+            // The API never redirects; not following keeps credentials where they were
+            // sent and skips reqwest's per-request redirect bookkeeping.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))?;
 

@@ -4,7 +4,6 @@
 use crate::error::{Error, Result};
 use crate::pagination::{Next, PageState};
 use bytes::Bytes;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// One operation of the spec.
@@ -63,34 +62,39 @@ include!(concat!(env!("OUT_DIR"), "/op_table.rs"));
 
 /// The operation with this operationId (or generated Rust method name).
 pub fn find(id: &str) -> Option<&'static OpSpec> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static OpSpec>> = OnceLock::new();
-    INDEX.get_or_init(|| OPERATIONS.iter().flat_map(|o| [(o.id, o), (o.rust_method, o)]).collect()).get(id).copied()
+    // Sorted once; a binary search beats hashing the name on every call.
+    static INDEX: OnceLock<Vec<(&'static str, &'static OpSpec)>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut v: Vec<_> = OPERATIONS.iter().flat_map(|o| [(o.id, o), (o.rust_method, o)]).collect();
+        v.sort_unstable_by_key(|(name, _)| *name);
+        v
+    });
+    index.binary_search_by_key(&id, |(name, _)| name).ok().map(|i| index[i].1)
 }
 
 /// Checks a built request against its operation before anything is sent: every path
 /// parameter present and non-empty, query values of the right type and range, no unknown
 /// query parameter, a body where one is required.
-pub fn validate(op_id: &str, request: &reqwest::Request) -> std::result::Result<(), String> {
-    let op = find(op_id).ok_or_else(|| format!("unknown operation {op_id}"))?;
+pub fn validate(op: &OpSpec, request: &reqwest::Request) -> std::result::Result<(), String> {
+    let op_id = op.id;
     let path = request.url().path();
-    let template: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
-    let actual: Vec<&str> = path.split('/').collect();
-    // The request path is `<base path>/<template>`; compare the template's tail.
-    if actual.len() < template.len() {
+    // The request path is `<base path>/<template>`: compare the template with the tail.
+    let template_len = op.path.split('/').count() - 1;
+    let mut actual = path.rsplit('/').take(template_len).collect::<smallvec::SmallVec<[&str; 8]>>();
+    if actual.len() < template_len {
         return Err(format!("{op_id}: malformed path {path}"));
     }
-    let tail = &actual[actual.len() - template.len()..];
-    for (t, a) in template.iter().zip(tail) {
+    actual.reverse();
+    for (t, a) in op.path.trim_start_matches('/').split('/').zip(actual) {
         if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-            let value = percent_encoding::percent_decode_str(a).decode_utf8_lossy();
-            if value.trim().is_empty() {
+            if a.is_empty() || percent_encoding::percent_decode_str(a).decode_utf8_lossy().trim().is_empty() {
                 return Err(format!("path parameter `{name}` must not be empty"));
             }
         } else if t != a {
             return Err(format!("path parameter before `{t}` must not be empty or contain '/'"));
         }
     }
-    let mut seen = Vec::new();
+    let mut seen = smallvec::SmallVec::<[&str; 8]>::new();
     for (name, value) in request.url().query_pairs() {
         let spec = op
             .query_params
@@ -165,8 +169,8 @@ impl crate::Client {
     pub(crate) async fn call_op(&self, op: &'static OpSpec, args: &CallArgs) -> Result<RawResponse> {
         use progenitor_client::ClientInfo;
         let request = self.build_request(op, args)?;
-        validate(op.id, &request).map_err(Error::InvalidInput)?;
-        let response = self.inner().execute(request, op.id).await.map_err(Error::from_reqwest)?;
+        validate(op, &request).map_err(Error::InvalidInput)?;
+        let response = self.inner().execute(request, op).await.map_err(Error::from_reqwest)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::from_reqwest)?;

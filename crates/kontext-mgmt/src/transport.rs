@@ -50,13 +50,12 @@ impl Transport {
     /// Errors are returned the way the generated code expects them: transport failures as
     /// `reqwest::Error`, everything the server said as a response — including a failed
     /// token request, which is answered as the 401/400 the token endpoint gave.
-    pub(crate) async fn execute(&self, request: reqwest::Request, op: &str) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::debug_span!(
-            "kontext.request",
-            op,
-            method = %request.method(),
-            path = crate::ops::find(op).map(|o| o.path).unwrap_or(""),
-        );
+    pub(crate) async fn execute(
+        &self,
+        request: reqwest::Request,
+        op: &crate::ops::OpSpec,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::debug_span!("kontext.request", op = op.id, method = op.http_method, path = op.path);
         self.execute_inner(request).instrument(span).await
     }
 
@@ -131,10 +130,10 @@ impl Transport {
         &self,
         request: &mut reqwest::Request,
     ) -> Result<Option<u64>, reqwest::Result<reqwest::Response>> {
-        let (value, generation) = match &self.shared.auth {
-            Auth::Static(token) => (token.expose().to_string(), None),
+        let (header, generation) = match &self.shared.auth {
+            Auth::Static(token) => (bearer(token.expose())?, None),
             Auth::Credentials(cache) => match cache.get().await {
-                Ok(token) => (token.value.expose().to_string(), Some(token.generation)),
+                Ok(token) => (token.header.clone(), Some(token.generation)),
                 Err(TokenFailure::Transport(e)) => return Err(Err(e)),
                 Err(TokenFailure::Status { status, headers, body }) => {
                     return Err(Ok(token_error_response(status, &headers, &body)))
@@ -144,12 +143,17 @@ impl Transport {
                 }
             },
         };
-        let mut header = HeaderValue::from_str(&format!("Bearer {value}"))
-            .map_err(|_| Ok(synthetic(401, None, "the access token contains invalid characters", "Unauthorized")))?;
-        header.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, header);
         Ok(generation)
     }
+}
+
+/// `Authorization: Bearer …`, marked sensitive so it never prints.
+pub(crate) fn bearer(token: &str) -> Result<HeaderValue, reqwest::Result<reqwest::Response>> {
+    let mut header = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| Ok(synthetic(401, None, "the access token contains invalid characters", "Unauthorized")))?;
+    header.set_sensitive(true);
+    Ok(header)
 }
 
 /// The token endpoint's OAuth error (`invalid_client`, …) as an API error response.
@@ -182,7 +186,10 @@ impl progenitor_client::ClientHooks<Transport> for crate::generated::Client {
         request: &mut reqwest::Request,
         info: &progenitor_client::OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        crate::ops::validate(info.operation_id, request).map_err(progenitor_client::Error::InvalidRequest)
+        let op = crate::ops::find(info.operation_id).ok_or_else(|| {
+            progenitor_client::Error::InvalidRequest(format!("unknown operation {}", info.operation_id))
+        })?;
+        crate::ops::validate(op, request).map_err(progenitor_client::Error::InvalidRequest)
     }
 
     async fn exec(
@@ -191,6 +198,10 @@ impl progenitor_client::ClientHooks<Transport> for crate::generated::Client {
         info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         use progenitor_client::ClientInfo;
-        self.inner().execute(request, info.operation_id).await
+        match crate::ops::find(info.operation_id) {
+            Some(op) => self.inner().execute(request, op).await,
+            // `pre` already refused unknown operations.
+            None => Ok(synthetic(400, None, "unknown operation", "Bad Request")),
+        }
     }
 }
