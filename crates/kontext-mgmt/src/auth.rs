@@ -172,7 +172,7 @@ impl TokenCache {
         // Without expires_in, assume the 300 s Kontext's own scripts assume.
         let ttl = Duration::from_secs_f64(parsed.expires_in.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(300.0));
         let now = Instant::now();
-        let header = crate::transport::bearer(&parsed.access_token).map_err(|_| {
+        let header = crate::transport::bearer(&parsed.access_token).ok_or_else(|| {
             TokenFailure::Decode("the token endpoint returned a token that is not a valid header value".into())
         })?;
         let token = Arc::new(Token {

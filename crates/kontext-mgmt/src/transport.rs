@@ -131,7 +131,17 @@ impl Transport {
         request: &mut reqwest::Request,
     ) -> Result<Option<u64>, reqwest::Result<reqwest::Response>> {
         let (header, generation) = match &self.shared.auth {
-            Auth::Static(token) => (bearer(token.expose())?, None),
+            Auth::Static(token) => match bearer(token.expose()) {
+                Some(header) => (header, None),
+                None => {
+                    return Err(Ok(synthetic(
+                        401,
+                        None,
+                        "the access token contains invalid characters",
+                        "Unauthorized",
+                    )))
+                }
+            },
             Auth::Credentials(cache) => match cache.get().await {
                 Ok(token) => (token.header.clone(), Some(token.generation)),
                 Err(TokenFailure::Transport(e)) => return Err(Err(e)),
@@ -149,11 +159,10 @@ impl Transport {
 }
 
 /// `Authorization: Bearer …`, marked sensitive so it never prints.
-pub(crate) fn bearer(token: &str) -> Result<HeaderValue, reqwest::Result<reqwest::Response>> {
-    let mut header = HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| Ok(synthetic(401, None, "the access token contains invalid characters", "Unauthorized")))?;
+pub(crate) fn bearer(token: &str) -> Option<HeaderValue> {
+    let mut header = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
     header.set_sensitive(true);
-    Ok(header)
+    Some(header)
 }
 
 /// The token endpoint's OAuth error (`invalid_client`, …) as an API error response.
