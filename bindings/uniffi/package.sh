@@ -18,7 +18,7 @@ VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)
 (cd "$ROOT" && cargo build --release --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen)
 "$HERE/stage.sh" "$TARGET/release/uniffi-bindgen" "$TARGET/release/libkontext_mgmt_uniffi.so" "$STAGE"
 mvn -B -q -ntp -Dstyle.color=never -f "$HERE/kotlin/pom.xml" -DskipTests "-Duniffi.work.dir=$STAGE" \
-    "-Dmain.kotlin.dir=$STAGE/kotlin-src" "-Dproject.version=$VERSION" package
+    "-Dmain.kotlin.dir=$STAGE/kotlin-src" package 2>&1 | sed "s/\x1b\[0m//g"
 JAR=$(ls "$STAGE"/maven/kontext-mgmt-*.jar | head -n 1)
 LISTING=$(unzip -l "$JAR")
 [[ $LISTING == *"linux-x86-64/libkontext_mgmt_uniffi.so"* ]] || { echo "the jar lacks the native library" >&2; exit 1; }

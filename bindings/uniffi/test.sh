@@ -21,6 +21,8 @@ WORK=$TARGET/uniffi-binding
 MVN=(mvn -B -q -ntp -Dstyle.color=never -f "$HERE/kotlin/pom.xml" "-Duniffi.work.dir=$WORK")
 mkdir -p "$WORK"
 step() { echo "--- uniffi: $*" >&2; }
+# Maven 3.8 prints bare colour resets even in batch mode: drop them.
+mvn_() { "${MVN[@]}" "$@" 2>&1 | sed 's/\x1b\[0m//g'; }
 
 step "build (debug): binding, uniffi-bindgen, emulator"
 cargo build --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen -p kontext-mgmt-emulator
@@ -45,7 +47,7 @@ export KONTEXT_EMULATOR_URL=$URL
 step "Kotlin: mvn test (JUnit 5) against $URL"
 rm -rf "$WORK/maven/surefire-reports"
 kotlin_status=0
-"${MVN[@]}" test || kotlin_status=$?
+mvn_ test || kotlin_status=$?
 python3 "$HERE/scripts/junit_summary.py" "$WORK/maven/surefire-reports" || kotlin_status=1
 
 step "Swift"
@@ -87,7 +89,7 @@ expect "$KT" 'suspend fun `frobnicate`\(`id`: kotlin.String, `body`: FrobnicateI
 expect "$KT" '^data class Widget \(' "Kotlin Record Widget"
 expect "$RT/stage/kotlin-src/Generated.kt" 'val KontextManagementClient.widgets: Widgets' "Kotlin namespace property"
 expect "$RT/stage/kotlin-src/Generated.kt" 'fun Widgets.listAll\(' "Kotlin Flow listAll"
-"${MVN[@]}" compile "-Duniffi.work.dir=$RT/stage" "-Dmain.kotlin.dir=$RT/stage/kotlin-src" || rt_status=1
+mvn_ compile "-Duniffi.work.dir=$RT/stage" "-Dmain.kotlin.dir=$RT/stage/kotlin-src" || rt_status=1
 for class in Widget Widgets WidgetKind WidgetList FrobnicateInput; do
     [[ -f $RT/stage/maven/classes/dev/kontext/mgmt/$class.class ]] || { echo "round trip: $class.class not compiled" >&2; rt_status=1; }
 done

@@ -13,7 +13,7 @@ if [[ ${1:-} == prepare ]]; then
     (cd "$ROOT" && cargo build --release --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen)
     "$HERE/../stage.sh" "$TARGET/release/uniffi-bindgen" "$TARGET/release/libkontext_mgmt_uniffi.so" "$STAGE"
     mvn -B -q -ntp -Dstyle.color=never -f "$HERE/../kotlin/pom.xml" -Pbench -DskipTests \
-        "-Duniffi.work.dir=$STAGE" "-Dmain.kotlin.dir=$STAGE/kotlin-src" package
+        "-Duniffi.work.dir=$STAGE" "-Dmain.kotlin.dir=$STAGE/kotlin-src" package 2>&1 | sed "s/\x1b\[0m//g"
     exit 0
 fi
 [[ -d $STAGE/maven/classes ]] || "$0" prepare >&2
