@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask regen | test | publish | bench`.
 
 mod bench;
+mod publish;
 mod regen;
 mod test;
 
@@ -23,6 +24,8 @@ enum Command {
     Test(test::Args),
     /// Benchmarks against what users would use instead; writes target/bench/report.{md,json}.
     Bench(bench::Args),
+    /// Build every release artifact into dist/ and smoke-test it (dry run unless --no-dry-run).
+    Publish(publish::Args),
 }
 
 fn main() {
@@ -31,6 +34,7 @@ fn main() {
         Command::Regen(args) => regen::run(args),
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Publish(args) => publish::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
