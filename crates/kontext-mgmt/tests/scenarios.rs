@@ -182,8 +182,14 @@ async fn run_step(http: &reqwest::Client, url: &str, client: &Client, step: &Val
         });
     }
     let args = CallArgs {
-        path: step["path"].as_array().map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect()).unwrap_or_default(),
-        query: step["query"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+        path: step["path"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default(),
+        query: step["query"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
         body: step.get("body").cloned(),
     };
     let err = |e: kontext_mgmt::Error| Outcome::Err(e.kind().name().to_string(), e.status());
@@ -244,7 +250,8 @@ async fn scenarios() {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
         admin(&http, &url, "DELETE", "/_emulator/faults", None).await;
         admin(&http, &url, "POST", "/_emulator/reset", None).await;
-        let client = Client::builder().base_url(&url).credentials(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).build().unwrap();
+        let client =
+            Client::builder().base_url(&url).credentials(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).build().unwrap();
         let mut norm = Normalizer::new(&url);
         let mut env: HashMap<String, Value> = HashMap::new();
         for (i, raw) in doc["steps"].as_array().expect("steps").iter().enumerate() {
@@ -309,11 +316,18 @@ async fn scenarios() {
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/scenarios/rust.txt"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     std::fs::write(&out, lines.join("\n") + "\n").unwrap();
-    eprintln!("rust: {} scenarios, {} steps, {} failures -> {}", files.len(), lines.len(), failures.len(), out.display());
+    eprintln!(
+        "rust: {} scenarios, {} steps, {} failures -> {}",
+        files.len(),
+        lines.len(),
+        failures.len(),
+        out.display()
+    );
     if let Some(emu) = emu {
         emu.shutdown().await;
     }
-    let missing: Vec<_> = kontext_mgmt::ops::OPERATIONS.iter().map(|o| o.id.to_string()).filter(|id| !ops_seen.contains(id)).collect();
+    let missing: Vec<_> =
+        kontext_mgmt::ops::OPERATIONS.iter().map(|o| o.id.to_string()).filter(|id| !ops_seen.contains(id)).collect();
     assert!(missing.is_empty(), "operations no scenario covers: {missing:?}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
