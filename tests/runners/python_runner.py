@@ -54,6 +54,8 @@ class Normalizer:
                 return self._num("secret", v)
             v = v.replace(self.base, "<base>")
             return UUID.sub(lambda m: self._num("uuid", m.group(0)), v)
+        if isinstance(v, float) and v.is_integer():
+            return int(v)  # 1.0 and 1 are one JSON number (JavaScript prints both as 1)
         return v
 
 

@@ -13,7 +13,7 @@ pub struct Args {
 }
 
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
-const STEPS: &[&str] = &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi"];
+const STEPS: &[&str] = &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios"];
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
@@ -56,6 +56,7 @@ fn run_step(step: &str) -> Result<()> {
         "python" => script("bindings/python/test.sh"),
         "node" => script("bindings/node/test.sh"),
         "uniffi" => script("bindings/uniffi/test.sh"),
+        "scenarios" => script("tests/scenarios/run.sh"),
         other => anyhow::bail!("unknown step {other}"),
     }
 }

@@ -90,6 +90,12 @@ impl Normalizer {
                 }
                 Value::String(out)
             }
+            // 1.0 and 1 are one JSON number (JavaScript prints both as 1).
+            Value::Number(n)
+                if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) && !n.is_i64() && !n.is_u64() =>
+            {
+                json!(n.as_f64().unwrap() as i64)
+            }
             other => other.clone(),
         }
     }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `cargo xtask test --only scenarios`: runs every scenario of tests/scenarios/ with each
+# language's runner against one emulator (reset between scenarios), then asserts the
+# normalized transcripts are identical (compare.sh). Runs after the binding steps and
+# reuses what they built (the Python venv, the Node addon); builds them the same way when
+# missing. A language whose toolchain is absent is skipped with a note, except Rust and
+# Python, which must run.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+target="${CARGO_TARGET_DIR:-$root/target}"
+cargo="${CARGO:-cargo}"
+out="$target/scenarios"
+rm -rf "$out"
+mkdir -p "$out"
+unset KONTEXT_BASE_URL KONTEXT_CLIENT_ID KONTEXT_CLIENT_SECRET KONTEXT_TOKEN
+
+echo "==> building the emulator (debug)"
+"$cargo" build --quiet -p kontext-mgmt-emulator --bin kontext-emulator
+log="$out/emulator.log"
+"$target/debug/kontext-emulator" --port 0 --rate-limit 0 >"$out/emulator.out" 2>"$log" &
+emu=$!
+trap 'kill "$emu" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    url="$(sed -n 's/^listening on //p' "$out/emulator.out" 2>/dev/null | head -1)"
+    [ -n "$url" ] && break
+    sleep 0.1
+done
+[ -n "${url:-}" ] || { echo "the emulator did not start" >&2; cat "$log" >&2; exit 1; }
+echo "emulator at $url"
+required=(python)
+
+echo "==> rust"
+KONTEXT_SCENARIO_URL="$url" KONTEXT_SCENARIO_OUT="$out/rust.txt" \
+    "$cargo" test --quiet -p kontext-mgmt --test scenarios
+
+echo "==> python"
+venv="$target/python-venv"
+if ! "$venv/bin/python" -c "import kontext_mgmt" 2>/dev/null; then
+    [ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-dev.txt
+    VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --manifest-path bindings/python/Cargo.toml
+fi
+"$venv/bin/python" tests/runners/python_runner.py --url "$url" --out "$out/python.txt"
+
+if [ -f bindings/node/test.sh ] && [ -f tests/runners/node_runner.mjs ] && command -v node >/dev/null; then
+    echo "==> node"
+    if ! ls bindings/node/kontext-mgmt.*.node >/dev/null 2>&1; then
+        (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)
+        "$cargo" build --quiet -p kontext-mgmt-node
+        platform="$(cd bindings/node && node -p "require('./lib/native.js').platformNames()[0]")"
+        cp "$target/debug/libkontext_mgmt_node.so" "bindings/node/kontext-mgmt.$platform.node"
+    fi
+    node tests/runners/node_runner.mjs --url "$url" --out "$out/node.txt"
+    required+=(node)
+else
+    echo "==> node: skipped (no node, binding or runner)"
+fi
+
+if [ -f tests/runners/kotlin_runner.sh ] && command -v java >/dev/null; then
+    echo "==> kotlin"
+    bash tests/runners/kotlin_runner.sh --url "$url" --out "$out/kotlin.txt"
+    required+=(kotlin)
+else
+    echo "==> kotlin: skipped (no java or runner)"
+fi
+
+if command -v swift >/dev/null && [ -f tests/runners/swift/run.sh ]; then
+    echo "==> swift"
+    bash tests/runners/swift/run.sh --url "$url" --out "$out/swift.txt"
+    required+=(swift)
+else
+    echo "==> swift: skipped (no swift toolchain)"
+fi
+
+bash tests/scenarios/compare.sh "$out" "${required[@]}"
