@@ -32,6 +32,8 @@ pub struct Args {
 
 const UPLOAD_VARS: &[&str] =
     &["PYPI_TOKEN", "NPM_TOKEN", "CARGO_REGISTRY_TOKEN", "MAVEN_REPOSITORY_URL", "MAVEN_USERNAME", "MAVEN_PASSWORD"];
+/// Publish order: kontext-mgmt needs the codegen (build) and the emulator (dev, for its tests).
+const CRATES: [&str; 3] = ["kontext-mgmt-codegen", "kontext-mgmt-emulator", "kontext-mgmt"];
 const CLIENT_ID: &str = "sa_11111111-1111-4111-8111-111111111111";
 const CLIENT_SECRET: &str = "kontext-emulator-secret";
 const NODE_PLATFORM: &str = "linux-x64-gnu";
@@ -266,24 +268,25 @@ fn build_npm(root: &Path, work: &Path, dist: &Path, version: &str) -> Result<(Pa
 }
 
 fn build_crates(root: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
-    // Packaged together so kontext-mgmt verifies against the packaged codegen (a local overlay),
-    // and the verification build of kontext-mgmt proves it builds from its own carried spec.
+    // Packaged together so kontext-mgmt verifies against the packaged codegen and emulator (a
+    // local overlay); its verification build proves it builds from its own carried spec.
     run_cmd(
         Command::new("cargo")
             .current_dir(root)
-            .args(["package", "--allow-dirty", "-p", "kontext-mgmt-codegen", "-p", "kontext-mgmt"])
+            .args(["package", "--allow-dirty"])
+            .args(CRATES.iter().flat_map(|c| ["-p", c]))
             .env_remove("KONTEXT_SPEC"),
     )?;
     let version = workspace_version(root)?;
     let mut out = Vec::new();
-    for name in ["kontext-mgmt-codegen", "kontext-mgmt"] {
+    for name in CRATES {
         let file = format!("{name}-{version}.crate");
         let from = root.join("target/package").join(&file);
         let to = dist.join(&file);
         fs::copy(&from, &to).with_context(|| format!("copying {}", from.display()))?;
         out.push(to);
     }
-    let listing = output(Command::new("tar").arg("tzvf").arg(&out[1]))?;
+    let listing = output(Command::new("tar").arg("tzvf").arg(&out[2]))?;
     let spec = listing
         .lines()
         .find(|l| l.ends_with("openapi/kontext-management.yaml"))
@@ -517,7 +520,7 @@ fn upload(root: &Path, dist: &Path, npm_main: &Path, npm_platform: &Path) -> Res
     for tgz in [npm_platform, npm_main] {
         run_cmd(Command::new("npm").args(["publish", "--access", "public", "--userconfig"]).arg(&npmrc).arg(tgz))?;
     }
-    for krate in ["kontext-mgmt-codegen", "kontext-mgmt"] {
+    for krate in CRATES {
         run_cmd(Command::new("cargo").current_dir(root).args(["publish", "-p", krate]))?;
     }
     let jar = find(dist, |n| n.ends_with(".jar"))?;
