@@ -370,7 +370,10 @@ const PY_SMOKE: &str = r#"
 import kontext_mgmt, sys
 client = kontext_mgmt.Client()
 name = "publish-smoke-py"
-created = client.applications.create(name=name)
+created = client.applications.create(
+    name=name,
+    oauth=kontext_mgmt.CreateApplicationOAuthInput(redirect_uris=["http://localhost:3000/callback"]),
+)
 page = client.applications.list(limit=50)
 names = [a.name for a in page.items]
 assert name in names, f"created application missing from the list: {names}"
@@ -408,7 +411,7 @@ const path = require.resolve('kontext-mgmt-linux-x64-gnu');
     credentials: { clientId: process.env.KONTEXT_CLIENT_ID, clientSecret: process.env.KONTEXT_CLIENT_SECRET },
   });
   const name = 'publish-smoke-node';
-  await client.applications.create({ name });
+  await client.applications.create({ name, oauth: { type: 'confidential', redirectUris: ['http://localhost:3000/callback'] } });
   const { items } = await client.applications.list({ limit: 50 });
   if (!items.some((a) => a.name === name)) throw new Error('created application missing from the list');
   try {
