@@ -29,7 +29,7 @@ echo "==> node --test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-RUST_BACKTRACE=0 node --test --test-concurrency=2 --test-reporter=spec \
+RUST_BACKTRACE=0 node --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec \
   test/*.test.mjs test/*.test.cjs 2>&1 | tee "$log" || status=$?
 tests="$(sed -n 's/^ℹ tests \([0-9]*\)$/\1/p' "$log" | tail -1)"
 failed="$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$log" | tail -1)"

@@ -30,6 +30,19 @@ export interface RequestOptions {
   /** Time for one attempt, in milliseconds. */
   timeout?: number;
   maxRetries?: number;
+  /**
+   * Cancels the call: the promise rejects with `signal.reason` (an `AbortError` by default)
+   * and the request is dropped. For `listAll()`, cancels the page being fetched.
+   */
+  signal?: AbortSignalLike;
+}
+
+/** The part of `AbortSignal` the SDK uses (so no DOM or Node typings are required). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** Plumbing shared by `KontextManagementClient`. */
@@ -42,7 +55,7 @@ export declare class BaseClient {
   /** Forgets the cached access token: the next call fetches a new one. */
   clearToken(): void;
   /** A client sharing this one's connections and token, with other call defaults. */
-  withOptions(options: RequestOptions): this;
+  withOptions(options: Omit<RequestOptions, 'signal'>): this;
   toJSON(): { baseUrl: string; apiVersion: string; auth: 'token' | 'client credentials' };
 }
 

@@ -193,9 +193,10 @@ function bodyArg(data) {
   return text === undefined ? null : text;
 }
 
+/** Per-call options: `[native options or null, AbortSignal or undefined]`. */
 function optionsArg(options) {
-  if (options === undefined || options === null) return null;
-  if (typeof options !== 'object') throw invalid('options must be an object ({ timeout, maxRetries })');
+  if (options === undefined || options === null) return NO_OPTIONS;
+  if (typeof options !== 'object') throw invalid('options must be an object ({ timeout, maxRetries, signal })');
   const o = {};
   if (options.timeout !== undefined) {
     if (typeof options.timeout !== 'number' || !(options.timeout > 0)) {
@@ -209,8 +210,17 @@ function optionsArg(options) {
     }
     o.maxRetries = options.maxRetries;
   }
-  return o.timeout === undefined && o.maxRetries === undefined ? null : o;
+  const signal = options.signal;
+  if (signal !== undefined && signal !== null) {
+    if (typeof signal !== 'object' || typeof signal.addEventListener !== 'function' || !('aborted' in signal)) {
+      throw invalid('options.signal must be an AbortSignal');
+    }
+    o.cancellable = true;
+    return [o, signal];
+  }
+  return [o.timeout === undefined && o.maxRetries === undefined ? null : o, undefined];
 }
+const NO_OPTIONS = [null, undefined];
 
 // ---- pending native work -----------------------------------------------------------------
 
@@ -235,9 +245,14 @@ class Dispatcher {
     };
   }
 
-  /** Calls `start(id)` (which hands work to the native module) and waits for its outcome. */
-  run(start) {
+  /**
+   * Calls `start(id)` (which hands work to the native module) and waits for its outcome.
+   * With an AbortSignal, an abort rejects at once with `signal.reason` and `cancel(id)`
+   * drops the native work (and its HTTP request).
+   */
+  run(start, signal, cancel) {
     const id = (this.lastId = this.lastId >= 0xfffffffe ? 1 : this.lastId + 1);
+    if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       try {
         start(id);
@@ -245,7 +260,21 @@ class Dispatcher {
         reject(fromNativeThrow(e));
         return;
       }
-      this.pending.set(id, resolve);
+      if (signal === undefined) {
+        this.pending.set(id, resolve);
+      } else {
+        const onAbort = () => {
+          if (!this.pending.delete(id)) return;
+          if (this.pending.size === 0) this.timer.unref();
+          cancel(id);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.pending.set(id, (outcome) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(outcome);
+        });
+      }
       if (this.pending.size === 1) {
         if (this.timer === null) this.timer = setInterval(noop, 0x40000000);
         else this.timer.ref();
@@ -263,8 +292,8 @@ async function invoke(ns, opId, path, params, data, options, mask) {
   const p = pathArgs(path);
   const q = queryArg(params);
   const b = bodyArg(data);
-  const o = optionsArg(options);
-  const r = await client[DISPATCH].run((id) => native.call(id, opId, p, q, b, o));
+  const [o, signal] = optionsArg(options);
+  const r = await client[DISPATCH].run((id) => native.call(id, opId, p, q, b, o), signal, (id) => native.cancel(id));
   if (typeof r !== 'string') throw toError(r);
   if (r === '') return undefined;
   const value = JSON.parse(r);
@@ -280,13 +309,15 @@ function paginate(ns, opId, path, params, options, itemsField, mask) {
 
 async function* walk(native, dispatch, opId, path, params, options, itemsField, mask) {
   let pager;
+  const [o, signal] = optionsArg(options);
   try {
-    pager = native.pager(opId, pathArgs(path), queryArg(params), optionsArg(options));
+    pager = native.pager(opId, pathArgs(path), queryArg(params), o);
   } catch (e) {
     throw fromNativeThrow(e);
   }
+  const cancel = (id) => pager.cancel(id);
   for (;;) {
-    const r = await dispatch.run((id) => pager.nextPage(id));
+    const r = await dispatch.run((id) => pager.nextPage(id), signal, cancel);
     if (typeof r !== 'string') throw toError(r);
     if (r === '') return;
     const items = JSON.parse(r)[itemsField];
@@ -415,7 +446,8 @@ class BaseClient {
    * `client.withOptions({ timeout: 5000, maxRetries: 0 })`.
    */
   withOptions(options) {
-    const o = optionsArg(options);
+    const [o, signal] = optionsArg(options);
+    if (signal !== undefined) throw invalid('withOptions takes { timeout, maxRetries }; pass a signal per call');
     if (o === null) return this;
     let native;
     try {

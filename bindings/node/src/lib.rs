@@ -22,15 +22,17 @@
 // The napi-derive macros expand to `unsafe` FFI trampolines; no hand-written code uses it.
 #![deny(unsafe_code)]
 
+use futures::future::{AbortHandle, Abortable};
 use futures::FutureExt;
 use kontext_mgmt::ops::{CallArgs, Pager};
 use kontext_mgmt::{Client, Error as CoreError};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Options of `new NativeClient(...)`; unset values fall back to the environment
@@ -135,21 +137,66 @@ fn body_text(body: &[u8]) -> String {
     }
 }
 
-/// Runs `fut` on the core's runtime and hands its outcome to `settle` with `id`.
-fn spawn_outcome<F>(settle: &Arc<Settle>, id: u32, what: &'static str, fut: F)
-where
-    F: Future<Output = Outcome> + Send + 'static,
-{
-    let settle = Arc::clone(settle);
-    kontext_mgmt::runtime::runtime().spawn(async move {
-        let outcome = match AssertUnwindSafe(fut).catch_unwind().await {
-            Ok(outcome) => outcome,
-            Err(_) => Either::B(NativeError::panicked(what)),
+/// Calls that JavaScript may cancel (an `AbortSignal` was given), by id.
+#[derive(Default)]
+struct Cancels(Mutex<HashMap<u32, AbortHandle>>);
+
+impl Cancels {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<u32, AbortHandle>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What a spawned call needs besides its work: where to report, and how to be cancelled.
+#[derive(Clone)]
+struct Channel {
+    settle: Arc<Settle>,
+    cancels: Arc<Cancels>,
+}
+
+impl Channel {
+    /// Runs `fut` on the core's runtime and hands its outcome to `settle` with `id`. When
+    /// `cancellable`, `cancel(id)` drops the work (and with it the HTTP request).
+    fn spawn<F>(&self, id: u32, cancellable: bool, what: &'static str, fut: F)
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        let settle = Arc::clone(&self.settle);
+        let cancels = Arc::clone(&self.cancels);
+        let fut = AssertUnwindSafe(fut).catch_unwind();
+        let abortable = if cancellable {
+            let (handle, registration) = AbortHandle::new_pair();
+            cancels.map().insert(id, handle);
+            Some(registration)
+        } else {
+            None
         };
-        // `Closing` means the JavaScript environment is gone (a terminated worker): nobody
-        // is waiting any more.
-        let _ = settle.call(FnArgs::from((id, outcome)), ThreadsafeFunctionCallMode::NonBlocking);
-    });
+        kontext_mgmt::runtime::runtime().spawn(async move {
+            let outcome = match abortable {
+                None => Some(fut.await),
+                Some(registration) => {
+                    let result = Abortable::new(fut, registration).await.ok();
+                    cancels.map().remove(&id);
+                    result
+                }
+            };
+            let outcome = match outcome {
+                // Cancelled: JavaScript has already rejected the promise.
+                None => return,
+                Some(Ok(outcome)) => outcome,
+                Some(Err(_)) => Either::B(NativeError::panicked(what)),
+            };
+            // `Closing` means the JavaScript environment is gone (a terminated worker):
+            // nobody is waiting any more.
+            let _ = settle.call(FnArgs::from((id, outcome)), ThreadsafeFunctionCallMode::NonBlocking);
+        });
+    }
+
+    fn cancel(&self, id: u32) {
+        if let Some(handle) = self.cancels.map().remove(&id) {
+            handle.abort();
+        }
+    }
 }
 
 /// Validation failures of the arguments (all `InvalidInput`).
@@ -198,6 +245,12 @@ pub struct NativeCallOptions {
     /// Per attempt, in milliseconds.
     pub timeout: Option<f64>,
     pub max_retries: Option<u32>,
+    /// The caller may cancel this call with `cancel(id)` (an `AbortSignal` was given).
+    pub cancellable: Option<bool>,
+}
+
+fn cancellable(options: &Option<NativeCallOptions>) -> bool {
+    options.as_ref().and_then(|o| o.cancellable).unwrap_or(false)
 }
 
 fn with_options(client: &Client, options: Option<NativeCallOptions>) -> Invalid<Client> {
@@ -222,7 +275,7 @@ fn with_options(client: &Client, options: Option<NativeCallOptions>) -> Invalid<
 #[napi]
 pub struct NativeClient {
     client: Client,
-    settle: Arc<Settle>,
+    channel: Channel,
 }
 
 #[napi]
@@ -273,14 +326,14 @@ impl NativeClient {
         }
         b = b.user_agent_suffix(agent);
         let client = b.build().map_err(|e| throw(NativeError::from_core(&e)))?;
-        Ok(NativeClient { client, settle: Arc::new(settle) })
+        Ok(NativeClient { client, channel: Channel { settle: Arc::new(settle), cancels: Arc::default() } })
     }
 
     /// A client sharing this one's connections and token with other call options.
     #[napi(catch_unwind)]
     pub fn with_options(&self, options: NativeCallOptions) -> Result<NativeClient> {
         let client = with_options(&self.client, Some(options)).map_err(throw_invalid)?;
-        Ok(NativeClient { client, settle: Arc::clone(&self.settle) })
+        Ok(NativeClient { client, channel: self.channel.clone() })
     }
 
     /// Starts an operation; `settle(id, outcome)` receives the response's JSON text (`""`
@@ -295,8 +348,9 @@ impl NativeClient {
         body: Option<String>,
         options: Option<NativeCallOptions>,
     ) {
+        let cancellable = cancellable(&options);
         let prepared = with_options(&self.client, options).and_then(|c| Ok((c, parse_args(path, query, body)?)));
-        spawn_outcome(&self.settle, id, "a call", async move {
+        self.channel.spawn(id, cancellable, "a call", async move {
             let (client, args) = match prepared {
                 Ok(p) => p,
                 Err(e) => return Either::B(NativeError::invalid(e)),
@@ -320,19 +374,30 @@ impl NativeClient {
         let client = with_options(&self.client, options).map_err(throw_invalid)?;
         let args = parse_args(path, query, None).map_err(throw_invalid)?;
         let pager = client.pager(&op_id, args).map_err(|e| throw(NativeError::from_core(&e)))?;
-        Ok(NativePager { pager: Arc::new(tokio::sync::Mutex::new(pager)), settle: Arc::clone(&self.settle) })
+        Ok(NativePager {
+            pager: Arc::new(tokio::sync::Mutex::new(pager)),
+            channel: self.channel.clone(),
+            cancellable: cancellable(&options),
+        })
     }
 
     /// Fetches a new token now (client credentials only); settles `id` with `""` or an error.
     #[napi(catch_unwind)]
     pub fn refresh_token(&self, id: u32) {
         let client = self.client.clone();
-        spawn_outcome(&self.settle, id, "refreshToken", async move {
+        self.channel.spawn(id, false, "refreshToken", async move {
             match client.refresh_token().await {
                 Ok(()) => Either::A(String::new()),
                 Err(e) => Either::B(NativeError::from_core(&e)),
             }
         });
+    }
+
+    /// Cancels the call `id` (started with `cancellable`): its work and HTTP request are
+    /// dropped and it is never settled.
+    #[napi(catch_unwind)]
+    pub fn cancel(&self, id: u32) {
+        self.channel.cancel(id);
     }
 
     /// Forgets the cached token; the next call fetches a new one.
@@ -355,7 +420,7 @@ impl NativeClient {
         if !in_future {
             panic!("deliberate panic in a synchronous native call");
         }
-        spawn_outcome(&self.settle, id, "a self-test", async {
+        self.channel.spawn(id, false, "a self-test", async {
             if std::hint::black_box(true) {
                 panic!("deliberate panic in a native future");
             }
@@ -369,7 +434,8 @@ impl NativeClient {
 #[napi]
 pub struct NativePager {
     pager: Arc<tokio::sync::Mutex<Pager>>,
-    settle: Arc<Settle>,
+    channel: Channel,
+    cancellable: bool,
 }
 
 #[napi]
@@ -377,7 +443,7 @@ impl NativePager {
     #[napi(catch_unwind)]
     pub fn next_page(&self, id: u32) {
         let pager = Arc::clone(&self.pager);
-        spawn_outcome(&self.settle, id, "nextPage", async move {
+        self.channel.spawn(id, self.cancellable, "nextPage", async move {
             let mut pager = pager.lock().await;
             match pager.next_page().await {
                 Ok(Some(page)) => Either::A(body_text(&page.body)),
@@ -385,6 +451,12 @@ impl NativePager {
                 Err(e) => Either::B(NativeError::from_core(&e)),
             }
         });
+    }
+
+    /// Cancels the page request `id`.
+    #[napi(catch_unwind)]
+    pub fn cancel(&self, id: u32) {
+        self.channel.cancel(id);
     }
 
     /// The cursor of the first page not fetched yet (to resume a walk later).

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, uuid, PKG_DIR, CLIENT_ID, CLIENT_SECRET } from './helpers.mjs';
+import { startEmulator, uuid, sdk, PKG_DIR, CLIENT_ID, CLIENT_SECRET } from './helpers.mjs';
 
 const run = promisify(execFile);
 
@@ -122,4 +122,29 @@ test('clients in worker threads, and a worker terminated mid-request, do not dis
   } finally {
     await emu.faults(null);
   }
+});
+
+test('an AbortSignal cancels a call and a walk', async () => {
+  await emu.faults({ latencyMs: 2000, paths: '/api/v1/applications*' });
+  try {
+    const controller = new AbortController();
+    const t0 = performance.now();
+    const call = client.applications.get(ids[0], { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(call, (e) => e.name === 'AbortError');
+    assert.ok(performance.now() - t0 < 1500, 'rejected on abort, not when the server answered');
+
+    await assert.rejects(client.applications.get(ids[0], { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
+    const reason = new Error('user gave up');
+    const c2 = new AbortController();
+    const walk = client.applications.listAll({ limit: 5 }, { signal: c2.signal });
+    setTimeout(() => c2.abort(reason), 50);
+    await assert.rejects(walk.next(), (e) => e === reason);
+    await assert.rejects(client.applications.get(ids[0], { signal: 'nope' }), sdk.InvalidInput);
+  } finally {
+    await emu.faults(null);
+  }
+  // the client is fine afterwards, and a signal that never fires changes nothing
+  const r = await client.applications.get(ids[1], { signal: new AbortController().signal });
+  assert.equal(r.application.id, ids[1]);
 });
