@@ -62,7 +62,7 @@ const options: KontextManagementClientOptions = {
 const client = new KontextManagementClient(options);
 const same: KontextManagementClient = new KontextManagementClientDefault({ token: 'a-token' });
 const hasty: KontextManagementClient = client.withOptions({ timeout: 1_000, maxRetries: 0 });
-const perCall: RequestOptions = { timeout: 5_000 };
+const perCall: RequestOptions = { timeout: 5_000, signal: AbortSignal.timeout(10_000) };
 
 // Enums are string-literal unions that still accept values a newer server may send.
 const kind: OAuthClientType = 'confidential';
@@ -87,6 +87,10 @@ async function tour(): Promise<void> {
   const page: ApplicationList = await client.applications.list({ limit: 20 });
   const next: string | null | undefined = page.nextCursor;
   await client.applications.list({ limit: 20, cursor: next ?? undefined, all: true }, perCall);
+  const controller = new AbortController();
+  for await (const a of client.applications.listAll({ limit: 50 }, { signal: controller.signal })) {
+    if (a.name === 'stop') controller.abort();
+  }
   for await (const a of client.applications.listAll({ limit: 200 })) {
     const name: string = a.name;
     const description: string | null | undefined = a.description;
