@@ -28,6 +28,10 @@ export function emulatorBinary() {
 /** Starts an emulator; `await emu.stop()` when done. */
 export async function startEmulator(args = ['--rate-limit', '0']) {
   const child = spawn(emulatorBinary(), ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Never leave an emulator behind, even when a suite dies before its `after` hook.
+  const reap = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error('emulator did not start within 20 s')), 20000);
