@@ -369,7 +369,7 @@ fn with_kontext_env<'a>(cmd: &'a mut Command, url: &str) -> &'a mut Command {
 const PY_SMOKE: &str = r#"
 import kontext_mgmt, sys
 client = kontext_mgmt.Client()
-name = "publish-smoke-py"
+name = sys.argv[1]  # one application per smoke run (names are unique)
 created = client.applications.create(
     name=name,
     oauth=kontext_mgmt.CreateApplicationOAuthInput(redirect_uris=["http://localhost:3000/callback"]),
@@ -393,7 +393,10 @@ fn smoke_python(work: &Path, wheel: &Path, url: &str) -> Result<()> {
     // Run from an empty folder so the repo's python/ sources cannot shadow the installed wheel.
     let cwd = work.join("smoke-cwd");
     fs::create_dir_all(&cwd)?;
-    let out = output(with_kontext_env(Command::new(bin.join("python")).current_dir(&cwd).args(["-c", PY_SMOKE]), url))?;
+    let out = output(with_kontext_env(
+        Command::new(bin.join("python")).current_dir(&cwd).args(["-c", PY_SMOKE, "publish-smoke-wheel"]),
+        url,
+    ))?;
     ensure!(
         out.contains("python smoke ok") && out.contains("smoke-venv"),
         "python smoke test did not use the installed wheel: {out}"
@@ -466,7 +469,11 @@ fn verify_sdist(work: &Path, dist: &Path, url: &str) -> Result<()> {
     )?;
     let cwd = work.join("smoke-cwd");
     fs::create_dir_all(&cwd)?;
-    let out = output(with_kontext_env(Command::new(bin.join("python")).current_dir(&cwd).args(["-c", PY_SMOKE]), url))?;
+    let out = output(with_kontext_env(
+        Command::new(bin.join("python")).current_dir(&cwd).args(["-c", PY_SMOKE, "publish-smoke-sdist"]),
+        url,
+    ))?;
+    ensure!(out.contains("python smoke ok") && out.contains("sdist-venv"), "sdist smoke test: {out}");
     eprint!("sdist: {out}");
     Ok(())
 }
