@@ -114,7 +114,6 @@ impl ClientBuilder {
             retry.max_retries = n;
         }
 
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut agent = format!("kontext-mgmt-rust/{}", env!("CARGO_PKG_VERSION"));
         if let Some(suffix) = &self.user_agent_suffix {
             agent = format!("{agent} {suffix}");
@@ -124,6 +123,7 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
+            .tls_backend_preconfigured(tls_config()?)
             // The API never redirects; not following keeps credentials where they were
             // sent and skips reqwest's per-request redirect bookkeeping.
             .redirect(reqwest::redirect::Policy::none())
@@ -165,6 +165,27 @@ impl ClientBuilder {
         };
         Ok(Client::new_with_client(&api_base, http, transport))
     }
+}
+
+/// One TLS configuration per process: loading the system's root certificates costs a few
+/// milliseconds, which every client would otherwise pay again.
+fn tls_config() -> Result<rustls::ClientConfig> {
+    static CONFIG: std::sync::OnceLock<std::result::Result<rustls::ClientConfig, String>> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| e.to_string())?;
+            let mut config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            Ok(config)
+        })
+        .clone()
+        .map_err(|e| Error::InvalidInput(format!("cannot set up TLS: {e}")))
 }
 
 impl Client {
