@@ -173,6 +173,9 @@ fn tls_config() -> Result<rustls::ClientConfig> {
     static CONFIG: std::sync::OnceLock<std::result::Result<rustls::ClientConfig, String>> = std::sync::OnceLock::new();
     CONFIG
         .get_or_init(|| {
+            // Also the process default, for other rustls users that expect one (reqwest's own
+            // default client among them); an existing default is left alone.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let provider = Arc::new(rustls::crypto::ring::default_provider());
             let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| e.to_string())?;
             let mut config = rustls::ClientConfig::builder_with_provider(provider)
