@@ -14,11 +14,13 @@ uniffi::setup_scaffolding!("kontext_mgmt");
 
 mod client;
 mod error;
+mod raw;
 mod support;
 mod types;
 
 pub use client::KontextManagementClient;
 pub use error::KontextError;
+pub use raw::JsonPager;
 pub use types::{DateTime, JsonValue};
 
 /// The surface generated from the spec: records, enums, namespace objects, pagers.
