@@ -56,7 +56,6 @@ pub fn run_cmd(cmd: &mut std::process::Command) -> Result<()> {
     Ok(())
 }
 
-#[allow(dead_code)]
 pub fn spec_path() -> PathBuf {
     root().join("openapi/kontext-management.yaml")
 }
