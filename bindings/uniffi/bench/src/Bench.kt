@@ -164,7 +164,7 @@ fun main(argv: Array<String>) {
                 val r = rate(1) { runBlocking { client.applications.listAll(limit = 200).collect { count++ } } }
                 val grown = peakRssMb() - before
                 emit("kontext-kotlin", scenario, r * count, "req/s")
-                emit("kontext-kotlin", scenario, grown, "MB")
+                emit("kontext-kotlin", "stream100k_rss", grown, "MB")
             }
             if (want("java-httpclient")) {
                 System.gc()
@@ -173,7 +173,7 @@ fun main(argv: Array<String>) {
                 val r = rate(1) { count = raw.streamAll(200) }
                 val grown = peakRssMb() - before
                 emit("java-httpclient", scenario, r * count, "req/s")
-                emit("java-httpclient", scenario, grown, "MB")
+                emit("java-httpclient", "stream100k_rss", grown, "MB")
             }
         }
         "cold_start" -> for (contender in listOf("kontext-kotlin", "java-httpclient").filter(want)) {
