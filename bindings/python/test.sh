@@ -2,8 +2,8 @@
 # Tests of the Python package (run by `cargo xtask test`): a virtualenv under target/ with
 # the pinned tools, the extension built in debug mode (`maturin develop`), the emulator,
 # then pytest — every operation with both clients, errors, pagination, threads, fork,
-# cancellation, Ctrl-C, the README snippet, mypy --strict, stubtest and the spec
-# round-trip drill. Exits non-zero on any failure, including when no test ran.
+# cancellation, Ctrl-C, the README snippet, mypy --strict and stubtest (the API-change
+# drill is tests/drill/drill.py). Exits non-zero on any failure, including when no test ran.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -13,7 +13,8 @@ pub struct Args {
 }
 
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
-const STEPS: &[&str] = &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios"];
+const STEPS: &[&str] =
+    &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios", "drill"];
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
@@ -57,6 +58,7 @@ fn run_step(step: &str) -> Result<()> {
         "node" => script("bindings/node/test.sh"),
         "uniffi" => script("bindings/uniffi/test.sh"),
         "scenarios" => script("tests/scenarios/run.sh"),
+        "drill" => run_cmd(Command::new("python3").arg(root().join("tests/drill/drill.py")).current_dir(root())),
         other => anyhow::bail!("unknown step {other}"),
     }
 }

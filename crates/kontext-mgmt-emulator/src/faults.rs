@@ -27,6 +27,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -64,12 +65,15 @@ pub struct FaultSpec {
 ///
 /// JSON: `{"method": "POST", "path": "/api/v1/applications", "status": 500, "count": 1,
 /// "retryAfter": null, "retryAfterMs": null, "drop": false, "malformed": false,
-/// "truncate": false, "delayMs": 0}`. Only `path` is required; `method` absent matches
-/// every method, `path` may use `*` globs. With `status` the answer is that status with
-/// a `{message, statusCode, error}` body (plus `Retry-After: <retryAfter>` and
-/// `retry-after-ms: <retryAfterMs>` headers when given); `drop` closes the connection
-/// without an answer; `malformed` answers 200 with invalid JSON; `truncate` cuts the
-/// real answer's body in half; `delayMs` alone delays the real answer.
+/// "truncate": false, "mergePatch": null, "delayMs": 0}`. Only `path` is required;
+/// `method` absent matches every method, `path` may use `*` globs. With `status` the
+/// answer is that status with a `{message, statusCode, error}` body (plus
+/// `Retry-After: <retryAfter>` and `retry-after-ms: <retryAfterMs>` headers when given);
+/// `drop` closes the connection without an answer; `malformed` answers 200 with invalid
+/// JSON; `truncate` cuts the real answer's body in half; `mergePatch` applies an RFC 7386
+/// merge patch to the real answer's JSON (the live API answering with fields this
+/// emulator does not know, e.g. after a spec change); `delayMs` alone delays the real
+/// answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScriptedFault {
@@ -90,6 +94,8 @@ pub struct ScriptedFault {
     pub malformed: bool,
     #[serde(default)]
     pub truncate: bool,
+    #[serde(default)]
+    pub merge_patch: Option<Value>,
     #[serde(default)]
     pub delay_ms: u64,
 }
@@ -203,6 +209,7 @@ pub enum Action {
     Drop,
     Malformed,
     Truncate,
+    MergePatch(Value),
 }
 
 struct Active {
@@ -279,6 +286,8 @@ impl Faults {
                     Action::Truncate
                 } else if let Some(status) = s.status {
                     Action::Status { status, retry_after: s.retry_after, retry_after_ms: s.retry_after_ms }
+                } else if let Some(patch) = &s.merge_patch {
+                    Action::MergePatch(patch.clone())
                 } else {
                     Action::Normal
                 },

@@ -431,6 +431,10 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
         tokio::time::sleep(decision.delay).await;
     }
     let truncate = decision.action == Action::Truncate;
+    let patch = match &decision.action {
+        Action::MergePatch(patch) => Some(patch.clone()),
+        _ => None,
+    };
     let mut logged = Value::Null;
     let mut out = match decision.action {
         Action::Drop => {
@@ -461,7 +465,7 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
             json: true,
             headers: Vec::new(),
         },
-        Action::Normal | Action::Truncate => {
+        Action::Normal | Action::Truncate | Action::MergePatch(_) => {
             let (parts, body) = req.into_parts();
             match read_body(&parts.headers, body).await {
                 Err(out) => out,
@@ -488,6 +492,12 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
             }
         }
     };
+    if let Some(patch) = patch.filter(|_| out.json) {
+        if let Ok(mut doc) = serde_json::from_slice::<Value>(&out.body) {
+            json_patch::merge(&mut doc, &patch);
+            out.body = doc.to_string().into_bytes();
+        }
+    }
     if truncate && !out.body.is_empty() {
         let keep = out.body.len() / 2;
         out.body.truncate(keep);

@@ -161,6 +161,27 @@ async fn scripted_drop_malformed_truncate_and_delay() {
 }
 
 #[tokio::test]
+async fn scripted_merge_patch_changes_the_real_answer() {
+    let api = start().await;
+    let created = api.post("/applications", json!({"name": "patched", "oauth": {"redirectUris": []}})).await;
+    let id = created.body["application"]["id"].as_str().unwrap().to_string();
+    set_faults(
+        &api,
+        json!({"script": [{"method": "GET", "path": "/api/v1/applications/*",
+                           "mergePatch": {"application": {"color": "teal", "description": null}}}]}),
+    )
+    .await;
+    let r = api.get(&format!("/applications/{id}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["application"]["color"], "teal", "{}", r.text);
+    assert_eq!(r.body["application"]["name"], "patched", "the rest of the real answer stays");
+    assert!(r.body["application"].get("description").is_none(), "null removes a member: {}", r.text);
+    let r = api.get(&format!("/applications/{id}")).await;
+    assert!(r.body["application"].get("color").is_none(), "used up: {}", r.text);
+    api.shutdown().await;
+}
+
+#[tokio::test]
 async fn random_faults_from_config() {
     // Every API request fails with 503; the token endpoint is untouched.
     let api =

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Conformance runner for the Swift binding (tests/scenarios/README.md); needs `swift`.
+# Usage: run.sh --url http://127.0.0.1:PORT --out target/scenarios/swift.txt
+# Builds the uniffi binding (debug), stages the Swift package (bindings/uniffi/stage.sh),
+# puts this runner package beside it and runs it with `swift run`.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+cd "$ROOT"
+url= out=
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --url) url=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        *) echo "swift/run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+[[ -n $url && -n $out ]] || { echo "usage: run.sh --url URL --out FILE" >&2; exit 2; }
+command -v swift >/dev/null || { echo "swift/run.sh: no Swift toolchain on PATH" >&2; exit 1; }
+[[ $out == /* ]] || out=$ROOT/$out
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=$TARGET/uniffi-scenarios
+cargo="${CARGO:-cargo}"
+"$cargo" build --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen
+bash bindings/uniffi/stage.sh "$TARGET/debug/uniffi-bindgen" "$TARGET/debug/libkontext_mgmt_uniffi.so" "$WORK"
+RUNNER=$WORK/swift/ScenarioRunner
+rm -rf "$RUNNER" && mkdir -p "$RUNNER"
+cp -r "$HERE/Package.swift" "$HERE/Sources" "$RUNNER/"
+rm -f "$out"
+swift run --package-path "$RUNNER" -c debug ScenarioRunner --url "$url" --out "$out" --scenarios "$ROOT/tests/scenarios"
