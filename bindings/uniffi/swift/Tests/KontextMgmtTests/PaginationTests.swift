@@ -50,7 +50,7 @@ final class PaginationTests: XCTestCase {
         let traces = (0..<5).map { "{\"traceId\": \"t-\(appId)-\($0)\", \"agentId\": \"\(appId)\"}" }
         try await Emu.seed("{\"traces\": [\(traces.joined(separator: ", "))]}")
         var count = 0
-        for try await _ in client.traces.listAll(agentId: appId, limit: 2) {
+        for try await _ in client.traces.listAll(limit: 2, agentId: appId) {
             count += 1
         }
         XCTAssertEqual(count, 5)
