@@ -7,7 +7,8 @@
 #  3. Maven (downloads what it needs from Maven Central) compiles the Kotlin binding and
 #     runs the JUnit suite against the emulator;
 #  4. Swift: `swift test` when a toolchain is on PATH; otherwise the fallback checks
-#     (tree-sitter-swift parse of every Swift file, C-header symbols against the library);
+#     (tree-sitter-swift parse of every Swift file, the Swift scenario runner included,
+#     C-header symbols against the library);
 # (The API-change drill, tests/drill/drill.py, regenerates and rebuilds this binding from a
 # changed spec; `cargo xtask test` runs it.)
 # Exits non-zero on any failure, including no test run.
@@ -58,9 +59,9 @@ venv_python() {
     fi
     echo "$WORK/venv/bin/python"
 }
-swift_check() { # DIR: a staged Swift package
+swift_check() { # DIR [MORE_DIRS…]: a staged Swift package, other Swift sources that use it
     "$(venv_python)" "$HERE/scripts/swift_check.py" --lib "$1/lib/libkontext_mgmt_uniffi.so" \
-        --header "$1/Sources/KontextMgmtFFI/include/KontextMgmtFFI.h" "$1"
+        --header "$1/Sources/KontextMgmtFFI/include/KontextMgmtFFI.h" "$@"
 }
 swift_status=0
 SWIFT_PKG=$WORK/swift/KontextMgmt
@@ -68,7 +69,7 @@ if command -v swift >/dev/null 2>&1; then
     swift test --package-path "$SWIFT_PKG" || swift_status=$?
 else
     echo "swift: no Swift toolchain on PATH, so the XCTest suite is not run; running the fallback checks (tree-sitter-swift parse, header symbols vs nm) instead"
-    swift_check "$SWIFT_PKG" || swift_status=$?
+    swift_check "$SWIFT_PKG" "$ROOT/tests/runners/swift" || swift_status=$?
 fi
 
 echo "uniffi: kotlin exit $kotlin_status, swift exit $swift_status"
