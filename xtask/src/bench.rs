@@ -125,8 +125,16 @@ pub fn run(args: Args) -> Result<()> {
         }
         GROUPS.iter().copied().filter(|g| args.names.iter().any(|n| n == g)).collect()
     };
+    // Where the time goes, for the report (the whole run should stay under 15 minutes).
+    let mut phases: Vec<(String, std::time::Duration)> = Vec::new();
+    let mut lap = Instant::now();
+    let mut phase = |name: &str| {
+        phases.push((name.to_string(), lap.elapsed()));
+        lap = Instant::now();
+    };
     let emulator = start_emulator()?;
     eprintln!("emulator at {}", emulator.url);
+    phase("build and start the emulator");
     let mut rows: Vec<Value> = Vec::new();
 
     if groups.contains(&"emulator") {
@@ -144,12 +152,14 @@ pub fn run(args: Args) -> Result<()> {
             .context("loadgen printed no rate")?;
         eprintln!("emulator loadgen: {}", text.trim());
         rows.push(json!({ "contender": "emulator", "scenario": "emulator_get", "value": rate, "unit": "req/s", "reps": [rate] }));
+        phase("emulator loadgen");
     }
 
     let mut programs = Vec::new();
     for p in PROGRAMS.iter().filter(|p| groups.contains(&p.group)) {
         eprintln!("preparing {} contenders", p.group);
         programs.push((p.group, (p.prepare)()?));
+        phase(&format!("prepare {}", p.group));
     }
     let mut samples: Vec<Value> = Vec::new();
     for round in 0..args.rounds {
@@ -162,20 +172,25 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     if !programs.is_empty() {
+        phase(&format!("{} rounds of {}", args.rounds, SCENARIOS.join(", ")));
+    }
+    if !programs.is_empty() {
         seed_applications(&emulator.url, 100_000)?;
         for (group, cmd) in programs.iter_mut() {
             eprintln!("stream100k {group}");
             samples.extend(measure(&mut clone_cmd(cmd), &emulator.url, "stream100k")?);
         }
+        phase("seed 100k applications and stream them");
         for (group, cmd) in programs.iter_mut() {
             if *group != "core" {
                 eprintln!("cold_start {group}");
                 samples.extend(measure(&mut clone_cmd(cmd), &emulator.url, "cold_start")?);
             }
         }
+        phase("cold starts");
     }
     rows.extend(aggregate(&samples));
-    report(&rows, started.elapsed())
+    report(&rows, &phases, started.elapsed())
 }
 
 fn clone_cmd(cmd: &Command) -> Command {
@@ -253,7 +268,37 @@ const RATIO_GOALS: &[(&str, &str, &str, &str, f64, bool)] = &[
     ("Rust core per call ≤ 1.1× raw reqwest", "reqwest-raw", "kontext-rust", "get_seq", 1.1, false),
 ];
 
-fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
+/// Each SDK contender and the hand-written alternatives it is compared with.
+const ALTERNATIVES: &[(&str, &[&str])] = &[
+    ("kontext-rust", &["reqwest-raw"]),
+    ("kontext-sync", &["httpx-sync"]),
+    ("kontext-async", &["httpx-async", "aiohttp"]),
+    ("kontext-node", &["fetch", "openapi-fetch"]),
+    ("kontext-kotlin", &["java-httpclient"]),
+];
+
+/// How many times faster `row`'s contender is than each alternative in the same scenario
+/// (rates: ours/theirs; times: theirs/ours; memory is left to the table).
+fn speedups(rows: &[Value], row: &Value) -> Vec<(String, f64)> {
+    let (Some(contender), Some(scenario), Some(v)) =
+        (row["contender"].as_str(), row["scenario"].as_str(), row["value"].as_f64())
+    else {
+        return Vec::new();
+    };
+    let alts = ALTERNATIVES.iter().find(|(c, _)| *c == contender).map(|(_, a)| *a).unwrap_or(&[]);
+    alts.iter()
+        .filter_map(|alt| {
+            let theirs = value(rows, alt, scenario)?;
+            match row["unit"].as_str() {
+                Some("req/s") if theirs > 0.0 => Some((alt.to_string(), v / theirs)),
+                Some("ms") if v > 0.0 => Some((alt.to_string(), theirs / v)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn report(rows: &[Value], phases: &[(String, std::time::Duration)], took: std::time::Duration) -> Result<()> {
     let mut goals = Vec::new();
     for (what, a, b, scenario, want, higher_is_better) in RATIO_GOALS {
         let (Some(va), Some(vb)) = (value(rows, a, scenario), value(rows, b, scenario)) else { continue };
@@ -276,12 +321,14 @@ fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
     }
 
     let machine = machine();
+    let timing: Vec<String> = phases.iter().map(|(n, d)| format!("{n} {:.0}s", d.as_secs_f64())).collect();
     let mut md = format!(
-        "Machine: {machine}. One emulator (release, faults and rate limit off), contenders interleaved per round; medians (min–max) of each round. Took {:.0?}.\n\n",
-        took
+        "Machine: {machine}. One emulator (release, faults and rate limit off), contenders interleaved per round; medians (min–max) of each round. Took {:.0}s ({}).\n\n",
+        took.as_secs_f64(),
+        timing.join(", ")
     );
     md.push_str(
-        "| scenario | contender | median | min–max | vs floor (raw reqwest) |\n| --- | --- | --- | --- | --- |\n",
+        "| scenario | contender | median | min–max | vs floor (raw reqwest) | vs what users would write instead |\n| --- | --- | --- | --- | --- | --- |\n",
     );
     let mut sorted: Vec<&Value> = rows.iter().collect();
     sorted.sort_by_key(|r| {
@@ -294,8 +341,9 @@ fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
             .filter(|_| r["unit"] == "req/s")
             .map(|f| format!("{:.2}×", v / f))
             .unwrap_or_default();
+        let vs = speedups(rows, r).iter().map(|(alt, x)| format!("{x:.2}× {alt}")).collect::<Vec<_>>().join(", ");
         md.push_str(&format!(
-            "| {scenario} | {} | {:.1} {} | {:.1}–{:.1} | {floor} |\n",
+            "| {scenario} | {} | {:.1} {} | {:.1}–{:.1} | {floor} | {vs} |\n",
             r["contender"].as_str().unwrap_or(""),
             v,
             r["unit"].as_str().unwrap_or(""),
@@ -316,12 +364,27 @@ fn report(rows: &[Value], took: std::time::Duration) -> Result<()> {
             if g["met"] == true { "met" } else { "NOT met" }
         ));
     }
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let vs: serde_json::Map<String, Value> =
+                speedups(rows, &r).into_iter().map(|(a, x)| (a, json!(x))).collect();
+            if !vs.is_empty() {
+                r["speedup_vs"] = Value::Object(vs);
+            }
+            r
+        })
+        .collect();
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("report.md"), &md)?;
     std::fs::write(
         dir.join("report.json"),
-        serde_json::to_string_pretty(&json!({ "machine": machine, "rows": rows, "goals": goals }))?,
+        serde_json::to_string_pretty(&json!({
+            "machine": machine, "rows": rows, "goals": goals, "seconds": took.as_secs_f64(),
+            "phases": phases.iter().map(|(n, d)| json!({ "phase": n, "seconds": d.as_secs_f64() })).collect::<Vec<_>>(),
+        }))?,
     )?;
     println!("{md}");
     eprintln!("wrote target/bench/report.md and report.json");

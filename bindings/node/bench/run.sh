@@ -8,4 +8,8 @@ if [ "${1:-}" = prepare ]; then
   bash "$here/bench/build.sh"
   exec node "$here/bench/run.mjs" --child gen
 fi
-exec node "$here/bench/run.mjs" "$@"
+# One rep per in-process scenario (the orchestrator's rounds give the spread); the
+# scenarios it runs once (stream100k, cold_start) keep three fresh-process reps.
+reps=1
+case " $* " in *" stream100k "* | *" cold_start "*) reps=3 ;; esac
+exec node "$here/bench/run.mjs" --reps "$reps" "$@"

@@ -116,7 +116,8 @@ fun main(argv: Array<String>) {
     val raw = Raw(url)
     val id = raw.create("bench-kotlin-${UUID.randomUUID()}")["application"]["id"].asText()
     runBlocking {
-        repeat(200) {
+        // Long enough for the JIT to compile the hot paths: users' JVMs are warm.
+        repeat(1500) {
             client.applications.get(id)
             raw.get(id)
         }
