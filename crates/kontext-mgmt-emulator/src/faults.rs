@@ -407,6 +407,7 @@ mod tests {
                 drop: false,
                 malformed: false,
                 truncate: false,
+                merge_patch: None,
                 delay_ms: 0,
             }],
             ..FaultSpec::default()
