@@ -52,6 +52,11 @@ CLIENT_SECRET = "kontext-emulator-secret"
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("KONTEXT_")}
 ENV["CARGO_TARGET_DIR"] = str(TARGET)
+# `cargo xtask test` runs this under `cargo run`, which puts this repository's target/debug
+# on LD_LIBRARY_PATH: JNA would load our uniffi library instead of the copy's.
+ENV["LD_LIBRARY_PATH"] = os.pathsep.join(
+    p for p in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep) if p and not Path(p).resolve().is_relative_to(TARGET)
+)
 COPY_TARGET = WORK / "target"
 COPY_ENV = dict(ENV, CARGO_TARGET_DIR=str(COPY_TARGET))
 
