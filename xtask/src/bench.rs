@@ -173,8 +173,6 @@ pub fn run(args: Args) -> Result<()> {
     }
     if !programs.is_empty() {
         phase(&format!("{} rounds of {}", args.rounds, SCENARIOS.join(", ")));
-    }
-    if !programs.is_empty() {
         seed_applications(&emulator.url, 100_000)?;
         for (group, cmd) in programs.iter_mut() {
             eprintln!("stream100k {group}");
