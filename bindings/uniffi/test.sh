@@ -51,25 +51,13 @@ mvn_ test || kotlin_status=$?
 python3 "$HERE/scripts/junit_summary.py" "$WORK/maven/surefire-reports" || kotlin_status=1
 
 step "Swift"
-venv_python() {
-    if [[ ! -x $WORK/venv/bin/python ]] || ! "$WORK/venv/bin/python" -c "import tree_sitter, tree_sitter_swift" 2>/dev/null; then
-        rm -rf "$WORK/venv"
-        python3 -m venv "$WORK/venv"
-        "$WORK/venv/bin/pip" install -q --disable-pip-version-check tree-sitter==0.25.2 tree-sitter-swift==0.7.4
-    fi
-    echo "$WORK/venv/bin/python"
-}
-swift_check() { # DIR [MORE_DIRS…]: a staged Swift package, other Swift sources that use it
-    "$(venv_python)" "$HERE/scripts/swift_check.py" --lib "$1/lib/libkontext_mgmt_uniffi.so" \
-        --header "$1/Sources/KontextMgmtFFI/include/KontextMgmtFFI.h" "$@"
-}
 swift_status=0
 SWIFT_PKG=$WORK/swift/KontextMgmt
 if command -v swift >/dev/null 2>&1; then
     swift test --package-path "$SWIFT_PKG" || swift_status=$?
 else
     echo "swift: no Swift toolchain on PATH, so the XCTest suite is not run; running the fallback checks (tree-sitter-swift parse, header symbols vs nm) instead"
-    swift_check "$SWIFT_PKG" "$ROOT/tests/runners/swift" || swift_status=$?
+    bash "$HERE/scripts/swift_check.sh" "$SWIFT_PKG" "$ROOT/tests/runners/swift" || swift_status=$?
 fi
 
 echo "uniffi: kotlin exit $kotlin_status, swift exit $swift_status"

@@ -321,16 +321,7 @@ def run_swift(stage: Path) -> None:
     expect_in(sources / "Generated.swift", "public var widgets: Widgets")
     expect_in(sources / "KontextMgmt.swift", "func spin(widgetId: String, body: SpinRequest)", "public struct SpinRequest",
               "public var color: String?")  # fmt: skip
-    venv = TARGET / "uniffi-binding" / "venv"
-    python = venv / "bin" / "python"
-    probe = subprocess.run([python, "-c", "import tree_sitter, tree_sitter_swift"], capture_output=True) if python.exists() else None
-    if probe is None or probe.returncode != 0:
-        shutil.rmtree(venv, ignore_errors=True)
-        sh(sys.executable, "-m", "venv", venv)
-        sh(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "tree-sitter==0.25.2", "tree-sitter-swift==0.7.4")
-    print(sh(python, ROOT / "bindings" / "uniffi" / "scripts" / "swift_check.py",
-             "--lib", package / "lib" / "libkontext_mgmt_uniffi.so",
-             "--header", package / "Sources" / "KontextMgmtFFI" / "include" / "KontextMgmtFFI.h", package).strip())  # fmt: skip
+    print(sh("bash", ROOT / "bindings" / "uniffi" / "scripts" / "swift_check.sh", package).strip())
     if shutil.which("swift"):
         sh("swift", "build", "--package-path", package)
         print("drill: swift: the package with the new operation builds", flush=True)
