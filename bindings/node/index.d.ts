@@ -163,7 +163,7 @@ export interface CreateServiceAccountInput {
   description?: string;
 }
 
-/** The error body of every API error. **Chosen:** `error` (the reason phrase) as NestJS sends it; `message` may be an array of strings for validation failures. */
+/** The error body of every API error; `message` may be an array of strings for validation failures. */
 export interface Error {
   /** What went wrong (a string, or a list of strings for validation failures). */
   message: unknown;
@@ -295,7 +295,7 @@ export interface LatencyPercentiles {
   p99: number;
 }
 
-/** **Chosen:** read-side field names mirror what the CLI ingests (`id` and `createdAt` are inferred). */
+/** An MCP event. */
 export interface McpEvent {
   id: string;
   sessionId?: string | null;
@@ -343,7 +343,7 @@ export interface RevokeSessionsResult {
   disconnectedCount: number;
 }
 
-/** **Chosen:** only `id`, `name`, `description` are evidenced; `clientId`, timestamps and `lastUsedAt` are inferred. Never contains the secret. */
+/** A service account. Never contains the secret. */
 export interface ServiceAccount {
   id: string;
   name: string;
@@ -610,7 +610,7 @@ export interface ApplicationsApi {
    *
    * `GET /applications` — `applications_list`
    *
-   * Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+   * Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
    *
    * @param params query parameters
    * @param options per-call timeout (ms) and retries
@@ -625,11 +625,8 @@ export interface ApplicationsApi {
    *
    * Returns the application and its OAuth configuration. `oauth.clientSecret` is only
    * present in this response and in rotate-secret responses, and only for confidential
-   * applications.
-   * **Chosen:** status 201 (docs silent); `oauth.type` defaults to `confidential` when
-   * omitted (**Conflict:** REST docs mark it required, the SDK examples omit it);
-   * `description` is accepted; names are unique among live applications (409).
-   * **Conflict:** an older skill calls `allowedResources` `resourceIndicators`; we follow the docs.
+   * applications. `oauth.type` defaults to `confidential` when omitted; names are unique
+   * among live applications (409).
    *
    * @param data the request body
    * @param options per-call timeout (ms) and retries
@@ -640,9 +637,7 @@ export interface ApplicationsApi {
    *
    * `GET /applications/access-graph` — `applications_accessGraph`
    *
-   * **Chosen:** the response shape is not documented; we return the applications and
-   * integrations of the organization as nodes and the attachments as edges.
-   * **Conflict:** an older skill uses `/applications/{id}/access-graph`; we follow the docs.
+   * The applications and integrations of the organization as nodes and the attachments as edges.
    *
    * @param options per-call timeout (ms) and retries
    */
@@ -661,10 +656,7 @@ export interface ApplicationsApi {
    *
    * `DELETE /applications/{id}` — `applications_archive`
    *
-   * Non-destructive archive; disconnects every session of the application.
-   * **Chosen:** 204 with no body (the SDK returns `void`); afterwards the application is
-   * neither listed nor readable (404).
-   * **Conflict:** an older skill uses `POST /applications/{id}/archive`; we follow the docs.
+   * Non-destructive archive; disconnects every session of the application. Afterwards the application is neither listed nor readable (404).
    *
    * @param id Application id.
    * @param options per-call timeout (ms) and retries
@@ -687,10 +679,7 @@ export interface ApplicationsApi {
    *
    * `POST /applications/{id}/rotate-secret` — `applications_rotateSecret`
    *
-   * Returns the OAuth configuration with the new `clientSecret`; the old secret stops
-   * working at once.
-   * **Chosen:** status 200; a public application has no secret and answers 400.
-   * **Conflict:** an older skill returns `{clientSecret}`; we follow the docs (`{oauth}`).
+   * Returns the OAuth configuration with the new `clientSecret`; the old secret stops working at once. A public application has no secret and answers 400.
    *
    * @param id Application id.
    * @param options per-call timeout (ms) and retries
@@ -713,7 +702,6 @@ export interface ApplicationsApi {
    * `PATCH /applications/{id}/oauth` — `applications_updateOAuth`
    *
    * Partial update.
-   * **Conflict:** an older skill uses `PUT` with a full body; we follow the docs (`PATCH`).
    *
    * @param id Application id.
    * @param data the request body
@@ -734,7 +722,7 @@ export interface ApplicationsApi {
    *
    * `PUT /applications/{id}/integrations` — `applications_setIntegrations`
    *
-   * **Chosen:** the response (undocumented) is the new set of ids; an unknown integration id is a 400.
+   * Returns the new set of ids; an unknown integration id is a 400.
    *
    * @param id Application id.
    * @param data the request body
@@ -746,7 +734,7 @@ export interface ApplicationsApi {
    *
    * `POST /applications/{id}/integrations/{integrationId}` — `applications_attachIntegration`
    *
-   * **Chosen:** idempotent; status 200 with the resulting set of ids (undocumented).
+   * Idempotent; returns the resulting set of ids.
    *
    * @param id Application id.
    * @param integrationId Integration id.
@@ -758,7 +746,7 @@ export interface ApplicationsApi {
    *
    * `DELETE /applications/{id}/integrations/{integrationId}` — `applications_detachIntegration`
    *
-   * **Chosen:** 204 with no body (undocumented); detaching an integration that is not attached is a 404.
+   * Detaching an integration that is not attached is a 404.
    *
    * @param id Application id.
    * @param integrationId Integration id.
@@ -774,7 +762,7 @@ export interface AgentSessionsApi {
    *
    * `GET /applications/{applicationId}/sessions` — `agentSessions_list`
    *
-   * Not cursor-paginated; `limit` (default 100) caps the number returned. **Chosen:** `status` defaults to `active` as in the SDK; `includeInactive=true` widens `active` to `all`.
+   * Not cursor-paginated; `limit` (default 100) caps the number returned. `status` defaults to `active`; `includeInactive=true` widens `active` to `all`.
    *
    * @param applicationId Application id.
    * @param params query parameters
@@ -786,7 +774,7 @@ export interface AgentSessionsApi {
    *
    * `DELETE /applications/{applicationId}/sessions` — `agentSessions_revokeAll`
    *
-   * **Chosen:** status 200 (the body `{success, disconnectedCount}` is from a Kontext skill).
+   * Disconnects every session of the application; returns how many were disconnected.
    *
    * @param applicationId Application id.
    * @param options per-call timeout (ms) and retries
@@ -811,7 +799,7 @@ export interface IntegrationsApi {
    *
    * `GET /integrations` — `integrations_list`
    *
-   * Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+   * Cursor-paginated. Archived integrations are not listed.
    *
    * @param params query parameters
    * @param options per-call timeout (ms) and retries
@@ -825,9 +813,7 @@ export interface IntegrationsApi {
    * `POST /integrations` — `integrations_create`
    *
    * `serverToken` is required with, and only allowed with, `authMode=server_token`;
-   * `oauth` is only allowed with `authMode=oauth` (rules from Kontext's own scripts).
-   * **Chosen:** status 201; names are unique among live integrations (409).
-   * **Conflict:** an older skill sends `capabilities` as an array; we follow the docs (object).
+   * `oauth` is only allowed with `authMode=oauth`. Names are unique among live integrations (409).
    *
    * @param data the request body
    * @param options per-call timeout (ms) and retries
@@ -847,7 +833,7 @@ export interface IntegrationsApi {
    *
    * `DELETE /integrations/{id}` — `integrations_archive`
    *
-   * **Chosen:** 204 with no body; the integration is detached from every application.
+   * The integration is detached from every application.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries
@@ -872,7 +858,6 @@ export interface IntegrationsApi {
    *
    * The result is returned unwrapped. Afterwards the integration's `validationStatus`
    * holds the status (and, for OAuth integrations, `oauth.metadata` the discovered metadata).
-   * **Chosen:** status 200; values other than `valid` are `invalid` and `error`.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries
@@ -883,7 +868,7 @@ export interface IntegrationsApi {
    *
    * `GET /integrations/{id}/oauth` — `integrations_getOAuthConfig`
    *
-   * **Chosen:** the shape is undocumented; the secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
+   * The secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries
@@ -894,7 +879,7 @@ export interface IntegrationsApi {
    *
    * `PUT /integrations/{id}/oauth` — `integrations_setOAuthConfig`
    *
-   * **Chosen:** status 200 with the stored configuration (without the secret).
+   * Returns the stored configuration (without the secret).
    *
    * @param id Integration id.
    * @param data the request body
@@ -906,7 +891,7 @@ export interface IntegrationsApi {
    *
    * `DELETE /integrations/{id}/oauth` — `integrations_deleteOAuthConfig`
    *
-   * **Chosen:** 204 with no body; 404 when none is set.
+   * 404 when none is set.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries
@@ -917,7 +902,7 @@ export interface IntegrationsApi {
    *
    * `GET /integrations/{id}/connection` — `integrations_getConnectionStatus`
    *
-   * **Chosen:** field names are undocumented ("connection details, status, expiration, display name").
+   * Connection details, status, expiration and display name.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries
@@ -928,7 +913,7 @@ export interface IntegrationsApi {
    *
    * `POST /integrations/{id}/connection` — `integrations_addConnection`
    *
-   * **Chosen:** status 201 with the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
+   * Returns the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
    *
    * @param id Integration id.
    * @param data the request body
@@ -940,7 +925,7 @@ export interface IntegrationsApi {
    *
    * `DELETE /integrations/{id}/connection` — `integrations_revokeConnection`
    *
-   * **Chosen:** 204 with no body; 404 when not connected.
+   * 404 when not connected.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries
@@ -955,9 +940,7 @@ export interface ServiceAccountsApi {
    *
    * `GET /service-accounts` — `serviceAccounts_list`
    *
-   * Credentials are never included.
-   * **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-   * (the SDK takes `pagination?`) and paginate like every other cursor list.
+   * Cursor-paginated. Credentials are never included.
    *
    * @param params query parameters
    * @param options per-call timeout (ms) and retries
@@ -970,7 +953,7 @@ export interface ServiceAccountsApi {
    *
    * `POST /service-accounts` — `serviceAccounts_create`
    *
-   * The secret is only returned here and on rotate. **Chosen:** status 201.
+   * The secret is only returned here and on rotate.
    *
    * @param data the request body
    * @param options per-call timeout (ms) and retries
@@ -981,7 +964,7 @@ export interface ServiceAccountsApi {
    *
    * `GET /service-accounts/{id}` — `serviceAccounts_get`
    *
-   * **Chosen:** the `{serviceAccount}` wrapper follows the naming convention (undocumented).
+   * Returns the service account (without credentials).
    *
    * @param id Service account id (the UUID, not the `clientId`).
    * @param options per-call timeout (ms) and retries
@@ -992,7 +975,7 @@ export interface ServiceAccountsApi {
    *
    * `DELETE /service-accounts/{id}` — `serviceAccounts_revoke`
    *
-   * **Chosen:** 204 with no body; its credentials stop minting tokens at once and tokens already issued stop working.
+   * Its credentials stop minting tokens at once and tokens already issued stop working.
    *
    * @param id Service account id (the UUID, not the `clientId`).
    * @param options per-call timeout (ms) and retries
@@ -1004,7 +987,7 @@ export interface ServiceAccountsApi {
    * `POST /service-accounts/{id}/rotate-secret` — `serviceAccounts_rotateSecret`
    *
    * The previous secret stops minting tokens at once; tokens already issued keep working
-   * until they expire. **Chosen:** the response mirrors create (undocumented); status 200.
+   * until they expire. The response mirrors create.
    *
    * @param id Service account id (the UUID, not the `clientId`).
    * @param options per-call timeout (ms) and retries
@@ -1019,7 +1002,7 @@ export interface TracesApi {
    *
    * `GET /traces` — `traces_list`
    *
-   * Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+   * Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
    *
    * @param params query parameters
    * @param options per-call timeout (ms) and retries
@@ -1032,9 +1015,7 @@ export interface TracesApi {
    *
    * `GET /traces/stats` — `traces_stats`
    *
-   * The REST response is the stats object itself (the official SDK wraps it as `{stats}`).
-   * **Chosen:** `period` defaults to `7d`.
-   * **Conflict:** a skill example uses `period: "24h"`; we follow the docs' enum.
+   * The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
    *
    * @param params query parameters
    * @param options per-call timeout (ms) and retries
@@ -1045,7 +1026,7 @@ export interface TracesApi {
    *
    * `GET /traces/{traceId}` — `traces_get`
    *
-   * **Chosen:** the REST body is `{trace, events}` as in the SDK.
+   * The trace and its events.
    *
    * @param traceId
    * @param params query parameters
@@ -1061,7 +1042,7 @@ export interface EventsApi {
    *
    * `GET /mcp-events` — `events_list`
    *
-   * Newest first, not cursor-paginated. **Chosen:** `{items}` wrapper and the event fields (read-side names are undocumented; they mirror what the CLI ingests).
+   * Newest first, not cursor-paginated.
    *
    * @param params query parameters
    * @param options per-call timeout (ms) and retries

@@ -37,5 +37,34 @@ pub fn operations_md(api: &Api) -> Artifact {
         }
         s.push('\n');
     }
+    decisions(api, &mut s);
     Artifact { path: "openapi/operations.md".into(), contents: s }
+}
+
+/// The maintainers' notes (`x-kontext-notes`) of the spec, for reviewers: what the public
+/// sources leave open and what we chose, where they disagree and which one we follow.
+fn decisions(api: &Api, s: &mut String) {
+    let _ = writeln!(s, "## Decisions\n");
+    let _ =
+        writeln!(s, "Why the spec says what it says, from its `x-kontext-notes` (never shown in user-facing docs).\n");
+    for note in &api.notes {
+        let _ = writeln!(s, "- {note}");
+    }
+    if !api.notes.is_empty() {
+        s.push('\n');
+    }
+    let ops = api
+        .operations
+        .iter()
+        .filter(|o| !o.notes.is_empty())
+        .map(|o| (format!("`{}` (`{} {}`)", o.id, o.http_method, o.path), &o.notes));
+    let models =
+        api.models.values().filter(|m| !m.notes.is_empty()).map(|m| (format!("schema `{}`", m.name), &m.notes));
+    for (what, notes) in ops.chain(models) {
+        let _ = writeln!(s, "### {what}\n");
+        for note in notes {
+            let _ = writeln!(s, "- {note}");
+        }
+        s.push('\n');
+    }
 }

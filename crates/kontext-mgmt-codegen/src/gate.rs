@@ -23,7 +23,13 @@ pub enum GateError {
     RequestContentType { id: String, content_type: String },
     #[error("operation {id}: response {code} has content type {content_type:?} (only application/json)")]
     ResponseContentType { id: String, code: String, content_type: String },
+    #[error("{at}: a description holds a maintainers' note ({marker:?}); move it to `x-kontext-notes` (descriptions reach user docs)")]
+    InternalNote { at: String, marker: String },
 }
+
+/// Words that open a maintainers' note; they belong in `x-kontext-notes`, not in a
+/// description that generators copy into user-facing docs.
+pub const NOTE_MARKERS: &[&str] = &["Chosen:", "Conflict:"];
 
 /// Every problem found, so a user fixes them in one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +57,50 @@ pub fn parse_and_check(text: &str) -> Result<OpenAPI, GateErrors> {
     if !version.starts_with("3.0.") {
         return Err(GateErrors(vec![GateError::Version(version)]));
     }
+    let mut notes = Vec::new();
+    notes_in_descriptions(&raw, &mut String::new(), &mut notes);
     let spec: OpenAPI = serde_yaml::from_value(raw).map_err(|e| GateErrors(vec![GateError::Parse(e.to_string())]))?;
-    check(&spec).map(|()| spec)
+    match check(&spec) {
+        Ok(()) if notes.is_empty() => Ok(spec),
+        Ok(()) => Err(GateErrors(notes)),
+        Err(GateErrors(mut errors)) => {
+            errors.extend(notes);
+            Err(GateErrors(errors))
+        }
+    }
+}
+
+/// Finds every `description` (at any depth) that carries a note marker; `at` is a JSON
+/// pointer to it.
+fn notes_in_descriptions(value: &serde_yaml::Value, at: &mut String, out: &mut Vec<GateError>) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (k, v) in map {
+                let key = k.as_str().unwrap_or_default();
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                if key == "description" {
+                    if let Some(marker) = v.as_str().and_then(|d| NOTE_MARKERS.iter().find(|m| d.contains(*m))) {
+                        out.push(GateError::InternalNote { at: at.clone(), marker: marker.to_string() });
+                    }
+                } else {
+                    notes_in_descriptions(v, at, out);
+                }
+                at.truncate(len);
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                notes_in_descriptions(v, at, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Runs every rule over a parsed spec.

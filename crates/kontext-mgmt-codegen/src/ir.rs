@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 pub struct Api {
     pub title: String,
     pub version: String,
+    /// Maintainers' notes on the document as a whole (`x-kontext-notes` of `info`).
+    pub notes: Vec<String>,
     /// In spec order (paths, then methods in a fixed order).
     pub operations: Vec<Operation>,
     /// Component schemas by name, sorted.
@@ -34,6 +36,9 @@ pub struct Operation {
     pub path: String,
     pub summary: String,
     pub description: String,
+    /// Maintainers' notes (`x-kontext-notes`): why the spec says what it says. Never
+    /// copied into user-facing docs; `openapi/operations.md` lists them as decisions.
+    pub notes: Vec<String>,
     /// In the order they appear in the path.
     pub path_params: Vec<Param>,
     pub query_params: Vec<Param>,
@@ -108,6 +113,8 @@ pub enum TypeRef {
 pub struct Model {
     pub name: String,
     pub description: String,
+    /// Maintainers' notes (`x-kontext-notes`), as on [`Operation::notes`].
+    pub notes: Vec<String>,
     pub kind: ModelKind,
 }
 
@@ -243,6 +250,7 @@ impl Api {
                 path: path.to_string(),
                 summary: op.summary.clone().unwrap_or_default(),
                 description: op.description.clone().unwrap_or_default(),
+                notes: notes(op.extensions.get(NOTES_EXTENSION)).map_err(|e| format!("{id}: {e}"))?,
                 path_params,
                 query_params,
                 body,
@@ -251,7 +259,13 @@ impl Api {
                 pagination,
             });
         }
-        Ok(Api { title: spec.info.title.clone(), version: spec.info.version.clone(), operations, models })
+        Ok(Api {
+            title: spec.info.title.clone(),
+            version: spec.info.version.clone(),
+            notes: notes(spec.info.extensions.get(NOTES_EXTENSION)).map_err(|e| format!("info: {e}"))?,
+            operations,
+            models,
+        })
     }
 
     /// Namespaces in first-seen order.
@@ -337,7 +351,24 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
         // Component schemas that are plain aliases (none today) are inlined where used.
         _ => return Ok(None),
     };
-    Ok(Some(Model { name: name.to_string(), description, kind }))
+    let notes = notes(schema.schema_data.extensions.get(NOTES_EXTENSION)).map_err(|e| format!("schema {name}: {e}"))?;
+    Ok(Some(Model { name: name.to_string(), description, notes, kind }))
+}
+
+/// The vendor extension that carries maintainers' notes (Chosen / Conflict remarks).
+pub const NOTES_EXTENSION: &str = "x-kontext-notes";
+
+/// Reads `x-kontext-notes`: a list of strings (or one string).
+fn notes(value: Option<&serde_json::Value>) -> Result<Vec<String>, String> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(serde_json::Value::String(s)) => Ok(vec![s.clone()]),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{NOTES_EXTENSION} must hold strings")))
+            .collect(),
+        Some(_) => Err(format!("{NOTES_EXTENSION} must be a list of strings")),
+    }
 }
 
 /// The type of a schema at a point of use. Named component schemas stay named; inline

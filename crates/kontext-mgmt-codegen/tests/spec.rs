@@ -182,3 +182,66 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn the_gate_rejects_maintainers_notes_in_descriptions() {
+    let text = spec_text().replacen(
+        "      description: 'The error body of every API error;",
+        "      description: 'Conflict: two sources disagree. The error body of every API error;",
+        1,
+    );
+    let text = text.replacen(
+        "      description: 'Partial update.'\n",
+        "      description: 'Partial update. Chosen: a guess.'\n",
+        1,
+    );
+    let err = kontext_mgmt_codegen::parse_and_check(&text).unwrap_err().to_string();
+    assert!(err.contains("/components/schemas/Error/description"), "{err}");
+    assert!(err.contains("x-kontext-notes"), "{err}");
+    assert!(err.contains("/paths/~1applications~1{id}~1oauth/patch/description"), "{err}");
+}
+
+/// Maintainers' notes live in `x-kontext-notes` and stay out of every user-facing file:
+/// the checked-in generated files, the uniffi glue (whose doc comments become the Kotlin
+/// and Swift docs) and the operations list outside its "Decisions" section.
+#[test]
+fn generated_user_facing_files_carry_no_maintainers_notes() {
+    let api = kontext_mgmt_codegen::load(&spec_text()).unwrap();
+    let notes: usize = api.operations.iter().map(|o| o.notes.len()).sum::<usize>()
+        + api.models.values().map(|m| m.notes.len()).sum::<usize>();
+    assert!(notes >= 40, "the spec's notes were not read: {notes}");
+    let mut files: Vec<(String, String)> = kontext_mgmt_codegen::artifacts::all(&api)
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            let text = if a.path == "openapi/operations.md" {
+                a.contents.split("\n## Decisions\n").next().unwrap().to_string()
+            } else {
+                a.contents
+            };
+            (a.path, text)
+        })
+        .collect();
+    files.push(("uniffi glue".into(), kontext_mgmt_codegen::uniffi::rust_glue(&api).unwrap()));
+    for name in [
+        "bindings/python/python/kontext_mgmt/_generated.py",
+        "bindings/python/python/kontext_mgmt/_generated.pyi",
+        "bindings/node/index.d.ts",
+        "bindings/node/lib/generated.js",
+        "bindings/uniffi/kotlin/src/main/kotlin/dev/kontext/mgmt/Generated.kt",
+        "bindings/uniffi/swift/Sources/KontextMgmt/Generated.swift",
+    ] {
+        files.push((name.into(), std::fs::read_to_string(root().join(name)).unwrap()));
+    }
+    for (path, text) in &files {
+        for marker in kontext_mgmt_codegen::gate::NOTE_MARKERS {
+            assert!(!text.contains(marker), "{path} contains {marker:?}");
+        }
+    }
+    // The notes are kept for maintainers, in the generated operations list.
+    let md = std::fs::read_to_string(root().join("openapi/operations.md")).unwrap();
+    assert!(
+        md.contains("\n## Decisions\n") && md.contains("- Chosen: status 201."),
+        "operations.md lost the decisions"
+    );
+}

@@ -55,3 +55,14 @@ async fn bad_input_is_rejected_before_sending() {
     let e = Client::builder().base_url("not a url").token("t").build().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
 }
+
+/// The rustdoc of the generated client comes from the spec's descriptions; maintainers'
+/// notes (`x-kontext-notes`) must not reach it.
+#[test]
+fn generated_client_docs_carry_no_maintainers_notes() {
+    let generated = include_str!(concat!(env!("OUT_DIR"), "/generated.rs"));
+    assert!(generated.contains("Partial update."), "not the generated client");
+    for marker in ["Chosen:", "Conflict:"] {
+        assert!(!generated.contains(marker), "generated.rs contains {marker:?}");
+    }
+}

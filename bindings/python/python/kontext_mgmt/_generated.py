@@ -680,7 +680,7 @@ class CreateServiceAccountInput(_Model):
 
 
 class Error(_Model):
-    """The error body of every API error. **Chosen:** `error` (the reason phrase) as NestJS sends it; `message` may be an array of strings for validation failures."""
+    """The error body of every API error; `message` may be an array of strings for validation failures."""
 
     __slots__ = ()
     _fields = (
@@ -1248,7 +1248,7 @@ class LatencyPercentiles(_Model):
 
 
 class McpEvent(_Model):
-    """**Chosen:** read-side field names mirror what the CLI ingests (`id` and `createdAt` are inferred)."""
+    """An MCP event."""
 
     __slots__ = ()
     _fields = (
@@ -1453,7 +1453,7 @@ class RevokeSessionsResult(_Model):
 
 
 class ServiceAccount(_Model):
-    """**Chosen:** only `id`, `name`, `description` are evidenced; `clientId`, timestamps and `lastUsedAt` are inferred. Never contains the secret."""
+    """A service account. Never contains the secret."""
 
     __slots__ = ()
     _fields = (
@@ -2127,7 +2127,7 @@ class Applications(_Namespace):
     def list(self, *, limit=None, cursor=None, all=None):
         """List applications.
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -2143,7 +2143,7 @@ class Applications(_Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -2159,11 +2159,8 @@ class Applications(_Namespace):
 
         Returns the application and its OAuth configuration. `oauth.clientSecret` is only
         present in this response and in rotate-secret responses, and only for confidential
-        applications.
-        **Chosen:** status 201 (docs silent); `oauth.type` defaults to `confidential` when
-        omitted (**Conflict:** REST docs mark it required, the SDK examples omit it);
-        `description` is accepted; names are unique among live applications (409).
-        **Conflict:** an older skill calls `allowedResources` `resourceIndicators`; we follow the docs.
+        applications. `oauth.type` defaults to `confidential` when omitted; names are unique
+        among live applications (409).
 
         ``POST /applications`` (operation ``applications_create``)
         """
@@ -2175,9 +2172,7 @@ class Applications(_Namespace):
     def access_graph(self):
         """Access graph for policy visualization.
 
-        **Chosen:** the response shape is not documented; we return the applications and
-        integrations of the organization as nodes and the attachments as edges.
-        **Conflict:** an older skill uses `/applications/{id}/access-graph`; we follow the docs.
+        The applications and integrations of the organization as nodes and the attachments as edges.
 
         ``GET /applications/access-graph`` (operation ``applications_accessGraph``)
         """
@@ -2196,10 +2191,7 @@ class Applications(_Namespace):
     def archive(self, id):
         """Archive an application.
 
-        Non-destructive archive; disconnects every session of the application.
-        **Chosen:** 204 with no body (the SDK returns `void`); afterwards the application is
-        neither listed nor readable (404).
-        **Conflict:** an older skill uses `POST /applications/{id}/archive`; we follow the docs.
+        Non-destructive archive; disconnects every session of the application. Afterwards the application is neither listed nor readable (404).
 
         Args:
             id: Application id.
@@ -2230,10 +2222,7 @@ class Applications(_Namespace):
     def rotate_secret(self, id):
         """Rotate the application's client secret.
 
-        Returns the OAuth configuration with the new `clientSecret`; the old secret stops
-        working at once.
-        **Chosen:** status 200; a public application has no secret and answers 400.
-        **Conflict:** an older skill returns `{clientSecret}`; we follow the docs (`{oauth}`).
+        Returns the OAuth configuration with the new `clientSecret`; the old secret stops working at once. A public application has no secret and answers 400.
 
         Args:
             id: Application id.
@@ -2258,7 +2247,6 @@ class Applications(_Namespace):
         """Update the application's OAuth configuration.
 
         Partial update.
-        **Conflict:** an older skill uses `PUT` with a full body; we follow the docs (`PATCH`).
 
         Args:
             id: Application id.
@@ -2291,7 +2279,7 @@ class Applications(_Namespace):
     def set_integrations(self, id, *, integration_ids):
         """Replace the integrations attached to an application.
 
-        **Chosen:** the response (undocumented) is the new set of ids; an unknown integration id is a 400.
+        Returns the new set of ids; an unknown integration id is a 400.
 
         Args:
             id: Application id.
@@ -2304,7 +2292,7 @@ class Applications(_Namespace):
     def attach_integration(self, id, integration_id):
         """Attach an integration to an application.
 
-        **Chosen:** idempotent; status 200 with the resulting set of ids (undocumented).
+        Idempotent; returns the resulting set of ids.
 
         Args:
             id: Application id.
@@ -2317,7 +2305,7 @@ class Applications(_Namespace):
     def detach_integration(self, id, integration_id):
         """Detach an integration from an application.
 
-        **Chosen:** 204 with no body (undocumented); detaching an integration that is not attached is a 404.
+        Detaching an integration that is not attached is a 404.
 
         Args:
             id: Application id.
@@ -2336,7 +2324,7 @@ class AsyncApplications(_Namespace):
     async def list(self, *, limit=None, cursor=None, all=None):
         """List applications.
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -2352,7 +2340,7 @@ class AsyncApplications(_Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -2368,11 +2356,8 @@ class AsyncApplications(_Namespace):
 
         Returns the application and its OAuth configuration. `oauth.clientSecret` is only
         present in this response and in rotate-secret responses, and only for confidential
-        applications.
-        **Chosen:** status 201 (docs silent); `oauth.type` defaults to `confidential` when
-        omitted (**Conflict:** REST docs mark it required, the SDK examples omit it);
-        `description` is accepted; names are unique among live applications (409).
-        **Conflict:** an older skill calls `allowedResources` `resourceIndicators`; we follow the docs.
+        applications. `oauth.type` defaults to `confidential` when omitted; names are unique
+        among live applications (409).
 
         ``POST /applications`` (operation ``applications_create``)
         """
@@ -2384,9 +2369,7 @@ class AsyncApplications(_Namespace):
     async def access_graph(self):
         """Access graph for policy visualization.
 
-        **Chosen:** the response shape is not documented; we return the applications and
-        integrations of the organization as nodes and the attachments as edges.
-        **Conflict:** an older skill uses `/applications/{id}/access-graph`; we follow the docs.
+        The applications and integrations of the organization as nodes and the attachments as edges.
 
         ``GET /applications/access-graph`` (operation ``applications_accessGraph``)
         """
@@ -2405,10 +2388,7 @@ class AsyncApplications(_Namespace):
     async def archive(self, id):
         """Archive an application.
 
-        Non-destructive archive; disconnects every session of the application.
-        **Chosen:** 204 with no body (the SDK returns `void`); afterwards the application is
-        neither listed nor readable (404).
-        **Conflict:** an older skill uses `POST /applications/{id}/archive`; we follow the docs.
+        Non-destructive archive; disconnects every session of the application. Afterwards the application is neither listed nor readable (404).
 
         Args:
             id: Application id.
@@ -2439,10 +2419,7 @@ class AsyncApplications(_Namespace):
     async def rotate_secret(self, id):
         """Rotate the application's client secret.
 
-        Returns the OAuth configuration with the new `clientSecret`; the old secret stops
-        working at once.
-        **Chosen:** status 200; a public application has no secret and answers 400.
-        **Conflict:** an older skill returns `{clientSecret}`; we follow the docs (`{oauth}`).
+        Returns the OAuth configuration with the new `clientSecret`; the old secret stops working at once. A public application has no secret and answers 400.
 
         Args:
             id: Application id.
@@ -2467,7 +2444,6 @@ class AsyncApplications(_Namespace):
         """Update the application's OAuth configuration.
 
         Partial update.
-        **Conflict:** an older skill uses `PUT` with a full body; we follow the docs (`PATCH`).
 
         Args:
             id: Application id.
@@ -2500,7 +2476,7 @@ class AsyncApplications(_Namespace):
     async def set_integrations(self, id, *, integration_ids):
         """Replace the integrations attached to an application.
 
-        **Chosen:** the response (undocumented) is the new set of ids; an unknown integration id is a 400.
+        Returns the new set of ids; an unknown integration id is a 400.
 
         Args:
             id: Application id.
@@ -2513,7 +2489,7 @@ class AsyncApplications(_Namespace):
     async def attach_integration(self, id, integration_id):
         """Attach an integration to an application.
 
-        **Chosen:** idempotent; status 200 with the resulting set of ids (undocumented).
+        Idempotent; returns the resulting set of ids.
 
         Args:
             id: Application id.
@@ -2526,7 +2502,7 @@ class AsyncApplications(_Namespace):
     async def detach_integration(self, id, integration_id):
         """Detach an integration from an application.
 
-        **Chosen:** 204 with no body (undocumented); detaching an integration that is not attached is a 404.
+        Detaching an integration that is not attached is a 404.
 
         Args:
             id: Application id.
@@ -2545,7 +2521,7 @@ class AgentSessions(_Namespace):
     def list(self, application_id, *, status=None, limit=None, include_inactive=None):
         """List the agent sessions of an application.
 
-        Not cursor-paginated; `limit` (default 100) caps the number returned. **Chosen:** `status` defaults to `active` as in the SDK; `includeInactive=true` widens `active` to `all`.
+        Not cursor-paginated; `limit` (default 100) caps the number returned. `status` defaults to `active`; `includeInactive=true` widens `active` to `all`.
 
         Args:
             application_id: Application id.
@@ -2559,7 +2535,7 @@ class AgentSessions(_Namespace):
     def revoke_all(self, application_id):
         """Revoke (disconnect) every session of an application.
 
-        **Chosen:** status 200 (the body `{success, disconnectedCount}` is from a Kontext skill).
+        Disconnects every session of the application; returns how many were disconnected.
 
         Args:
             application_id: Application id.
@@ -2587,7 +2563,7 @@ class AsyncAgentSessions(_Namespace):
     async def list(self, application_id, *, status=None, limit=None, include_inactive=None):
         """List the agent sessions of an application.
 
-        Not cursor-paginated; `limit` (default 100) caps the number returned. **Chosen:** `status` defaults to `active` as in the SDK; `includeInactive=true` widens `active` to `all`.
+        Not cursor-paginated; `limit` (default 100) caps the number returned. `status` defaults to `active`; `includeInactive=true` widens `active` to `all`.
 
         Args:
             application_id: Application id.
@@ -2601,7 +2577,7 @@ class AsyncAgentSessions(_Namespace):
     async def revoke_all(self, application_id):
         """Revoke (disconnect) every session of an application.
 
-        **Chosen:** status 200 (the body `{success, disconnectedCount}` is from a Kontext skill).
+        Disconnects every session of the application; returns how many were disconnected.
 
         Args:
             application_id: Application id.
@@ -2629,7 +2605,7 @@ class Integrations(_Namespace):
     def list(self, *, limit=None, cursor=None, all=None):
         """List integrations.
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -2645,7 +2621,7 @@ class Integrations(_Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -2660,9 +2636,7 @@ class Integrations(_Namespace):
         """Create an integration.
 
         `serverToken` is required with, and only allowed with, `authMode=server_token`;
-        `oauth` is only allowed with `authMode=oauth` (rules from Kontext's own scripts).
-        **Chosen:** status 201; names are unique among live integrations (409).
-        **Conflict:** an older skill sends `capabilities` as an array; we follow the docs (object).
+        `oauth` is only allowed with `authMode=oauth`. Names are unique among live integrations (409).
 
         Args:
             server_token: Required when authMode is server_token; write-only.
@@ -2697,7 +2671,7 @@ class Integrations(_Namespace):
     def archive(self, id):
         """Archive an integration.
 
-        **Chosen:** 204 with no body; the integration is detached from every application.
+        The integration is detached from every application.
 
         Args:
             id: Integration id.
@@ -2741,7 +2715,6 @@ class Integrations(_Namespace):
 
         The result is returned unwrapped. Afterwards the integration's `validationStatus`
         holds the status (and, for OAuth integrations, `oauth.metadata` the discovered metadata).
-        **Chosen:** status 200; values other than `valid` are `invalid` and `error`.
 
         Args:
             id: Integration id.
@@ -2753,7 +2726,7 @@ class Integrations(_Namespace):
     def get_oauth_config(self, id):
         """Get the integration's OAuth app override.
 
-        **Chosen:** the shape is undocumented; the secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
+        The secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
 
         Args:
             id: Integration id.
@@ -2765,7 +2738,7 @@ class Integrations(_Namespace):
     def set_oauth_config(self, id, *, client_id, client_secret, authorization_url, token_url, scopes=None):
         """Replace the integration's OAuth app override.
 
-        **Chosen:** status 200 with the stored configuration (without the secret).
+        Returns the stored configuration (without the secret).
 
         Args:
             id: Integration id.
@@ -2781,7 +2754,7 @@ class Integrations(_Namespace):
     def delete_oauth_config(self, id):
         """Remove the integration's OAuth app override.
 
-        **Chosen:** 204 with no body; 404 when none is set.
+        404 when none is set.
 
         Args:
             id: Integration id.
@@ -2793,7 +2766,7 @@ class Integrations(_Namespace):
     def get_connection_status(self, id):
         """Get the caller's connection status for an integration.
 
-        **Chosen:** field names are undocumented ("connection details, status, expiration, display name").
+        Connection details, status, expiration and display name.
 
         Args:
             id: Integration id.
@@ -2805,7 +2778,7 @@ class Integrations(_Namespace):
     def add_connection(self, id, *, token, display_name=None):
         """Store the caller's own token for a `user_token` integration.
 
-        **Chosen:** status 201 with the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
+        Returns the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
 
         Args:
             id: Integration id.
@@ -2821,7 +2794,7 @@ class Integrations(_Namespace):
     def revoke_connection(self, id):
         """Revoke the caller's connection to an integration.
 
-        **Chosen:** 204 with no body; 404 when not connected.
+        404 when not connected.
 
         Args:
             id: Integration id.
@@ -2839,7 +2812,7 @@ class AsyncIntegrations(_Namespace):
     async def list(self, *, limit=None, cursor=None, all=None):
         """List integrations.
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -2855,7 +2828,7 @@ class AsyncIntegrations(_Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -2870,9 +2843,7 @@ class AsyncIntegrations(_Namespace):
         """Create an integration.
 
         `serverToken` is required with, and only allowed with, `authMode=server_token`;
-        `oauth` is only allowed with `authMode=oauth` (rules from Kontext's own scripts).
-        **Chosen:** status 201; names are unique among live integrations (409).
-        **Conflict:** an older skill sends `capabilities` as an array; we follow the docs (object).
+        `oauth` is only allowed with `authMode=oauth`. Names are unique among live integrations (409).
 
         Args:
             server_token: Required when authMode is server_token; write-only.
@@ -2907,7 +2878,7 @@ class AsyncIntegrations(_Namespace):
     async def archive(self, id):
         """Archive an integration.
 
-        **Chosen:** 204 with no body; the integration is detached from every application.
+        The integration is detached from every application.
 
         Args:
             id: Integration id.
@@ -2951,7 +2922,6 @@ class AsyncIntegrations(_Namespace):
 
         The result is returned unwrapped. Afterwards the integration's `validationStatus`
         holds the status (and, for OAuth integrations, `oauth.metadata` the discovered metadata).
-        **Chosen:** status 200; values other than `valid` are `invalid` and `error`.
 
         Args:
             id: Integration id.
@@ -2963,7 +2933,7 @@ class AsyncIntegrations(_Namespace):
     async def get_oauth_config(self, id):
         """Get the integration's OAuth app override.
 
-        **Chosen:** the shape is undocumented; the secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
+        The secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
 
         Args:
             id: Integration id.
@@ -2975,7 +2945,7 @@ class AsyncIntegrations(_Namespace):
     async def set_oauth_config(self, id, *, client_id, client_secret, authorization_url, token_url, scopes=None):
         """Replace the integration's OAuth app override.
 
-        **Chosen:** status 200 with the stored configuration (without the secret).
+        Returns the stored configuration (without the secret).
 
         Args:
             id: Integration id.
@@ -2991,7 +2961,7 @@ class AsyncIntegrations(_Namespace):
     async def delete_oauth_config(self, id):
         """Remove the integration's OAuth app override.
 
-        **Chosen:** 204 with no body; 404 when none is set.
+        404 when none is set.
 
         Args:
             id: Integration id.
@@ -3003,7 +2973,7 @@ class AsyncIntegrations(_Namespace):
     async def get_connection_status(self, id):
         """Get the caller's connection status for an integration.
 
-        **Chosen:** field names are undocumented ("connection details, status, expiration, display name").
+        Connection details, status, expiration and display name.
 
         Args:
             id: Integration id.
@@ -3015,7 +2985,7 @@ class AsyncIntegrations(_Namespace):
     async def add_connection(self, id, *, token, display_name=None):
         """Store the caller's own token for a `user_token` integration.
 
-        **Chosen:** status 201 with the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
+        Returns the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
 
         Args:
             id: Integration id.
@@ -3031,7 +3001,7 @@ class AsyncIntegrations(_Namespace):
     async def revoke_connection(self, id):
         """Revoke the caller's connection to an integration.
 
-        **Chosen:** 204 with no body; 404 when not connected.
+        404 when not connected.
 
         Args:
             id: Integration id.
@@ -3049,9 +3019,7 @@ class ServiceAccounts(_Namespace):
     def list(self, *, limit=None, cursor=None):
         """List service accounts.
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -3066,9 +3034,7 @@ class ServiceAccounts(_Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -3081,7 +3047,7 @@ class ServiceAccounts(_Namespace):
     def create(self, *, name, description=None):
         """Create a service account.
 
-        The secret is only returned here and on rotate. **Chosen:** status 201.
+        The secret is only returned here and on rotate.
 
         ``POST /service-accounts`` (operation ``serviceAccounts_create``)
         """
@@ -3093,7 +3059,7 @@ class ServiceAccounts(_Namespace):
     def get(self, id):
         """Get a service account.
 
-        **Chosen:** the `{serviceAccount}` wrapper follows the naming convention (undocumented).
+        Returns the service account (without credentials).
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -3105,7 +3071,7 @@ class ServiceAccounts(_Namespace):
     def revoke(self, id):
         """Delete (revoke) a service account.
 
-        **Chosen:** 204 with no body; its credentials stop minting tokens at once and tokens already issued stop working.
+        Its credentials stop minting tokens at once and tokens already issued stop working.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -3118,7 +3084,7 @@ class ServiceAccounts(_Namespace):
         """Rotate a service account's secret.
 
         The previous secret stops minting tokens at once; tokens already issued keep working
-        until they expire. **Chosen:** the response mirrors create (undocumented); status 200.
+        until they expire. The response mirrors create.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -3136,9 +3102,7 @@ class AsyncServiceAccounts(_Namespace):
     async def list(self, *, limit=None, cursor=None):
         """List service accounts.
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -3153,9 +3117,7 @@ class AsyncServiceAccounts(_Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -3168,7 +3130,7 @@ class AsyncServiceAccounts(_Namespace):
     async def create(self, *, name, description=None):
         """Create a service account.
 
-        The secret is only returned here and on rotate. **Chosen:** status 201.
+        The secret is only returned here and on rotate.
 
         ``POST /service-accounts`` (operation ``serviceAccounts_create``)
         """
@@ -3180,7 +3142,7 @@ class AsyncServiceAccounts(_Namespace):
     async def get(self, id):
         """Get a service account.
 
-        **Chosen:** the `{serviceAccount}` wrapper follows the naming convention (undocumented).
+        Returns the service account (without credentials).
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -3192,7 +3154,7 @@ class AsyncServiceAccounts(_Namespace):
     async def revoke(self, id):
         """Delete (revoke) a service account.
 
-        **Chosen:** 204 with no body; its credentials stop minting tokens at once and tokens already issued stop working.
+        Its credentials stop minting tokens at once and tokens already issued stop working.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -3205,7 +3167,7 @@ class AsyncServiceAccounts(_Namespace):
         """Rotate a service account's secret.
 
         The previous secret stops minting tokens at once; tokens already issued keep working
-        until they expire. **Chosen:** the response mirrors create (undocumented); status 200.
+        until they expire. The response mirrors create.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -3223,7 +3185,7 @@ class Traces(_Namespace):
     def list(self, *, limit=None, offset=None, user_id=None, session_id=None, agent_id=None, application_id=None):
         """List traces.
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -3239,7 +3201,7 @@ class Traces(_Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time (``offset`` resumes a walk; ``limit`` is the page size).
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -3253,9 +3215,7 @@ class Traces(_Namespace):
     def stats(self, *, period=None, user_id=None):
         """Trace statistics.
 
-        The REST response is the stats object itself (the official SDK wraps it as `{stats}`).
-        **Chosen:** `period` defaults to `7d`.
-        **Conflict:** a skill example uses `period: "24h"`; we follow the docs' enum.
+        The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
@@ -3264,7 +3224,7 @@ class Traces(_Namespace):
     def get(self, trace_id, *, user_id=None):
         """Get a trace and its events.
 
-        **Chosen:** the REST body is `{trace, events}` as in the SDK.
+        The trace and its events.
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """
@@ -3279,7 +3239,7 @@ class AsyncTraces(_Namespace):
     async def list(self, *, limit=None, offset=None, user_id=None, session_id=None, agent_id=None, application_id=None):
         """List traces.
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -3295,7 +3255,7 @@ class AsyncTraces(_Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time (``offset`` resumes a walk; ``limit`` is the page size).
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -3309,9 +3269,7 @@ class AsyncTraces(_Namespace):
     async def stats(self, *, period=None, user_id=None):
         """Trace statistics.
 
-        The REST response is the stats object itself (the official SDK wraps it as `{stats}`).
-        **Chosen:** `period` defaults to `7d`.
-        **Conflict:** a skill example uses `period: "24h"`; we follow the docs' enum.
+        The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
@@ -3320,7 +3278,7 @@ class AsyncTraces(_Namespace):
     async def get(self, trace_id, *, user_id=None):
         """Get a trace and its events.
 
-        **Chosen:** the REST body is `{trace, events}` as in the SDK.
+        The trace and its events.
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """
@@ -3335,7 +3293,7 @@ class Events(_Namespace):
     def list(self, *, limit=None):
         """List recent MCP events for the current user.
 
-        Newest first, not cursor-paginated. **Chosen:** `{items}` wrapper and the event fields (read-side names are undocumented; they mirror what the CLI ingests).
+        Newest first, not cursor-paginated.
 
         Args:
             limit: Page size.
@@ -3353,7 +3311,7 @@ class AsyncEvents(_Namespace):
     async def list(self, *, limit=None):
         """List recent MCP events for the current user.
 
-        Newest first, not cursor-paginated. **Chosen:** `{items}` wrapper and the event fields (read-side names are undocumented; they mirror what the CLI ingests).
+        Newest first, not cursor-paginated.
 
         Args:
             limit: Page size.

@@ -366,7 +366,7 @@ class CreateServiceAccountInput(Model):
         ...
 
 class Error(Model):
-    """The error body of every API error. **Chosen:** `error` (the reason phrase) as NestJS sends it; `message` may be an array of strings for validation failures."""
+    """The error body of every API error; `message` may be an array of strings for validation failures."""
     def __init__(self, *, message: Any, status_code: builtins.int, error: builtins.str | None = None) -> None: ...
     @property
     def message(self) -> Any:
@@ -635,7 +635,7 @@ class LatencyPercentiles(Model):
         ...
 
 class McpEvent(Model):
-    """**Chosen:** read-side field names mirror what the CLI ingests (`id` and `createdAt` are inferred)."""
+    """An MCP event."""
     def __init__(self, *, id: builtins.str, event_type: builtins.str, status: EventStatus | Literal["ok", "warn", "error_remote", "error_proxy", "error_auth"], created_at: _datetime.datetime | builtins.str, session_id: builtins.str | None | NotGiven = ..., trace_id: builtins.str | None | NotGiven = ..., authenticated_user_id: builtins.str | None | NotGiven = ..., client_id: builtins.str | None | NotGiven = ..., duration_ms: builtins.int | None | NotGiven = ..., tool_name: builtins.str | None | NotGiven = ..., request_json: Any | None | NotGiven = ..., response_json: Any | None | NotGiven = ...) -> None: ...
     @property
     def id(self) -> builtins.str:
@@ -736,7 +736,7 @@ class RevokeSessionsResult(Model):
         ...
 
 class ServiceAccount(Model):
-    """**Chosen:** only `id`, `name`, `description` are evidenced; `clientId`, timestamps and `lastUsedAt` are inferred. Never contains the secret."""
+    """A service account. Never contains the secret."""
     def __init__(self, *, id: builtins.str, name: builtins.str, client_id: builtins.str, created_at: _datetime.datetime | builtins.str, updated_at: _datetime.datetime | builtins.str, description: builtins.str | None | NotGiven = ..., last_used_at: _datetime.datetime | builtins.str | None | NotGiven = ...) -> None: ...
     @property
     def id(self) -> builtins.str:
@@ -1062,7 +1062,7 @@ class Applications(Namespace):
     def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, all: builtins.bool | None = None) -> ApplicationList:
         """List applications.
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -1076,7 +1076,7 @@ class Applications(Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -1090,20 +1090,15 @@ class Applications(Namespace):
 
         Returns the application and its OAuth configuration. `oauth.clientSecret` is only
         present in this response and in rotate-secret responses, and only for confidential
-        applications.
-        **Chosen:** status 201 (docs silent); `oauth.type` defaults to `confidential` when
-        omitted (**Conflict:** REST docs mark it required, the SDK examples omit it);
-        `description` is accepted; names are unique among live applications (409).
-        **Conflict:** an older skill calls `allowedResources` `resourceIndicators`; we follow the docs.
+        applications. `oauth.type` defaults to `confidential` when omitted; names are unique
+        among live applications (409).
 
         ``POST /applications`` (operation ``applications_create``)
         """
     def access_graph(self) -> AccessGraph:
         """Access graph for policy visualization.
 
-        **Chosen:** the response shape is not documented; we return the applications and
-        integrations of the organization as nodes and the attachments as edges.
-        **Conflict:** an older skill uses `/applications/{id}/access-graph`; we follow the docs.
+        The applications and integrations of the organization as nodes and the attachments as edges.
 
         ``GET /applications/access-graph`` (operation ``applications_accessGraph``)
         """
@@ -1118,10 +1113,7 @@ class Applications(Namespace):
     def archive(self, id: builtins.str) -> None:
         """Archive an application.
 
-        Non-destructive archive; disconnects every session of the application.
-        **Chosen:** 204 with no body (the SDK returns `void`); afterwards the application is
-        neither listed nor readable (404).
-        **Conflict:** an older skill uses `POST /applications/{id}/archive`; we follow the docs.
+        Non-destructive archive; disconnects every session of the application. Afterwards the application is neither listed nor readable (404).
 
         Args:
             id: Application id.
@@ -1141,10 +1133,7 @@ class Applications(Namespace):
     def rotate_secret(self, id: builtins.str) -> ApplicationOAuthResponse:
         """Rotate the application's client secret.
 
-        Returns the OAuth configuration with the new `clientSecret`; the old secret stops
-        working at once.
-        **Chosen:** status 200; a public application has no secret and answers 400.
-        **Conflict:** an older skill returns `{clientSecret}`; we follow the docs (`{oauth}`).
+        Returns the OAuth configuration with the new `clientSecret`; the old secret stops working at once. A public application has no secret and answers 400.
 
         Args:
             id: Application id.
@@ -1165,7 +1154,6 @@ class Applications(Namespace):
         """Update the application's OAuth configuration.
 
         Partial update.
-        **Conflict:** an older skill uses `PUT` with a full body; we follow the docs (`PATCH`).
 
         Args:
             id: Application id.
@@ -1183,7 +1171,7 @@ class Applications(Namespace):
     def set_integrations(self, id: builtins.str, *, integration_ids: Sequence[builtins.str]) -> IntegrationIds:
         """Replace the integrations attached to an application.
 
-        **Chosen:** the response (undocumented) is the new set of ids; an unknown integration id is a 400.
+        Returns the new set of ids; an unknown integration id is a 400.
 
         Args:
             id: Application id.
@@ -1193,7 +1181,7 @@ class Applications(Namespace):
     def attach_integration(self, id: builtins.str, integration_id: builtins.str) -> IntegrationIds:
         """Attach an integration to an application.
 
-        **Chosen:** idempotent; status 200 with the resulting set of ids (undocumented).
+        Idempotent; returns the resulting set of ids.
 
         Args:
             id: Application id.
@@ -1204,7 +1192,7 @@ class Applications(Namespace):
     def detach_integration(self, id: builtins.str, integration_id: builtins.str) -> None:
         """Detach an integration from an application.
 
-        **Chosen:** 204 with no body (undocumented); detaching an integration that is not attached is a 404.
+        Detaching an integration that is not attached is a 404.
 
         Args:
             id: Application id.
@@ -1217,7 +1205,7 @@ class AsyncApplications(Namespace):
     async def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, all: builtins.bool | None = None) -> ApplicationList:
         """List applications.
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -1231,7 +1219,7 @@ class AsyncApplications(Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed (**Chosen:** the docs do not say).
+        Cursor-paginated (`limit`, `cursor`); `nextCursor` is absent on the last page. Archived applications are not listed.
 
         Args:
             limit: Page size.
@@ -1245,20 +1233,15 @@ class AsyncApplications(Namespace):
 
         Returns the application and its OAuth configuration. `oauth.clientSecret` is only
         present in this response and in rotate-secret responses, and only for confidential
-        applications.
-        **Chosen:** status 201 (docs silent); `oauth.type` defaults to `confidential` when
-        omitted (**Conflict:** REST docs mark it required, the SDK examples omit it);
-        `description` is accepted; names are unique among live applications (409).
-        **Conflict:** an older skill calls `allowedResources` `resourceIndicators`; we follow the docs.
+        applications. `oauth.type` defaults to `confidential` when omitted; names are unique
+        among live applications (409).
 
         ``POST /applications`` (operation ``applications_create``)
         """
     async def access_graph(self) -> AccessGraph:
         """Access graph for policy visualization.
 
-        **Chosen:** the response shape is not documented; we return the applications and
-        integrations of the organization as nodes and the attachments as edges.
-        **Conflict:** an older skill uses `/applications/{id}/access-graph`; we follow the docs.
+        The applications and integrations of the organization as nodes and the attachments as edges.
 
         ``GET /applications/access-graph`` (operation ``applications_accessGraph``)
         """
@@ -1273,10 +1256,7 @@ class AsyncApplications(Namespace):
     async def archive(self, id: builtins.str) -> None:
         """Archive an application.
 
-        Non-destructive archive; disconnects every session of the application.
-        **Chosen:** 204 with no body (the SDK returns `void`); afterwards the application is
-        neither listed nor readable (404).
-        **Conflict:** an older skill uses `POST /applications/{id}/archive`; we follow the docs.
+        Non-destructive archive; disconnects every session of the application. Afterwards the application is neither listed nor readable (404).
 
         Args:
             id: Application id.
@@ -1296,10 +1276,7 @@ class AsyncApplications(Namespace):
     async def rotate_secret(self, id: builtins.str) -> ApplicationOAuthResponse:
         """Rotate the application's client secret.
 
-        Returns the OAuth configuration with the new `clientSecret`; the old secret stops
-        working at once.
-        **Chosen:** status 200; a public application has no secret and answers 400.
-        **Conflict:** an older skill returns `{clientSecret}`; we follow the docs (`{oauth}`).
+        Returns the OAuth configuration with the new `clientSecret`; the old secret stops working at once. A public application has no secret and answers 400.
 
         Args:
             id: Application id.
@@ -1320,7 +1297,6 @@ class AsyncApplications(Namespace):
         """Update the application's OAuth configuration.
 
         Partial update.
-        **Conflict:** an older skill uses `PUT` with a full body; we follow the docs (`PATCH`).
 
         Args:
             id: Application id.
@@ -1338,7 +1314,7 @@ class AsyncApplications(Namespace):
     async def set_integrations(self, id: builtins.str, *, integration_ids: Sequence[builtins.str]) -> IntegrationIds:
         """Replace the integrations attached to an application.
 
-        **Chosen:** the response (undocumented) is the new set of ids; an unknown integration id is a 400.
+        Returns the new set of ids; an unknown integration id is a 400.
 
         Args:
             id: Application id.
@@ -1348,7 +1324,7 @@ class AsyncApplications(Namespace):
     async def attach_integration(self, id: builtins.str, integration_id: builtins.str) -> IntegrationIds:
         """Attach an integration to an application.
 
-        **Chosen:** idempotent; status 200 with the resulting set of ids (undocumented).
+        Idempotent; returns the resulting set of ids.
 
         Args:
             id: Application id.
@@ -1359,7 +1335,7 @@ class AsyncApplications(Namespace):
     async def detach_integration(self, id: builtins.str, integration_id: builtins.str) -> None:
         """Detach an integration from an application.
 
-        **Chosen:** 204 with no body (undocumented); detaching an integration that is not attached is a 404.
+        Detaching an integration that is not attached is a 404.
 
         Args:
             id: Application id.
@@ -1372,7 +1348,7 @@ class AgentSessions(Namespace):
     def list(self, application_id: builtins.str, *, status: SessionStatusFilter | Literal["active", "inactive", "all"] | None = None, limit: builtins.int | None = None, include_inactive: builtins.bool | None = None) -> SessionList:
         """List the agent sessions of an application.
 
-        Not cursor-paginated; `limit` (default 100) caps the number returned. **Chosen:** `status` defaults to `active` as in the SDK; `includeInactive=true` widens `active` to `all`.
+        Not cursor-paginated; `limit` (default 100) caps the number returned. `status` defaults to `active`; `includeInactive=true` widens `active` to `all`.
 
         Args:
             application_id: Application id.
@@ -1384,7 +1360,7 @@ class AgentSessions(Namespace):
     def revoke_all(self, application_id: builtins.str) -> RevokeSessionsResult:
         """Revoke (disconnect) every session of an application.
 
-        **Chosen:** status 200 (the body `{success, disconnectedCount}` is from a Kontext skill).
+        Disconnects every session of the application; returns how many were disconnected.
 
         Args:
             application_id: Application id.
@@ -1404,7 +1380,7 @@ class AsyncAgentSessions(Namespace):
     async def list(self, application_id: builtins.str, *, status: SessionStatusFilter | Literal["active", "inactive", "all"] | None = None, limit: builtins.int | None = None, include_inactive: builtins.bool | None = None) -> SessionList:
         """List the agent sessions of an application.
 
-        Not cursor-paginated; `limit` (default 100) caps the number returned. **Chosen:** `status` defaults to `active` as in the SDK; `includeInactive=true` widens `active` to `all`.
+        Not cursor-paginated; `limit` (default 100) caps the number returned. `status` defaults to `active`; `includeInactive=true` widens `active` to `all`.
 
         Args:
             application_id: Application id.
@@ -1416,7 +1392,7 @@ class AsyncAgentSessions(Namespace):
     async def revoke_all(self, application_id: builtins.str) -> RevokeSessionsResult:
         """Revoke (disconnect) every session of an application.
 
-        **Chosen:** status 200 (the body `{success, disconnectedCount}` is from a Kontext skill).
+        Disconnects every session of the application; returns how many were disconnected.
 
         Args:
             application_id: Application id.
@@ -1436,7 +1412,7 @@ class Integrations(Namespace):
     def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, all: builtins.bool | None = None) -> IntegrationList:
         """List integrations.
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -1450,7 +1426,7 @@ class Integrations(Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -1463,9 +1439,7 @@ class Integrations(Namespace):
         """Create an integration.
 
         `serverToken` is required with, and only allowed with, `authMode=server_token`;
-        `oauth` is only allowed with `authMode=oauth` (rules from Kontext's own scripts).
-        **Chosen:** status 201; names are unique among live integrations (409).
-        **Conflict:** an older skill sends `capabilities` as an array; we follow the docs (object).
+        `oauth` is only allowed with `authMode=oauth`. Names are unique among live integrations (409).
 
         Args:
             server_token: Required when authMode is server_token; write-only.
@@ -1483,7 +1457,7 @@ class Integrations(Namespace):
     def archive(self, id: builtins.str) -> None:
         """Archive an integration.
 
-        **Chosen:** 204 with no body; the integration is detached from every application.
+        The integration is detached from every application.
 
         Args:
             id: Integration id.
@@ -1506,7 +1480,6 @@ class Integrations(Namespace):
 
         The result is returned unwrapped. Afterwards the integration's `validationStatus`
         holds the status (and, for OAuth integrations, `oauth.metadata` the discovered metadata).
-        **Chosen:** status 200; values other than `valid` are `invalid` and `error`.
 
         Args:
             id: Integration id.
@@ -1516,7 +1489,7 @@ class Integrations(Namespace):
     def get_oauth_config(self, id: builtins.str) -> IntegrationOAuthConfigResponse:
         """Get the integration's OAuth app override.
 
-        **Chosen:** the shape is undocumented; the secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
+        The secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
 
         Args:
             id: Integration id.
@@ -1526,7 +1499,7 @@ class Integrations(Namespace):
     def set_oauth_config(self, id: builtins.str, *, client_id: builtins.str, client_secret: builtins.str, authorization_url: builtins.str, token_url: builtins.str, scopes: Sequence[builtins.str] | None = None) -> IntegrationOAuthConfigResponse:
         """Replace the integration's OAuth app override.
 
-        **Chosen:** status 200 with the stored configuration (without the secret).
+        Returns the stored configuration (without the secret).
 
         Args:
             id: Integration id.
@@ -1537,7 +1510,7 @@ class Integrations(Namespace):
     def delete_oauth_config(self, id: builtins.str) -> None:
         """Remove the integration's OAuth app override.
 
-        **Chosen:** 204 with no body; 404 when none is set.
+        404 when none is set.
 
         Args:
             id: Integration id.
@@ -1547,7 +1520,7 @@ class Integrations(Namespace):
     def get_connection_status(self, id: builtins.str) -> ConnectionResponse:
         """Get the caller's connection status for an integration.
 
-        **Chosen:** field names are undocumented ("connection details, status, expiration, display name").
+        Connection details, status, expiration and display name.
 
         Args:
             id: Integration id.
@@ -1557,7 +1530,7 @@ class Integrations(Namespace):
     def add_connection(self, id: builtins.str, *, token: builtins.str, display_name: builtins.str | None = None) -> ConnectionResponse:
         """Store the caller's own token for a `user_token` integration.
 
-        **Chosen:** status 201 with the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
+        Returns the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
 
         Args:
             id: Integration id.
@@ -1568,7 +1541,7 @@ class Integrations(Namespace):
     def revoke_connection(self, id: builtins.str) -> None:
         """Revoke the caller's connection to an integration.
 
-        **Chosen:** 204 with no body; 404 when not connected.
+        404 when not connected.
 
         Args:
             id: Integration id.
@@ -1580,7 +1553,7 @@ class AsyncIntegrations(Namespace):
     async def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, all: builtins.bool | None = None) -> IntegrationList:
         """List integrations.
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -1594,7 +1567,7 @@ class AsyncIntegrations(Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Cursor-paginated. **Chosen:** the third documented query parameter is truncated in the docs ("a…"); we take it to be `all`, as for applications. Archived integrations are not listed.
+        Cursor-paginated. Archived integrations are not listed.
 
         Args:
             limit: Page size.
@@ -1607,9 +1580,7 @@ class AsyncIntegrations(Namespace):
         """Create an integration.
 
         `serverToken` is required with, and only allowed with, `authMode=server_token`;
-        `oauth` is only allowed with `authMode=oauth` (rules from Kontext's own scripts).
-        **Chosen:** status 201; names are unique among live integrations (409).
-        **Conflict:** an older skill sends `capabilities` as an array; we follow the docs (object).
+        `oauth` is only allowed with `authMode=oauth`. Names are unique among live integrations (409).
 
         Args:
             server_token: Required when authMode is server_token; write-only.
@@ -1627,7 +1598,7 @@ class AsyncIntegrations(Namespace):
     async def archive(self, id: builtins.str) -> None:
         """Archive an integration.
 
-        **Chosen:** 204 with no body; the integration is detached from every application.
+        The integration is detached from every application.
 
         Args:
             id: Integration id.
@@ -1650,7 +1621,6 @@ class AsyncIntegrations(Namespace):
 
         The result is returned unwrapped. Afterwards the integration's `validationStatus`
         holds the status (and, for OAuth integrations, `oauth.metadata` the discovered metadata).
-        **Chosen:** status 200; values other than `valid` are `invalid` and `error`.
 
         Args:
             id: Integration id.
@@ -1660,7 +1630,7 @@ class AsyncIntegrations(Namespace):
     async def get_oauth_config(self, id: builtins.str) -> IntegrationOAuthConfigResponse:
         """Get the integration's OAuth app override.
 
-        **Chosen:** the shape is undocumented; the secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
+        The secret is never echoed (`clientSecretConfigured` instead); 404 when none is set.
 
         Args:
             id: Integration id.
@@ -1670,7 +1640,7 @@ class AsyncIntegrations(Namespace):
     async def set_oauth_config(self, id: builtins.str, *, client_id: builtins.str, client_secret: builtins.str, authorization_url: builtins.str, token_url: builtins.str, scopes: Sequence[builtins.str] | None = None) -> IntegrationOAuthConfigResponse:
         """Replace the integration's OAuth app override.
 
-        **Chosen:** status 200 with the stored configuration (without the secret).
+        Returns the stored configuration (without the secret).
 
         Args:
             id: Integration id.
@@ -1681,7 +1651,7 @@ class AsyncIntegrations(Namespace):
     async def delete_oauth_config(self, id: builtins.str) -> None:
         """Remove the integration's OAuth app override.
 
-        **Chosen:** 204 with no body; 404 when none is set.
+        404 when none is set.
 
         Args:
             id: Integration id.
@@ -1691,7 +1661,7 @@ class AsyncIntegrations(Namespace):
     async def get_connection_status(self, id: builtins.str) -> ConnectionResponse:
         """Get the caller's connection status for an integration.
 
-        **Chosen:** field names are undocumented ("connection details, status, expiration, display name").
+        Connection details, status, expiration and display name.
 
         Args:
             id: Integration id.
@@ -1701,7 +1671,7 @@ class AsyncIntegrations(Namespace):
     async def add_connection(self, id: builtins.str, *, token: builtins.str, display_name: builtins.str | None = None) -> ConnectionResponse:
         """Store the caller's own token for a `user_token` integration.
 
-        **Chosen:** status 201 with the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
+        Returns the connection status; 400 unless `authMode` is `user_token`. The token is never echoed.
 
         Args:
             id: Integration id.
@@ -1712,7 +1682,7 @@ class AsyncIntegrations(Namespace):
     async def revoke_connection(self, id: builtins.str) -> None:
         """Revoke the caller's connection to an integration.
 
-        **Chosen:** 204 with no body; 404 when not connected.
+        404 when not connected.
 
         Args:
             id: Integration id.
@@ -1724,9 +1694,7 @@ class ServiceAccounts(Namespace):
     def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> ServiceAccountList:
         """List service accounts.
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -1739,9 +1707,7 @@ class ServiceAccounts(Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -1752,14 +1718,14 @@ class ServiceAccounts(Namespace):
     def create(self, *, name: builtins.str, description: builtins.str | None = None) -> ServiceAccountWithCredentials:
         """Create a service account.
 
-        The secret is only returned here and on rotate. **Chosen:** status 201.
+        The secret is only returned here and on rotate.
 
         ``POST /service-accounts`` (operation ``serviceAccounts_create``)
         """
     def get(self, id: builtins.str) -> ServiceAccountResponse:
         """Get a service account.
 
-        **Chosen:** the `{serviceAccount}` wrapper follows the naming convention (undocumented).
+        Returns the service account (without credentials).
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -1769,7 +1735,7 @@ class ServiceAccounts(Namespace):
     def revoke(self, id: builtins.str) -> None:
         """Delete (revoke) a service account.
 
-        **Chosen:** 204 with no body; its credentials stop minting tokens at once and tokens already issued stop working.
+        Its credentials stop minting tokens at once and tokens already issued stop working.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -1780,7 +1746,7 @@ class ServiceAccounts(Namespace):
         """Rotate a service account's secret.
 
         The previous secret stops minting tokens at once; tokens already issued keep working
-        until they expire. **Chosen:** the response mirrors create (undocumented); status 200.
+        until they expire. The response mirrors create.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -1792,9 +1758,7 @@ class AsyncServiceAccounts(Namespace):
     async def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> ServiceAccountList:
         """List service accounts.
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -1807,9 +1771,7 @@ class AsyncServiceAccounts(Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
 
-        Credentials are never included.
-        **Chosen:** the docs say "returns all service accounts"; we accept `limit`/`cursor`
-        (the SDK takes `pagination?`) and paginate like every other cursor list.
+        Cursor-paginated. Credentials are never included.
 
         Args:
             limit: Page size.
@@ -1820,14 +1782,14 @@ class AsyncServiceAccounts(Namespace):
     async def create(self, *, name: builtins.str, description: builtins.str | None = None) -> ServiceAccountWithCredentials:
         """Create a service account.
 
-        The secret is only returned here and on rotate. **Chosen:** status 201.
+        The secret is only returned here and on rotate.
 
         ``POST /service-accounts`` (operation ``serviceAccounts_create``)
         """
     async def get(self, id: builtins.str) -> ServiceAccountResponse:
         """Get a service account.
 
-        **Chosen:** the `{serviceAccount}` wrapper follows the naming convention (undocumented).
+        Returns the service account (without credentials).
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -1837,7 +1799,7 @@ class AsyncServiceAccounts(Namespace):
     async def revoke(self, id: builtins.str) -> None:
         """Delete (revoke) a service account.
 
-        **Chosen:** 204 with no body; its credentials stop minting tokens at once and tokens already issued stop working.
+        Its credentials stop minting tokens at once and tokens already issued stop working.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -1848,7 +1810,7 @@ class AsyncServiceAccounts(Namespace):
         """Rotate a service account's secret.
 
         The previous secret stops minting tokens at once; tokens already issued keep working
-        until they expire. **Chosen:** the response mirrors create (undocumented); status 200.
+        until they expire. The response mirrors create.
 
         Args:
             id: Service account id (the UUID, not the `clientId`).
@@ -1860,7 +1822,7 @@ class Traces(Namespace):
     def list(self, *, limit: builtins.int | None = None, offset: builtins.int | None = None, user_id: builtins.str | None = None, session_id: builtins.str | None = None, agent_id: builtins.str | None = None, application_id: builtins.str | None = None) -> TraceList:
         """List traces.
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -1874,7 +1836,7 @@ class Traces(Namespace):
 
         Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time (``offset`` resumes a walk; ``limit`` is the page size).
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -1886,16 +1848,14 @@ class Traces(Namespace):
     def stats(self, *, period: StatsPeriod | Literal["1d", "7d", "30d"] | None = None, user_id: builtins.str | None = None) -> TraceStats:
         """Trace statistics.
 
-        The REST response is the stats object itself (the official SDK wraps it as `{stats}`).
-        **Chosen:** `period` defaults to `7d`.
-        **Conflict:** a skill example uses `period: "24h"`; we follow the docs' enum.
+        The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
     def get(self, trace_id: builtins.str, *, user_id: builtins.str | None = None) -> TraceDetail:
         """Get a trace and its events.
 
-        **Chosen:** the REST body is `{trace, events}` as in the SDK.
+        The trace and its events.
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """
@@ -1904,7 +1864,7 @@ class AsyncTraces(Namespace):
     async def list(self, *, limit: builtins.int | None = None, offset: builtins.int | None = None, user_id: builtins.str | None = None, session_id: builtins.str | None = None, agent_id: builtins.str | None = None, application_id: builtins.str | None = None) -> TraceList:
         """List traces.
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -1918,7 +1878,7 @@ class AsyncTraces(Namespace):
 
         Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time (``offset`` resumes a walk; ``limit`` is the page size).
 
-        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId` (**Chosen:** the SDK lists both).
+        Offset-paginated (`limit`, `offset`), newest first. `applicationId` is accepted as an alias of `agentId`.
 
         Args:
             limit: Page size.
@@ -1930,16 +1890,14 @@ class AsyncTraces(Namespace):
     async def stats(self, *, period: StatsPeriod | Literal["1d", "7d", "30d"] | None = None, user_id: builtins.str | None = None) -> TraceStats:
         """Trace statistics.
 
-        The REST response is the stats object itself (the official SDK wraps it as `{stats}`).
-        **Chosen:** `period` defaults to `7d`.
-        **Conflict:** a skill example uses `period: "24h"`; we follow the docs' enum.
+        The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
     async def get(self, trace_id: builtins.str, *, user_id: builtins.str | None = None) -> TraceDetail:
         """Get a trace and its events.
 
-        **Chosen:** the REST body is `{trace, events}` as in the SDK.
+        The trace and its events.
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """
@@ -1948,7 +1906,7 @@ class Events(Namespace):
     def list(self, *, limit: builtins.int | None = None) -> McpEventList:
         """List recent MCP events for the current user.
 
-        Newest first, not cursor-paginated. **Chosen:** `{items}` wrapper and the event fields (read-side names are undocumented; they mirror what the CLI ingests).
+        Newest first, not cursor-paginated.
 
         Args:
             limit: Page size.
@@ -1960,7 +1918,7 @@ class AsyncEvents(Namespace):
     async def list(self, *, limit: builtins.int | None = None) -> McpEventList:
         """List recent MCP events for the current user.
 
-        Newest first, not cursor-paginated. **Chosen:** `{items}` wrapper and the event fields (read-side names are undocumented; they mirror what the CLI ingests).
+        Newest first, not cursor-paginated.
 
         Args:
             limit: Page size.
