@@ -29,8 +29,10 @@ echo "==> node --test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
+# Arguments (test files, --test-name-pattern=…) go to node's test runner; default: every test.
+if [ $# -gt 0 ]; then args=("$@"); else args=(test/*.test.mjs test/*.test.cjs); fi
 RUST_BACKTRACE=0 node --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec \
-  test/*.test.mjs test/*.test.cjs 2>&1 | tee "$log" || status=$?
+  "${args[@]}" 2>&1 | tee "$log" || status=$?
 tests="$(sed -n 's/^ℹ tests \([0-9]*\)$/\1/p' "$log" | tail -1)"
 failed="$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$log" | tail -1)"
 if [ -z "$tests" ] || [ "$tests" = 0 ]; then
