@@ -1,5 +1,5 @@
 //! One error enum for Kotlin (`KontextException`, a sealed class: `when`) and Swift
-//! (`KontextError`, an enum: `catch`), with the kinds of DESIGN rule 7.
+//! (`KontextError`, an enum: `catch`), with the kinds of docs/ARCHITECTURE.md rule 7.
 
 use std::time::Duration;
 

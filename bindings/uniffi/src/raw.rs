@@ -1,4 +1,4 @@
-//! The generic, untyped entry points (DESIGN rule 1: no per-operation code): call any
+//! The generic, untyped entry points (docs/ARCHITECTURE.md rule 1: no per-operation code): call any
 //! operation by its operationId with JSON in and the raw JSON body out, and walk any
 //! paginated operation page by page. Used by the conformance runner
 //! (tests/runners/kotlin_runner.sh) and by tools that want the wire JSON. Requests go

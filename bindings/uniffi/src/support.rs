@@ -1,5 +1,5 @@
 //! The one way the generated methods reach the core: [`call`], [`call_empty`] and
-//! [`Pager`] run every request on the core's process-wide tokio runtime (DESIGN rule 8)
+//! [`Pager`] run every request on the core's process-wide tokio runtime (docs/ARCHITECTURE.md rule 8)
 //! through [`on_runtime`]; the foreign side only awaits the result.
 
 use crate::KontextError;

@@ -1,4 +1,4 @@
-//! One error type for every failure, with the same kinds in every language (DESIGN rule 7).
+//! One error type for every failure, with the same kinds in every language (docs/ARCHITECTURE.md rule 7).
 
 use bytes::Bytes;
 use reqwest::header::HeaderMap;

@@ -1,4 +1,4 @@
-"""The exception hierarchy (DESIGN rule 7), shared with every other language binding.
+"""The exception hierarchy (docs/ARCHITECTURE.md rule 7), shared with every other language binding.
 
 ``KontextError`` > ``ApiError`` (the server answered with an error status) >
 ``BadRequest`` (400), ``Unauthorized`` (401), ``Forbidden`` (403), ``NotFound`` (404),

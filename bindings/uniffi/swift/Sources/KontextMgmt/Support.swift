@@ -59,7 +59,7 @@ public struct PagedSequence<Pager, Element>: AsyncSequence {
     }
 }
 
-// The error hierarchy of DESIGN rule 7 over the enum uniffi generates:
+// The error hierarchy of docs/ARCHITECTURE.md rule 7 over the enum uniffi generates:
 // KontextError > (API errors: BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
 // RateLimited, ServerError, ApiError) and ConnectionError, TimeoutError, DecodeError,
 // InvalidInput.

@@ -61,7 +61,7 @@ internal fun <P : AutoCloseable, Page> pagedPages(open: () -> P, next: suspend (
     }
 }
 
-// The error hierarchy of DESIGN rule 7 over the sealed class uniffi generates:
+// The error hierarchy of docs/ARCHITECTURE.md rule 7 over the sealed class uniffi generates:
 // KontextException > (API errors: BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
 // RateLimited, ServerException, ApiException) and ConnectionException, TimeoutException,
 // DecodeException, InvalidInput.
