@@ -18,6 +18,11 @@ fn main() {
     let glue = kontext_mgmt_codegen::uniffi::rust_glue(&api).unwrap_or_else(|e| fail(&e));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("surface.rs");
     std::fs::write(&out, glue).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
+    let error = syn::parse2(kontext_mgmt_codegen::errors::uniffi_error())
+        .unwrap_or_else(|e| fail(&format!("the generated error type does not parse: {e}")));
+    let out = out.with_file_name("error.rs");
+    std::fs::write(&out, prettyplease::unparse(&error))
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
 }
 
 fn fail(message: &str) -> ! {

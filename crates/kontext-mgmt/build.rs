@@ -42,6 +42,7 @@ fn main() {
     write_rust(&out.join("op_table.rs"), table.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
     let pages = kontext_mgmt_codegen::rust::pagination_impls(&api);
     write_rust(&out.join("pagination_impls.rs"), pages.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
+    write_rust(&out.join("error_kinds.rs"), kontext_mgmt_codegen::errors::core_kinds());
 }
 
 fn write_rust(path: &Path, tokens: proc_macro2::TokenStream) {

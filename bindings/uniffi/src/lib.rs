@@ -19,7 +19,7 @@ mod support;
 mod types;
 
 pub use client::KontextManagementClient;
-pub use error::KontextError;
+pub use error::{ErrorInfo, KontextError};
 pub use raw::JsonPager;
 pub use types::{DateTime, JsonValue};
 

@@ -10,6 +10,7 @@ pub mod artifacts;
 pub mod diff;
 pub mod docs;
 pub mod downconvert;
+pub mod errors;
 pub mod gate;
 pub mod ir;
 pub mod names;

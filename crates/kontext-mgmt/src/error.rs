@@ -37,61 +37,11 @@ pub enum Error {
     InvalidInput(String),
 }
 
-/// The kinds of [`Error`], named as the classes of every binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    BadRequest,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    Conflict,
-    RateLimited,
-    ServerError,
-    /// Another error status (e.g. 408, 413, 422).
-    ApiError,
-    ConnectionError,
-    TimeoutError,
-    DecodeError,
-    InvalidInput,
-}
+// `ErrorKind` (enum, `ALL`, `name`, `code`) is generated from the one list of kinds in
+// `kontext_mgmt_codegen::errors`, which also generates every binding's error type.
+include!(concat!(env!("OUT_DIR"), "/error_kinds.rs"));
 
 impl ErrorKind {
-    /// The class name every binding uses.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::BadRequest => "BadRequest",
-            ErrorKind::Unauthorized => "Unauthorized",
-            ErrorKind::Forbidden => "Forbidden",
-            ErrorKind::NotFound => "NotFound",
-            ErrorKind::Conflict => "Conflict",
-            ErrorKind::RateLimited => "RateLimited",
-            ErrorKind::ServerError => "ServerError",
-            ErrorKind::ApiError => "ApiError",
-            ErrorKind::ConnectionError => "ConnectionError",
-            ErrorKind::TimeoutError => "TimeoutError",
-            ErrorKind::DecodeError => "DecodeError",
-            ErrorKind::InvalidInput => "InvalidInput",
-        }
-    }
-
-    /// The official SDK's error code for this kind.
-    pub fn code(self) -> &'static str {
-        match self {
-            ErrorKind::BadRequest => "kontext_validation_error",
-            ErrorKind::Unauthorized => "kontext_authorization_required",
-            ErrorKind::Forbidden => "kontext_policy_denied",
-            ErrorKind::NotFound => "kontext_not_found",
-            ErrorKind::Conflict => "kontext_conflict",
-            ErrorKind::RateLimited => "kontext_rate_limited",
-            ErrorKind::ServerError => "kontext_server_error",
-            ErrorKind::ApiError => "kontext_api_error",
-            ErrorKind::ConnectionError => "kontext_connection_error",
-            ErrorKind::TimeoutError => "kontext_timeout",
-            ErrorKind::DecodeError => "kontext_decode_error",
-            ErrorKind::InvalidInput => "kontext_invalid_input",
-        }
-    }
-
     fn from_status(status: u16) -> ErrorKind {
         match status {
             400 => ErrorKind::BadRequest,

@@ -21,7 +21,6 @@ from ._base import (
 )
 from ._errors import (
     KontextError,
-    ApiError,
     BadRequest,
     Unauthorized,
     Forbidden,
@@ -29,6 +28,7 @@ from ._errors import (
     Conflict,
     RateLimited,
     ServerError,
+    ApiError,
     ConnectionError,
     TimeoutError,
     DecodeError,
@@ -132,7 +132,6 @@ __all__ = [
     "PageIterator",
     "StrEnum",
     "KontextError",
-    "ApiError",
     "BadRequest",
     "Unauthorized",
     "Forbidden",
@@ -140,6 +139,7 @@ __all__ = [
     "Conflict",
     "RateLimited",
     "ServerError",
+    "ApiError",
     "ConnectionError",
     "TimeoutError",
     "DecodeError",
