@@ -36,12 +36,9 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("progenitor could not generate the client: {e}")));
     write_rust(&out.join("generated.rs"), tokens);
 
-    let enums = kontext_mgmt_codegen::rust::enums(&api);
-    write_rust(&out.join("enums.rs"), enums.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
-    let table = kontext_mgmt_codegen::rust::op_table(&api);
-    write_rust(&out.join("op_table.rs"), table.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
-    let pages = kontext_mgmt_codegen::rust::pagination_impls(&api);
-    write_rust(&out.join("pagination_impls.rs"), pages.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
+    write_rust(&out.join("enums.rs"), kontext_mgmt_codegen::rust::enums(&api));
+    write_rust(&out.join("op_table.rs"), kontext_mgmt_codegen::rust::op_table(&api));
+    write_rust(&out.join("pagination_impls.rs"), kontext_mgmt_codegen::rust::pagination_impls(&api));
     write_rust(&out.join("error_kinds.rs"), kontext_mgmt_codegen::errors::core_kinds());
 }
 

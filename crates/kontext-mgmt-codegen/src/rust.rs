@@ -4,7 +4,8 @@
 use crate::ir::{Api, ModelKind, Pagination, TypeRef};
 use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type};
-use std::fmt::Write;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
 
 /// Rewrites the spec progenitor sees so its response types are forward compatible: every
 /// object schema only used in responses keeps unknown fields (`additionalProperties: {}`
@@ -76,40 +77,87 @@ pub fn enum_names(api: &Api) -> Vec<String> {
 }
 
 /// Forward-compatible string enums: an unknown value decodes to `Unknown(String)`.
-pub fn enums(api: &Api) -> String {
-    let mut out = String::new();
+pub fn enums(api: &Api) -> TokenStream {
+    let mut out = TokenStream::new();
     for model in api.models.values() {
         let ModelKind::Enum { values } = &model.kind else {
             continue;
         };
-        let name = &model.name;
-        let variants: Vec<(String, &String)> = values.iter().map(|v| (variant_name(v), v)).collect();
-        let doc = if model.description.is_empty() { format!("`{name}`") } else { model.description.clone() };
-        let _ = writeln!(out, "#[doc = {doc:?}]\n#[doc = \"\"]\n#[doc = \"Values this SDK does not know yet decode to `Unknown` and are sent back unchanged.\"]");
-        let _ = writeln!(out, "#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum {name} {{");
-        for (v, wire) in &variants {
-            let _ = writeln!(out, "    #[doc = \"`{wire}`\"]\n    {v},");
-        }
-        let _ = writeln!(out, "    /// A value this version of the SDK does not know.\n    Unknown(String),\n}}");
-        let _ = writeln!(
-            out,
-            "impl {name} {{\n    /// The wire value.\n    pub fn as_str(&self) -> &str {{\n        match self {{"
-        );
-        for (v, wire) in &variants {
-            let _ = writeln!(out, "            Self::{v} => {wire:?},");
-        }
-        let _ = writeln!(out, "            Self::Unknown(s) => s,\n        }}\n    }}\n}}");
-        let _ = writeln!(out, "impl ::std::str::FromStr for {name} {{\n    type Err = ::std::convert::Infallible;\n    fn from_str(s: &str) -> Result<Self, ::std::convert::Infallible> {{\n        Ok(match s {{");
-        for (v, wire) in &variants {
-            let _ = writeln!(out, "            {wire:?} => Self::{v},");
-        }
-        let _ = writeln!(out, "            other => Self::Unknown(other.to_string()),\n        }})\n    }}\n}}");
-        let _ = writeln!(out, "impl ::std::convert::TryFrom<&str> for {name} {{ type Error = ::std::convert::Infallible; fn try_from(s: &str) -> Result<Self, ::std::convert::Infallible> {{ s.parse() }} }}");
-        let _ = writeln!(out, "impl ::std::convert::TryFrom<&String> for {name} {{ type Error = ::std::convert::Infallible; fn try_from(s: &String) -> Result<Self, ::std::convert::Infallible> {{ s.parse() }} }}");
-        let _ = writeln!(out, "impl ::std::convert::TryFrom<String> for {name} {{ type Error = ::std::convert::Infallible; fn try_from(s: String) -> Result<Self, ::std::convert::Infallible> {{ s.parse() }} }}");
-        let _ = writeln!(out, "impl ::std::fmt::Display for {name} {{ fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{ f.write_str(self.as_str()) }} }}");
-        let _ = writeln!(out, "impl ::serde::Serialize for {name} {{ fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{ s.serialize_str(self.as_str()) }} }}");
-        let _ = writeln!(out, "impl<'de> ::serde::Deserialize<'de> for {name} {{ fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{ let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?; Ok(s.parse().unwrap_or_else(|e: ::std::convert::Infallible| match e {{}})) }} }}");
+        let name = format_ident!("{}", model.name);
+        let doc = if model.description.is_empty() { format!("`{}`", model.name) } else { model.description.clone() };
+        let variants: Vec<_> = values.iter().map(|v| format_ident!("{}", variant_name(v))).collect();
+        let variant_docs = values.iter().map(|v| format!("`{v}`"));
+        out.extend(quote! {
+            #[doc = #doc]
+            #[doc = ""]
+            #[doc = "Values this SDK does not know yet decode to `Unknown` and are sent back unchanged."]
+            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #name {
+                #( #[doc = #variant_docs] #variants, )*
+                /// A value this version of the SDK does not know.
+                Unknown(String),
+            }
+
+            impl #name {
+                /// The wire value.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( Self::#variants => #values, )*
+                        Self::Unknown(s) => s,
+                    }
+                }
+            }
+
+            impl ::std::str::FromStr for #name {
+                type Err = ::std::convert::Infallible;
+                fn from_str(s: &str) -> Result<Self, ::std::convert::Infallible> {
+                    Ok(match s {
+                        #( #values => Self::#variants, )*
+                        other => Self::Unknown(other.to_string()),
+                    })
+                }
+            }
+
+            impl ::std::convert::TryFrom<&str> for #name {
+                type Error = ::std::convert::Infallible;
+                fn try_from(s: &str) -> Result<Self, ::std::convert::Infallible> {
+                    s.parse()
+                }
+            }
+
+            impl ::std::convert::TryFrom<&String> for #name {
+                type Error = ::std::convert::Infallible;
+                fn try_from(s: &String) -> Result<Self, ::std::convert::Infallible> {
+                    s.parse()
+                }
+            }
+
+            impl ::std::convert::TryFrom<String> for #name {
+                type Error = ::std::convert::Infallible;
+                fn try_from(s: String) -> Result<Self, ::std::convert::Infallible> {
+                    s.parse()
+                }
+            }
+
+            impl ::std::fmt::Display for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    s.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                    Ok(s.parse().unwrap_or_else(|e: ::std::convert::Infallible| match e {}))
+                }
+            }
+        });
     }
     out
 }
@@ -124,52 +172,61 @@ fn variant_name(wire: &str) -> String {
 }
 
 /// The operation table the core validates requests with and the bindings call through.
-pub fn op_table(api: &Api) -> String {
-    let mut out = String::from("pub static OPERATIONS: &[OpSpec] = &[\n");
-    for op in &api.operations {
-        let params = |ps: &[crate::ir::Param]| {
-            ps.iter()
-                .map(|p| {
-                    format!(
-                        "ParamSpec {{ name: {:?}, kind: ParamKind::{}, required: {}, minimum: {:?}, maximum: {:?} }}",
-                        p.name,
-                        param_kind(&p.ty),
-                        p.required,
-                        p.minimum,
-                        p.maximum
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+pub fn op_table(api: &Api) -> TokenStream {
+    let ops = api.operations.iter().map(|op| {
+        let (id, namespace, method, http_method, path) = (&op.id, &op.namespace, &op.method, &op.http_method, &op.path);
+        let rust_method = rust_method(&op.id);
+        let path_params = op.path_params.iter().map(param_spec);
+        let query_params = op.query_params.iter().map(param_spec);
+        let body = match &op.body {
+            None => quote!(BodyKind::None),
+            Some(b) if b.required => quote!(BodyKind::Required),
+            Some(_) => quote!(BodyKind::Optional),
         };
         let pagination = match &op.pagination {
-            None => "None".to_string(),
-            Some(Pagination::Cursor { .. }) => "Some(PaginationKind::Cursor)".to_string(),
-            Some(Pagination::Offset { .. }) => "Some(PaginationKind::Offset)".to_string(),
+            None => quote!(None),
+            Some(Pagination::Cursor { .. }) => quote!(Some(PaginationKind::Cursor)),
+            Some(Pagination::Offset { .. }) => quote!(Some(PaginationKind::Offset)),
         };
-        let _ = writeln!(
-            out,
-            "    OpSpec {{ id: {:?}, rust_method: {:?}, namespace: {:?}, method: {:?}, http_method: {:?}, path: {:?}, path_params: &[{}], query_params: &[{}], body: {}, success_status: {}, has_response_body: {}, pagination: {} }},",
-            op.id,
-            rust_method(&op.id),
-            op.namespace,
-            op.method,
-            op.http_method,
-            op.path,
-            params(&op.path_params),
-            params(&op.query_params),
-            match &op.body {
-                None => "BodyKind::None",
-                Some(b) if b.required => "BodyKind::Required",
-                Some(_) => "BodyKind::Optional",
-            },
-            op.success_status,
-            op.response.is_some(),
-            pagination,
-        );
+        let success_status = proc_macro2::Literal::u16_unsuffixed(op.success_status);
+        let has_response_body = op.response.is_some();
+        quote! {
+            OpSpec {
+                id: #id,
+                rust_method: #rust_method,
+                namespace: #namespace,
+                method: #method,
+                http_method: #http_method,
+                path: #path,
+                path_params: &[ #(#path_params),* ],
+                query_params: &[ #(#query_params),* ],
+                body: #body,
+                success_status: #success_status,
+                has_response_body: #has_response_body,
+                pagination: #pagination,
+            }
+        }
+    });
+    quote! {
+        pub static OPERATIONS: &[OpSpec] = &[ #(#ops),* ];
     }
-    out.push_str("];\n");
-    out
+}
+
+fn param_spec(p: &crate::ir::Param) -> TokenStream {
+    let name = &p.name;
+    let kind = format_ident!("{}", param_kind(&p.ty));
+    let required = p.required;
+    let bound = |b: Option<i64>| match b {
+        Some(v) => {
+            let v = proc_macro2::Literal::i64_unsuffixed(v);
+            quote!(Some(#v))
+        }
+        None => quote!(None),
+    };
+    let (minimum, maximum) = (bound(p.minimum), bound(p.maximum));
+    quote! {
+        ParamSpec { name: #name, kind: ParamKind::#kind, required: #required, minimum: #minimum, maximum: #maximum }
+    }
 }
 
 fn param_kind(ty: &TypeRef) -> &'static str {
@@ -186,50 +243,47 @@ fn param_kind(ty: &TypeRef) -> &'static str {
 /// Rust surface pages lazily through the core's one pagination loop. A cursor stream starts
 /// at the builder's `cursor` (set it to resume); an offset stream at its `offset`'s value
 /// given to `stream_from` (progenitor's builder fields are private).
-pub fn pagination_impls(api: &Api) -> String {
-    let mut out = String::new();
+pub fn pagination_impls(api: &Api) -> TokenStream {
+    let mut out = TokenStream::new();
     for op in &api.operations {
         let Some(p) = &op.pagination else { continue };
-        let builder = op.id.to_pascal_case();
-        let Some(TypeRef::Named(page)) = &op.response else {
+        let (Some(TypeRef::Named(page)), TypeRef::Named(item)) = (&op.response, p.item()) else {
             continue;
         };
-        let TypeRef::Named(item) = p.item() else {
-            continue;
-        };
+        let builder = format_ident!("{}", op.id.to_pascal_case());
+        let (page, item) = (format_ident!("{page}"), format_ident!("{item}"));
         let (signature, start, set_next, page_ctor) = match p {
             Pagination::Cursor { .. } => (
-                "stream(self)".to_string(),
-                "crate::pagination::Next::Start",
-                "crate::pagination::Next::Cursor(c) => req.cursor(c),",
-                "crate::pagination::Page::cursor(page.items, page.next_cursor)",
+                quote!(stream(self)),
+                quote!(crate::pagination::Next::Start),
+                quote!(crate::pagination::Next::Cursor(c) => req.cursor(c),),
+                quote!(crate::pagination::Page::cursor(page.items, page.next_cursor)),
             ),
             Pagination::Offset { .. } => (
-                "stream_from(self, offset: u64)".to_string(),
-                "crate::pagination::Next::Offset(offset)",
-                "crate::pagination::Next::Offset(o) => req.offset(o),",
-                "crate::pagination::Page::offset(page.items)",
+                quote!(stream_from(self, offset: u64)),
+                quote!(crate::pagination::Next::Offset(offset)),
+                quote!(crate::pagination::Next::Offset(o) => req.offset(o),),
+                quote!(crate::pagination::Page::offset(page.items)),
             ),
         };
-        let _ = writeln!(
-            out,
-            "impl<'a> builder::{builder}<'a> {{
-    #[doc = \"Every item of every page, fetched lazily one page at a time (constant memory).\"]
-    pub fn {signature} -> impl ::futures::Stream<Item = ::std::result::Result<types::{item}, crate::Error>> + Unpin + 'a {{
-        crate::pagination::stream({start}, move |next| {{
-            let req = self.clone();
-            async move {{
-                let req = match next {{
-                    {set_next}
-                    _ => req,
-                }};
-                let page: types::{page} = req.send().await?.into_inner();
-                Ok({page_ctor})
-            }}
-        }})
-    }}
-}}"
-        );
+        out.extend(quote! {
+            impl<'a> builder::#builder<'a> {
+                /// Every item of every page, fetched lazily one page at a time (constant memory).
+                pub fn #signature -> impl ::futures::Stream<Item = ::std::result::Result<types::#item, crate::Error>> + Unpin + 'a {
+                    crate::pagination::stream(#start, move |next| {
+                        let req = self.clone();
+                        async move {
+                            let req = match next {
+                                #set_next
+                                _ => req,
+                            };
+                            let page: types::#page = req.send().await?.into_inner();
+                            Ok(#page_ctor)
+                        }
+                    })
+                }
+            }
+        });
     }
     out
 }
