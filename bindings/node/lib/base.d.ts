@@ -19,6 +19,8 @@ export interface KontextManagementClientOptions {
   audience?: string;
   /** Time for one attempt, in milliseconds. @default 60000 */
   timeout?: number;
+  /** Time to establish a connection, in milliseconds. @default 5000 */
+  connectTimeout?: number;
   /** Retries of failed idempotent requests, 429s and 5xx. @default 2 */
   maxRetries?: number;
   /** Appended to the User-Agent header. */

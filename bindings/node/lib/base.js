@@ -375,11 +375,11 @@ function nativeOptions(options) {
     if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) throw invalid('scopes must be an array of strings');
     o.scopes = s;
   }
-  if (options.timeout !== undefined && options.timeout !== null) {
-    if (typeof options.timeout !== 'number' || !(options.timeout > 0)) {
-      throw invalid('timeout must be a positive number of milliseconds');
-    }
-    o.timeout = options.timeout;
+  for (const key of ['timeout', 'connectTimeout']) {
+    const v = options[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !(v > 0)) throw invalid(`${key} must be a positive number of milliseconds`);
+    o[key] = v;
   }
   if (options.maxRetries !== undefined && options.maxRetries !== null) {
     if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {

@@ -51,6 +51,8 @@ pub struct NativeOptions {
     pub audience: Option<String>,
     /// Per attempt, in milliseconds.
     pub timeout: Option<f64>,
+    /// To establish a connection, in milliseconds.
+    pub connect_timeout: Option<f64>,
     pub max_retries: Option<u32>,
     /// Appended to the User-Agent.
     pub user_agent: Option<String>,
@@ -244,6 +246,8 @@ fn parse_args(path: Vec<String>, query: Option<String>, body: Option<String>) ->
 pub struct NativeCallOptions {
     /// Per attempt, in milliseconds.
     pub timeout: Option<f64>,
+    /// To establish a connection, in milliseconds.
+    pub connect_timeout: Option<f64>,
     pub max_retries: Option<u32>,
     /// The caller may cancel this call with `cancel(id)` (an `AbortSignal` was given).
     pub cancellable: Option<bool>,
@@ -316,6 +320,9 @@ impl NativeClient {
         }
         if let Some(ms) = o.timeout {
             b = b.timeout(millis(ms, "timeout").map_err(throw_invalid)?);
+        }
+        if let Some(ms) = o.connect_timeout {
+            b = b.connect_timeout(millis(ms, "connectTimeout").map_err(throw_invalid)?);
         }
         if let Some(n) = o.max_retries {
             b = b.max_retries(n);

@@ -33,7 +33,9 @@ impl KontextManagementClient {
     /// refreshed for you) or a bearer `token`; unset values come from `KONTEXT_BASE_URL`,
     /// `KONTEXT_CLIENT_ID`, `KONTEXT_CLIENT_SECRET` and `KONTEXT_TOKEN`. `timeout` is per
     /// attempt (60 s by default); `max_retries` (2 by default) applies to connection errors,
-    /// 408, 429 and 5xx.
+    /// 408, 429 and 5xx. `api_version` is the path segment after `/api/` (`v1`);
+    /// `connect_timeout` bounds establishing a connection (5 s); `user_agent` is appended to
+    /// the User-Agent header.
     #[uniffi::constructor(default(
         base_url = None,
         client_id = None,
@@ -43,7 +45,10 @@ impl KontextManagementClient {
         scopes = None,
         audience = None,
         timeout = None,
-        max_retries = None
+        max_retries = None,
+        api_version = None,
+        connect_timeout = None,
+        user_agent = None
     ))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -56,8 +61,15 @@ impl KontextManagementClient {
         audience: Option<String>,
         timeout: Option<Duration>,
         max_retries: Option<i32>,
+        api_version: Option<String>,
+        connect_timeout: Option<Duration>,
+        user_agent: Option<String>,
     ) -> Result<Arc<Self>, KontextError> {
-        let mut b = kontext_mgmt::Client::builder().user_agent_suffix("uniffi");
+        let agent = match user_agent {
+            Some(extra) => format!("uniffi {extra}"),
+            None => "uniffi".to_string(),
+        };
+        let mut b = kontext_mgmt::Client::builder().user_agent_suffix(agent);
         if let Some(url) = base_url {
             b = b.base_url(url);
         }
@@ -84,6 +96,15 @@ impl KontextManagementClient {
         }
         if let Some(timeout) = timeout {
             b = b.timeout(timeout);
+        }
+        if let Some(timeout) = connect_timeout {
+            if timeout.is_zero() {
+                return Err(KontextError::InvalidInput { message: "connectTimeout must be positive".into() });
+            }
+            b = b.connect_timeout(timeout);
+        }
+        if let Some(version) = api_version {
+            b = b.api_version(version);
         }
         if let Some(n) = non_negative("maxRetries", max_retries)? {
             b = b.max_retries(n);

@@ -18,6 +18,8 @@
 use crate::artifacts::Artifact;
 use crate::ir::{Api, Field, Model, ModelKind, Operation, Param, TypeRef};
 use crate::names::{camel, pascal, snake};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -37,7 +39,14 @@ pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, String> {
 
 /// The Rust glue of the uniffi crate (included from `OUT_DIR`).
 pub fn rust_glue(api: &Api) -> Result<String, String> {
-    Ok(Surface::new(api).rust())
+    let file: syn::File =
+        syn::parse2(Surface::new(api).rust()).map_err(|e| format!("the generated uniffi glue does not parse: {e}"))?;
+    Ok(format!(
+        "// {HEADER} (kontext-mgmt-codegen::uniffi::rust_glue)\n// from {} {}.\n\n{}",
+        api.title,
+        api.version,
+        prettyplease::unparse(&file)
+    ))
 }
 
 /// Names and sets every output shares, so Rust, Kotlin and Swift agree.
@@ -97,208 +106,247 @@ impl<'a> Surface<'a> {
 
     // ---------------------------------------------------------------- Rust
 
-    fn rust(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "// {HEADER} (kontext-mgmt-codegen::uniffi::rust_glue)");
-        let _ = writeln!(out, "// from {} {}.\n", self.api.title, self.api.version);
+    fn rust(&self) -> TokenStream {
+        let mut out = TokenStream::new();
         for model in self.models.values() {
-            match &model.kind {
-                ModelKind::Object { fields } => self.rust_record(&mut out, model, fields),
-                ModelKind::Enum { values } => rust_enum(&mut out, model, values),
-            }
+            out.extend(match &model.kind {
+                ModelKind::Object { fields } => self.rust_record(model, fields),
+                ModelKind::Enum { values } => rust_enum(model, values),
+            });
         }
         for (ns, object) in &self.namespaces {
-            self.rust_namespace(&mut out, ns, object);
+            out.extend(self.rust_namespace(ns, object));
         }
         for (page, pager) in &self.pagers {
-            let _ = writeln!(
-                out,
-                "/// Pages of `{page}`, fetched lazily by the core (it follows the cursor or offset).\n\
-                 #[derive(::uniffi::Object)]\npub struct {pager} {{\n    inner: crate::support::Pager,\n}}\n\n\
-                 #[::uniffi::export]\nimpl {pager} {{\n    \
-                 /// The next page, or nothing after the last one.\n    \
-                 pub async fn next_page(&self) -> ::std::result::Result<::std::option::Option<{ty}>, crate::KontextError> {{\n        \
-                 self.inner.next_page::<{ty}>().await\n    }}\n\n    \
-                 /// The cursor of the first page not fetched yet (to resume a walk later).\n    \
-                 pub fn resume_cursor(&self) -> ::std::option::Option<String> {{\n        \
-                 self.inner.resume_cursor()\n    }}\n}}\n",
-                ty = pascal(page)
-            );
+            let doc = format!(" Pages of `{page}`, fetched lazily by the core (it follows the cursor or offset).");
+            let (pager, ty) = (format_ident!("{pager}"), format_ident!("{}", pascal(page)));
+            out.extend(quote! {
+                #[doc = #doc]
+                #[derive(::uniffi::Object)]
+                pub struct #pager {
+                    inner: crate::support::Pager,
+                }
+
+                #[::uniffi::export]
+                impl #pager {
+                    /// The next page, or nothing after the last one.
+                    pub async fn next_page(&self) -> ::std::result::Result<::std::option::Option<#ty>, crate::KontextError> {
+                        self.inner.next_page::<#ty>().await
+                    }
+
+                    /// The cursor of the first page not fetched yet (to resume a walk later).
+                    pub fn resume_cursor(&self) -> ::std::option::Option<String> {
+                        self.inner.resume_cursor()
+                    }
+                }
+            });
         }
         // The client's namespace accessors (`client.applications` in Kotlin and Swift).
-        let _ = writeln!(
-            out,
-            "use crate::KontextManagementClient;\n\n#[::uniffi::export]\nimpl KontextManagementClient {{"
-        );
-        for (ns, object) in &self.namespaces {
-            let _ = writeln!(
-                out,
-                "    /// The `{ns}` namespace. Kotlin and Swift: use the `{camel}` property.\n    \
-                 pub fn ns_{snake}(&self) -> ::std::sync::Arc<{object}> {{\n        \
-                 ::std::sync::Arc::new({object} {{ client: self.core().clone() }})\n    }}",
-                camel = camel(ns),
-                snake = snake(ns)
-            );
-        }
-        out.push_str("}\n");
+        let accessors = self.namespaces.iter().map(|(ns, object)| {
+            let doc = format!(" The `{ns}` namespace. Kotlin and Swift: use the `{}` property.", camel(ns));
+            let (accessor, object) = (format_ident!("ns_{}", snake(ns)), format_ident!("{object}"));
+            quote! {
+                #[doc = #doc]
+                pub fn #accessor(&self) -> ::std::sync::Arc<#object> {
+                    ::std::sync::Arc::new(#object { client: self.core().clone() })
+                }
+            }
+        });
+        out.extend(quote! {
+            use crate::KontextManagementClient;
+
+            #[::uniffi::export]
+            impl KontextManagementClient {
+                #(#accessors)*
+            }
+        });
         out
     }
 
-    fn rust_type(&self, t: &TypeRef) -> String {
+    fn rust_type(&self, t: &TypeRef) -> TokenStream {
         match t {
-            TypeRef::String => "String".into(),
-            TypeRef::DateTime => "crate::DateTime".into(),
-            TypeRef::Integer => "i64".into(),
-            TypeRef::Number => "f64".into(),
-            TypeRef::Boolean => "bool".into(),
-            TypeRef::Any => "crate::JsonValue".into(),
-            TypeRef::Array(inner) => format!("::std::vec::Vec<{}>", self.rust_type(inner)),
-            TypeRef::Map(inner) => format!("::std::collections::HashMap<String, {}>", self.rust_type(inner)),
-            TypeRef::Named(n) if self.is_model(n) => pascal(n),
+            TypeRef::String => quote!(String),
+            TypeRef::DateTime => quote!(crate::DateTime),
+            TypeRef::Integer => quote!(i64),
+            TypeRef::Number => quote!(f64),
+            TypeRef::Boolean => quote!(bool),
+            TypeRef::Any => quote!(crate::JsonValue),
+            TypeRef::Array(inner) => {
+                let inner = self.rust_type(inner);
+                quote!(::std::vec::Vec<#inner>)
+            }
+            TypeRef::Map(inner) => {
+                let inner = self.rust_type(inner);
+                quote!(::std::collections::HashMap<String, #inner>)
+            }
+            TypeRef::Named(n) if self.is_model(n) => {
+                let n = format_ident!("{}", pascal(n));
+                quote!(#n)
+            }
             // A component schema that is not an object or enum (an alias): keep the JSON.
-            TypeRef::Named(_) => "crate::JsonValue".into(),
+            TypeRef::Named(_) => quote!(crate::JsonValue),
         }
     }
 
-    fn rust_record(&self, out: &mut String, model: &Model, fields: &[Field]) {
-        let name = pascal(&model.name);
+    fn rust_record(&self, model: &Model, fields: &[Field]) -> TokenStream {
+        let name_text = pascal(&model.name);
+        let name = format_ident!("{name_text}");
         let input = self.inputs.contains(model.name.as_str());
         let secret = fields.iter().any(|f| f.secret);
         let extra = extra_name(fields);
+        let extra_id = ident(&snake(extra));
         let clears: Vec<&Field> =
             if input { fields.iter().filter(|f| !f.required && f.nullable).collect() } else { vec![] };
-        doc(out, "", &model.description, &format!("`{}`", model.name));
-        let derives = if secret { "Clone, PartialEq" } else { "Clone, Debug, PartialEq" };
-        let _ = writeln!(out, "#[derive({derives}, ::serde::Deserialize, ::uniffi::Record)]");
-        if secret {
-            // Kotlin's toString and Swift's description come from these (secrets masked).
-            // A field called `description` would clash with Swift's `description`: then
-            // only Debug (Kotlin falls back to it; Swift's String(describing:) too).
-            if fields.iter().any(|f| camel(&f.name) == "description") {
-                let _ = writeln!(out, "#[::uniffi::export(Debug)]");
-            } else {
-                let _ = writeln!(out, "#[::uniffi::export(Debug, Display)]");
-            }
-        }
-        let _ = writeln!(out, "pub struct {name} {{");
-        for f in fields {
-            doc(out, "    ", &f.description, "");
-            let optional = !f.required || f.nullable;
+        let doc = doc_attrs(&model.description, &format!("`{}`", model.name));
+        let derives = if secret { quote!(Clone, PartialEq) } else { quote!(Clone, Debug, PartialEq) };
+        // Kotlin's toString and Swift's description come from these (secrets masked). A field
+        // called `description` would clash with Swift's `description`: then only Debug
+        // (Kotlin falls back to it; Swift's String(describing:) too).
+        let export = match (secret, fields.iter().any(|f| camel(&f.name) == "description")) {
+            (false, _) => quote!(),
+            (true, true) => quote!(#[::uniffi::export(Debug)]),
+            (true, false) => quote!(#[::uniffi::export(Debug, Display)]),
+        };
+        let field_defs = fields.iter().map(|f| {
+            let doc = doc_attrs(&f.description, "");
             let ty = self.rust_type(&f.ty);
-            let _ = writeln!(out, "    #[serde(rename = {:?}{})]", f.name, if optional { ", default" } else { "" });
-            if optional {
-                let _ = writeln!(out, "    #[uniffi(name = {:?}, default = None)]", camel(&f.name));
-                let _ = writeln!(out, "    pub {}: ::std::option::Option<{ty}>,", rust_ident(&snake(&f.name)));
+            let (wire, foreign, id) = (&f.name, camel(&f.name), ident(&snake(&f.name)));
+            if !f.required || f.nullable {
+                quote! {
+                    #doc
+                    #[serde(rename = #wire, default)]
+                    #[uniffi(name = #foreign, default = None)]
+                    pub #id: ::std::option::Option<#ty>
+                }
             } else {
-                let _ = writeln!(out, "    #[uniffi(name = {:?})]", camel(&f.name));
-                let _ = writeln!(out, "    pub {}: {ty},", rust_ident(&snake(&f.name)));
+                quote! {
+                    #doc
+                    #[serde(rename = #wire)]
+                    #[uniffi(name = #foreign)]
+                    pub #id: #ty
+                }
             }
-        }
-        for f in &clears {
-            let _ = writeln!(
-                out,
-                "    /// Send `{0}: null` (clear it) when `{1}` is not set.\n    #[serde(skip)]\n    \
-                 #[uniffi(name = {2:?}, default = false)]\n    pub {3}: bool,",
-                f.name,
-                camel(&f.name),
-                clear_name(f),
-                rust_ident(&snake(&clear_name(f)))
-            );
-        }
-        let _ = writeln!(
-            out,
-            "    /// Fields this version of the SDK does not know, as JSON text by wire name: received\n    \
-             /// ones are kept here, and these are sent along with the known fields.\n    \
-             #[serde(flatten)]\n    #[uniffi(name = {extra:?}, default)]\n    \
-             pub {}: ::std::collections::HashMap<String, crate::JsonValue>,\n}}\n",
-            rust_ident(&snake(extra))
-        );
+        });
+        let clear_defs = clears.iter().map(|f| {
+            let doc = format!(" Send `{}: null` (clear it) when `{}` is not set.", f.name, camel(&f.name));
+            let (foreign, id) = (clear_name(f), ident(&snake(&clear_name(f))));
+            quote! {
+                #[doc = #doc]
+                #[serde(skip)]
+                #[uniffi(name = #foreign, default = false)]
+                pub #id: bool
+            }
+        });
         // Serialize by hand: optional fields that are unset are left out (PATCH semantics),
         // `clear*` sends an explicit null, `extra` goes along unless it names a known field.
-        let _ = writeln!(
-            out,
-            "impl ::serde::Serialize for {name} {{\n    \
-             fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {{\n        \
-             use ::serde::ser::SerializeMap;\n        let mut m = s.serialize_map(None)?;"
-        );
-        for f in fields {
-            let id = rust_ident(&snake(&f.name));
-            let optional = !f.required || f.nullable;
-            if !optional {
-                let _ = writeln!(out, "        m.serialize_entry({:?}, &self.{id})?;", f.name);
-            } else if f.required {
-                // Required but nullable: always present.
-                let _ = writeln!(out, "        m.serialize_entry({:?}, &self.{id})?;", f.name);
+        let entries = fields.iter().map(|f| {
+            let (wire, id) = (&f.name, ident(&snake(&f.name)));
+            if f.required {
+                // Required (nullable or not): always present.
+                quote! { m.serialize_entry(#wire, &self.#id)?; }
             } else if clears.iter().any(|c| c.name == f.name) {
-                let _ = writeln!(
-                    out,
-                    "        match &self.{id} {{\n            Some(v) => m.serialize_entry({0:?}, v)?,\n            \
-                     None if self.{1} => m.serialize_entry({0:?}, &())?,\n            None => {{}}\n        }}",
-                    f.name,
-                    rust_ident(&snake(&clear_name(f)))
-                );
+                let clear = ident(&snake(&clear_name(f)));
+                quote! {
+                    match &self.#id {
+                        Some(v) => m.serialize_entry(#wire, v)?,
+                        None if self.#clear => m.serialize_entry(#wire, &())?,
+                        None => {}
+                    }
+                }
             } else {
-                let _ = writeln!(
-                    out,
-                    "        if let Some(v) = &self.{id} {{\n            m.serialize_entry({:?}, v)?;\n        }}",
-                    f.name
-                );
+                quote! {
+                    if let Some(v) = &self.#id {
+                        m.serialize_entry(#wire, v)?;
+                    }
+                }
             }
-        }
-        let known: Vec<String> = fields.iter().map(|f| format!("{:?}", f.name)).collect();
-        let _ = writeln!(
-            out,
-            "        for (k, v) in &self.{} {{\n            if ![{}].contains(&k.as_str()) {{\n                \
-             m.serialize_entry(k, v)?;\n            }}\n        }}\n        m.end()\n    }}\n}}\n",
-            rust_ident(&snake(extra)),
-            known.join(", ")
-        );
+        });
+        let known = fields.iter().map(|f| &f.name);
+        let mut out = quote! {
+            #doc
+            #[derive(#derives, ::serde::Deserialize, ::uniffi::Record)]
+            #export
+            pub struct #name {
+                #(#field_defs,)*
+                #(#clear_defs,)*
+                /// Fields this version of the SDK does not know, as JSON text by wire name: received
+                /// ones are kept here, and these are sent along with the known fields.
+                #[serde(flatten)]
+                #[uniffi(name = #extra, default)]
+                pub #extra_id: ::std::collections::HashMap<String, crate::JsonValue>,
+            }
+
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap;
+                    let mut m = s.serialize_map(None)?;
+                    #(#entries)*
+                    for (k, v) in &self.#extra_id {
+                        if ![#(#known),*].contains(&k.as_str()) {
+                            m.serialize_entry(k, v)?;
+                        }
+                    }
+                    m.end()
+                }
+            }
+        };
         if secret {
             // One format for Debug (Swift debugDescription) and Display (Kotlin toString,
             // Swift description), in Kotlin's data-class style, secrets masked.
-            let _ = writeln!(
-                out,
-                "impl ::std::fmt::Debug for {name} {{\n    \
-                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{\n        \
-                 f.write_str({name:?})?;\n        f.write_str(\"(\")?;"
-            );
-            for (i, f) in fields.iter().enumerate() {
-                let sep = if i == 0 { "" } else { ", " };
-                let id = rust_ident(&snake(&f.name));
-                if f.secret {
-                    let optional = !f.required || f.nullable;
-                    let shown = if optional {
-                        format!("if self.{id}.is_some() {{ \"********\" }} else {{ \"null\" }}")
-                    } else {
-                        "\"********\"".into()
-                    };
-                    let _ = writeln!(out, "        write!(f, \"{sep}{}={{}}\", {shown})?;", camel(&f.name));
-                } else {
-                    let _ = writeln!(out, "        write!(f, \"{sep}{}={{:?}}\", self.{id})?;", camel(&f.name));
+            let parts = fields.iter().enumerate().map(|(i, f)| {
+                let label = format!("{}{}=", if i == 0 { "" } else { ", " }, camel(&f.name));
+                let id = ident(&snake(&f.name));
+                match (f.secret, !f.required || f.nullable) {
+                    (true, true) => quote! {
+                        f.write_str(#label)?;
+                        f.write_str(if self.#id.is_some() { "********" } else { "null" })?;
+                    },
+                    (true, false) => quote! {
+                        f.write_str(#label)?;
+                        f.write_str("********")?;
+                    },
+                    (false, _) => quote! {
+                        f.write_str(#label)?;
+                        write!(f, "{:?}", self.#id)?;
+                    },
                 }
-            }
-            let _ = writeln!(
-                out,
-                "        f.write_str(\")\")\n    }}\n}}\n\n\
-                 impl ::std::fmt::Display for {name} {{\n    \
-                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{\n        \
-                 ::std::fmt::Debug::fmt(self, f)\n    }}\n}}\n"
-            );
+            });
+            out.extend(quote! {
+                impl ::std::fmt::Debug for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#name_text)?;
+                        f.write_str("(")?;
+                        #(#parts)*
+                        f.write_str(")")
+                    }
+                }
+
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        ::std::fmt::Debug::fmt(self, f)
+                    }
+                }
+            });
         }
+        out
     }
 
-    fn rust_namespace(&self, out: &mut String, ns: &str, object: &str) {
-        let description = self.namespace_description(ns);
-        doc(out, "", &description, &format!("The `{ns}` namespace."));
-        let _ = writeln!(
-            out,
-            "#[derive(::uniffi::Object)]\npub struct {object} {{\n    client: ::kontext_mgmt::Client,\n}}\n\n\
-             #[::uniffi::export]\nimpl {object} {{"
-        );
-        for op in self.api.operations.iter().filter(|o| o.namespace == ns) {
-            self.rust_method(out, op);
+    fn rust_namespace(&self, ns: &str, object: &str) -> TokenStream {
+        let doc = doc_attrs(&self.namespace_description(ns), &format!("The `{ns}` namespace."));
+        let object = format_ident!("{object}");
+        let methods = self.api.operations.iter().filter(|o| o.namespace == ns).map(|op| self.rust_method(op));
+        quote! {
+            #doc
+            #[derive(::uniffi::Object)]
+            pub struct #object {
+                client: ::kontext_mgmt::Client,
+            }
+
+            #[::uniffi::export]
+            impl #object {
+                #(#methods)*
+            }
         }
-        out.push_str("}\n\n");
     }
 
     fn namespace_description(&self, _ns: &str) -> String {
@@ -310,50 +358,20 @@ impl<'a> Surface<'a> {
     fn arguments(&self, op: &'a Operation) -> Vec<Arg<'a>> {
         let mut args = Vec::new();
         for p in &op.path_params {
-            args.push(Arg {
-                name: snake(&p.name),
-                ty: self.rust_type(&p.ty),
-                optional: false,
-                kind: ArgKind::Path,
-                param: Some(p),
-            });
+            args.push(Arg { name: snake(&p.name), ty: &p.ty, optional: false, kind: ArgKind::Path, param: Some(p) });
         }
         if let Some(body) = op.body.as_ref().filter(|b| b.required) {
-            args.push(Arg {
-                name: "body".into(),
-                ty: self.rust_type(&body.ty),
-                optional: false,
-                kind: ArgKind::Body,
-                param: None,
-            });
+            args.push(Arg { name: "body".into(), ty: &body.ty, optional: false, kind: ArgKind::Body, param: None });
         }
         let query = op.query_params.iter();
         for p in query.clone().filter(|p| p.required) {
-            args.push(Arg {
-                name: snake(&p.name),
-                ty: self.rust_type(&p.ty),
-                optional: false,
-                kind: ArgKind::Query,
-                param: Some(p),
-            });
+            args.push(Arg { name: snake(&p.name), ty: &p.ty, optional: false, kind: ArgKind::Query, param: Some(p) });
         }
         for p in query.filter(|p| !p.required) {
-            args.push(Arg {
-                name: snake(&p.name),
-                ty: self.rust_type(&p.ty),
-                optional: true,
-                kind: ArgKind::Query,
-                param: Some(p),
-            });
+            args.push(Arg { name: snake(&p.name), ty: &p.ty, optional: true, kind: ArgKind::Query, param: Some(p) });
         }
         if let Some(body) = op.body.as_ref().filter(|b| !b.required) {
-            args.push(Arg {
-                name: "body".into(),
-                ty: self.rust_type(&body.ty),
-                optional: true,
-                kind: ArgKind::Body,
-                param: None,
-            });
+            args.push(Arg { name: "body".into(), ty: &body.ty, optional: true, kind: ArgKind::Body, param: None });
         }
         // Never shadow each other or `self`.
         let mut seen = BTreeSet::new();
@@ -365,54 +383,58 @@ impl<'a> Surface<'a> {
         args
     }
 
-    fn call_args(&self, args: &[Arg]) -> String {
-        let path: Vec<String> = args
-            .iter()
-            .filter(|a| a.kind == ArgKind::Path)
-            .map(|a| format!("{}.to_string()", rust_ident(&a.name)))
-            .collect();
-        let query: Vec<String> = args
-            .iter()
-            .filter(|a| a.kind == ArgKind::Query)
-            .map(|a| {
-                format!(
-                    "crate::support::query({:?}, &{})?",
-                    a.param.map_or("", |p| p.name.as_str()),
-                    rust_ident(&a.name)
-                )
-            })
-            .collect();
+    fn call_args(&self, args: &[Arg]) -> TokenStream {
+        let path = args.iter().filter(|a| a.kind == ArgKind::Path).map(|a| {
+            let id = ident(&a.name);
+            quote!(#id.to_string())
+        });
+        let query = args.iter().filter(|a| a.kind == ArgKind::Query).map(|a| {
+            let (wire, id) = (a.param.map_or("", |p| p.name.as_str()), ident(&a.name));
+            quote!(crate::support::query(#wire, &#id)?)
+        });
         let body = match args.iter().find(|a| a.kind == ArgKind::Body) {
-            None => "None".to_string(),
-            Some(a) if a.optional => format!("{}.as_ref().map(crate::support::body).transpose()?", rust_ident(&a.name)),
-            Some(a) => format!("Some(crate::support::body(&{})?)", rust_ident(&a.name)),
+            None => quote!(None),
+            Some(a) => {
+                let id = ident(&a.name);
+                if a.optional {
+                    quote!(#id.as_ref().map(crate::support::body).transpose()?)
+                } else {
+                    quote!(Some(crate::support::body(&#id)?))
+                }
+            }
         };
-        format!(
-            "::kontext_mgmt::ops::CallArgs {{ path: vec![{}], query: vec![{}], body: {} }}",
-            path.join(", "),
-            query.join(", "),
-            body
-        )
+        quote! {
+            ::kontext_mgmt::ops::CallArgs { path: vec![#(#path),*], query: vec![#(#query),*], body: #body }
+        }
     }
 
-    fn signature(&self, args: &[Arg]) -> (String, String) {
-        let params: Vec<String> = args
+    /// The parameters of a method, and the `, default(...)` of its uniffi attribute.
+    fn signature(&self, args: &[Arg]) -> (Vec<TokenStream>, TokenStream) {
+        let params = args
             .iter()
             .map(|a| {
+                let (id, ty) = (ident(&a.name), self.rust_type(a.ty));
                 if a.optional {
-                    format!("{}: ::std::option::Option<{}>", rust_ident(&a.name), a.ty)
+                    quote!(#id: ::std::option::Option<#ty>)
                 } else {
-                    format!("{}: {}", rust_ident(&a.name), a.ty)
+                    quote!(#id: #ty)
                 }
             })
             .collect();
-        let defaults: Vec<String> =
-            args.iter().filter(|a| a.optional).map(|a| format!("{} = None", unraw(&rust_ident(&a.name)))).collect();
-        let defaults = if defaults.is_empty() { String::new() } else { format!(", default({})", defaults.join(", ")) };
-        (params.join(", "), defaults)
+        let defaults: Vec<_> = args
+            .iter()
+            .filter(|a| a.optional)
+            .map(|a| {
+                // uniffi names the argument without the raw prefix.
+                let id = format_ident!("{}", unraw(&rust_ident(&a.name)));
+                quote!(#id = None)
+            })
+            .collect();
+        let defaults = if defaults.is_empty() { quote!() } else { quote!(, default(#(#defaults),*)) };
+        (params, defaults)
     }
 
-    fn rust_method(&self, out: &mut String, op: &Operation) {
+    fn rust_method(&self, op: &Operation) -> TokenStream {
         let args = self.arguments(op);
         let (params, defaults) = self.signature(&args);
         let mut text = op.summary.clone();
@@ -420,43 +442,43 @@ impl<'a> Surface<'a> {
             text = format!("{text}\n\n{}", op.description);
         }
         text.push_str(&format!("\n\n`{} {}` (`{}`).", op.http_method, op.path, op.id));
-        doc(out, "    ", &text, "");
+        let doc = doc_attrs(&text, "");
+        let op_id = &op.id;
         let (ret, call) = match &op.response {
-            None => ("()".to_string(), format!("crate::support::call_empty(&self.client, {:?}, args).await", op.id)),
+            None => (quote!(()), quote!(crate::support::call_empty(&self.client, #op_id, args).await)),
             Some(t) => {
                 let ty = self.rust_type(t);
-                (ty.clone(), format!("crate::support::call::<{ty}>(&self.client, {:?}, args).await", op.id))
+                (ty.clone(), quote!(crate::support::call::<#ty>(&self.client, #op_id, args).await))
             }
         };
-        let _ = writeln!(
-            out,
-            "    #[uniffi::method(name = {:?}{defaults})]\n    \
-             pub async fn {}(&self{}{params}) -> ::std::result::Result<{ret}, crate::KontextError> {{\n        \
-             let args = {};\n        {call}\n    }}\n",
-            camel(&op.method),
-            rust_ident(&snake(&op.method)),
-            if params.is_empty() { "" } else { ", " },
-            self.call_args(&args),
-        );
+        let (name, id, call_args) = (camel(&op.method), ident(&snake(&op.method)), self.call_args(&args));
+        let mut out = quote! {
+            #doc
+            #[uniffi::method(name = #name #defaults)]
+            pub async fn #id(&self #(, #params)*) -> ::std::result::Result<#ret, crate::KontextError> {
+                let args = #call_args;
+                #call
+            }
+        };
         if let (Some(_), Some(TypeRef::Named(page))) = (&op.pagination, &op.response) {
             if let Some(pager) = self.pagers.get(page.as_str()) {
-                let _ = writeln!(
-                    out,
-                    "    /// Pages of `{method}` (start with `cursor`/`offset` to resume); Kotlin `{method}All` / Swift\n    \
-                     /// `{method}All` iterate the items.\n    \
-                     #[uniffi::method(name = {name:?}{defaults})]\n    \
-                     pub fn {id}(&self{sep}{params}) -> ::std::result::Result<::std::sync::Arc<{pager}>, crate::KontextError> {{\n        \
-                     let args = {args};\n        \
-                     Ok(::std::sync::Arc::new({pager} {{ inner: crate::support::Pager::new(&self.client, {op_id:?}, args)? }}))\n    }}\n",
-                    method = camel(&op.method),
-                    name = format!("{}Pager", camel(&op.method)),
-                    id = rust_ident(&format!("{}_pager", snake(&op.method))),
-                    sep = if params.is_empty() { "" } else { ", " },
-                    args = self.call_args(&args),
-                    op_id = op.id,
-                );
+                let docs = [
+                    format!(" Pages of `{name}` (start with `cursor`/`offset` to resume); Kotlin `{name}All` / Swift"),
+                    format!(" `{name}All` iterate the items."),
+                ];
+                let pager_name = format!("{name}Pager");
+                let (pager_id, pager) = (ident(&format!("{}_pager", snake(&op.method))), format_ident!("{pager}"));
+                out.extend(quote! {
+                    #(#[doc = #docs])*
+                    #[uniffi::method(name = #pager_name #defaults)]
+                    pub fn #pager_id(&self #(, #params)*) -> ::std::result::Result<::std::sync::Arc<#pager>, crate::KontextError> {
+                        let args = #call_args;
+                        Ok(::std::sync::Arc::new(#pager { inner: crate::support::Pager::new(&self.client, #op_id, args)? }))
+                    }
+                });
             }
         }
+        out
     }
 
     // ---------------------------------------------------------------- Kotlin
@@ -556,9 +578,8 @@ impl<'a> Surface<'a> {
 
     fn kotlin_arg_type(&self, a: &Arg) -> String {
         match (a.kind, a.param) {
-            (ArgKind::Body, _) => a.ty.clone(),
             (_, Some(p)) => self.kotlin_type(&p.ty),
-            _ => a.ty.clone(),
+            _ => self.kotlin_type(a.ty),
         }
     }
 
@@ -613,9 +634,8 @@ impl<'a> Surface<'a> {
                 .iter()
                 .map(|a| {
                     let ty = match (a.kind, a.param) {
-                        (ArgKind::Body, _) => a.ty.clone(),
                         (_, Some(p)) => self.swift_type(&p.ty),
-                        _ => a.ty.clone(),
+                        _ => self.swift_type(a.ty),
                     };
                     let name = swift_ident(&camel(&a.name));
                     if a.optional {
@@ -678,7 +698,7 @@ enum ArgKind {
 
 struct Arg<'a> {
     name: String,
-    ty: String,
+    ty: &'a TypeRef,
     optional: bool,
     kind: ArgKind,
     param: Option<&'a Param>,
@@ -718,35 +738,51 @@ fn reach<'a>(api: &'a Api, t: &TypeRef, out: &mut BTreeMap<&'a str, &'a Model>) 
     }
 }
 
-fn rust_enum(out: &mut String, model: &Model, values: &[String]) {
-    let name = pascal(&model.name);
-    doc(out, "", &model.description, &format!("`{}`", model.name));
-    let _ = writeln!(out, "///\n/// Values this SDK does not know decode to `Unknown` and are sent back unchanged.");
-    let _ = writeln!(out, "#[derive(Clone, Debug, PartialEq, Eq, Hash, ::uniffi::Enum)]\npub enum {name} {{");
-    for v in values {
-        let _ = writeln!(out, "    /// `{v}`\n    {},", variant_name(v));
+fn rust_enum(model: &Model, values: &[String]) -> TokenStream {
+    let name = format_ident!("{}", pascal(&model.name));
+    let doc = doc_attrs(&model.description, &format!("`{}`", model.name));
+    let variants: Vec<_> = values.iter().map(|v| format_ident!("{}", variant_name(v))).collect();
+    let variant_docs = values.iter().map(|v| format!(" `{v}`"));
+    quote! {
+        #doc
+        ///
+        /// Values this SDK does not know decode to `Unknown` and are sent back unchanged.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, ::uniffi::Enum)]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value this version of the SDK does not know.
+            Unknown { value: String },
+        }
+
+        impl #name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #values, )*
+                    Self::Unknown { value } => value,
+                }
+            }
+
+            pub fn from_wire(s: &str) -> Self {
+                match s {
+                    #( #values => Self::#variants, )*
+                    other => Self::Unknown { value: other.to_string() },
+                }
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                Ok(Self::from_wire(&s))
+            }
+        }
     }
-    let _ =
-        writeln!(out, "    /// A value this version of the SDK does not know.\n    Unknown {{ value: String }},\n}}\n");
-    let _ = writeln!(out, "impl {name} {{\n    pub fn as_str(&self) -> &str {{\n        match self {{");
-    for v in values {
-        let _ = writeln!(out, "            Self::{} => {v:?},", variant_name(v));
-    }
-    let _ = writeln!(out, "            Self::Unknown {{ value }} => value,\n        }}\n    }}\n\n    pub fn from_wire(s: &str) -> Self {{\n        match s {{");
-    for v in values {
-        let _ = writeln!(out, "            {v:?} => Self::{},", variant_name(v));
-    }
-    let _ = writeln!(
-        out,
-        "            other => Self::Unknown {{ value: other.to_string() }},\n        }}\n    }}\n}}\n\n\
-         impl ::serde::Serialize for {name} {{\n    \
-         fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {{\n        \
-         s.serialize_str(self.as_str())\n    }}\n}}\n\n\
-         impl<'de> ::serde::Deserialize<'de> for {name} {{\n    \
-         fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {{\n        \
-         let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;\n        \
-         Ok(Self::from_wire(&s))\n    }}\n}}\n"
-    );
 }
 
 /// `1d` → `P1d` (as the Rust core names it), `user_token` → `UserToken`.
@@ -776,15 +812,22 @@ fn clear_name(f: &Field) -> String {
     format!("clear{}", pascal(&f.name))
 }
 
-fn doc(out: &mut String, indent: &str, text: &str, fallback: &str) {
+/// `#[doc]` lines for a text (or the fallback when it is empty); uniffi carries them into
+/// KDoc and Swift doc comments.
+fn doc_attrs(text: &str, fallback: &str) -> TokenStream {
     let text = if text.trim().is_empty() { fallback } else { text.trim() };
-    if text.is_empty() {
-        return;
-    }
     // KDoc must not see a comment terminator.
     let text = text.replace("*/", "*&#47;");
-    for line in text.lines() {
-        let _ = writeln!(out, "{indent}#[doc = {:?}]", format!(" {}", line.trim_end()));
+    let lines = text.lines().map(|line| format!(" {}", line.trim_end()));
+    quote! { #(#[doc = #lines])* }
+}
+
+/// A Rust identifier for a name (a raw identifier for a keyword).
+fn ident(name: &str) -> proc_macro2::Ident {
+    let name = rust_ident(name);
+    match name.strip_prefix("r#") {
+        Some(raw) => proc_macro2::Ident::new_raw(raw, proc_macro2::Span::call_site()),
+        None => proc_macro2::Ident::new(&name, proc_macro2::Span::call_site()),
     }
 }
 

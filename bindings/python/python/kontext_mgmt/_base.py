@@ -335,9 +335,10 @@ class AsyncPageIterator(Generic[T]):
 # Clients
 
 
-def _user_agent() -> str:
+def _user_agent(extra: str | None) -> str:
     v = _sys.version_info
-    return f"python/{v.major}.{v.minor} kontext-mgmt-python"
+    agent = f"python/{v.major}.{v.minor} kontext-mgmt-python"
+    return f"{agent} {extra}" if extra else agent
 
 
 class _ClientCore:
@@ -361,6 +362,7 @@ class _ClientCore:
         timeout: float | None = None,
         connect_timeout: float | None = None,
         max_retries: int | None = None,
+        user_agent: str | None = None,
     ) -> None:
         """Configure a client. Every argument is optional: unset values come from the
         environment (``KONTEXT_BASE_URL``, ``KONTEXT_CLIENT_ID``, ``KONTEXT_CLIENT_SECRET``,
@@ -369,7 +371,7 @@ class _ClientCore:
 
         Pass ``client_id`` and ``client_secret`` (service-account credentials: tokens are
         fetched, cached and refreshed for you) or a bearer ``token``. ``timeout`` and
-        ``connect_timeout`` are in seconds.
+        ``connect_timeout`` are in seconds. ``user_agent`` is appended to the User-Agent header.
         """
         from ._native import NativeClient
 
@@ -385,7 +387,7 @@ class _ClientCore:
             timeout=timeout,
             connect_timeout=connect_timeout,
             max_retries=max_retries,
-            user_agent_suffix=_user_agent(),
+            user_agent_suffix=_user_agent(user_agent),
         )
         self._adopt(native)
 
