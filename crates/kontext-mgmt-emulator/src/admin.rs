@@ -11,7 +11,7 @@
 
 use crate::faults::FaultSpec;
 use crate::seed;
-use crate::server::{lock, read, write, App, Out};
+use crate::server::{read, write, App, Out};
 use crate::token;
 use axum::http::{header, request::Parts, Method, StatusCode};
 use serde_json::{json, Value};
@@ -95,22 +95,7 @@ fn requests(app: &App, parts: &Parts) -> Out {
         Some(Ok(n)) => n.min(1000),
         Some(Err(_)) => return Out::error(StatusCode::BAD_REQUEST, "limit: must be an integer"),
     };
-    let ring = lock(&app.ring);
-    let items: Vec<Value> = ring
-        .iter()
-        .skip(ring.len().saturating_sub(limit))
-        .map(|r| {
-            json!({
-                "method": r.method,
-                "path": r.path,
-                "query": r.query,
-                "status": r.status,
-                "body": r.body,
-                "requestId": r.request_id,
-            })
-        })
-        .collect();
-    Out::json(StatusCode::OK, &json!({ "items": items }))
+    Out::json(StatusCode::OK, &app.log.to_json(limit))
 }
 
 fn set_faults(app: &App, body: &[u8]) -> Out {

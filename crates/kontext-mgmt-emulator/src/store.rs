@@ -4,7 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fmt;
 use uuid::Uuid;
 
@@ -215,6 +216,61 @@ pub struct Token {
     pub scope: String,
     /// Unix milliseconds.
     pub expires_at_ms: i64,
+}
+
+/// Issued access tokens: a map for O(1) lookup plus a min-heap of expiry times, so
+/// forgetting expired tokens costs O(log n) per token and minting stays fast however
+/// many tokens are alive.
+#[derive(Default)]
+pub struct Tokens {
+    map: HashMap<String, Token>,
+    /// (expiry, token); an entry whose token is gone from `map` (or was replaced) is
+    /// skipped when it comes up.
+    expiry: BinaryHeap<Reverse<(i64, String)>>,
+}
+
+impl Tokens {
+    pub fn from_map(map: HashMap<String, Token>) -> Tokens {
+        let expiry = map.iter().map(|(k, t)| Reverse((t.expires_at_ms, k.clone()))).collect();
+        Tokens { map, expiry }
+    }
+
+    pub fn map(&self) -> &HashMap<String, Token> {
+        &self.map
+    }
+
+    pub fn get(&self, token: &str) -> Option<&Token> {
+        self.map.get(token)
+    }
+
+    /// Adds a token after forgetting the ones expired at `now_ms`.
+    pub fn insert(&mut self, token: String, t: Token, now_ms: i64) {
+        self.purge(now_ms);
+        self.expiry.push(Reverse((t.expires_at_ms, token.clone())));
+        self.map.insert(token, t);
+    }
+
+    fn purge(&mut self, now_ms: i64) {
+        while self.expiry.peek().is_some_and(|Reverse((at, _))| *at <= now_ms) {
+            if let Some(Reverse((at, token))) = self.expiry.pop() {
+                if self.map.get(&token).is_some_and(|t| t.expires_at_ms == at) {
+                    self.map.remove(&token);
+                }
+            }
+        }
+    }
+
+    /// Drops the tokens of one service account (its deletion).
+    pub fn remove_service_account(&mut self, id: Uuid) {
+        self.map.retain(|_, t| t.sa_id != Some(id));
+        // The heap would otherwise keep the removed tokens' entries until they expire.
+        let map = &self.map;
+        self.expiry.retain(|Reverse((_, k))| map.contains_key(k));
+    }
+
+    pub fn clear(&mut self) {
+        *self = Tokens::default();
+    }
 }
 
 /// Everything the API can read or change.
