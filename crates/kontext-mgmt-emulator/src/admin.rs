@@ -5,7 +5,7 @@
 //! | `POST /_emulator/seed` | merge a seed document (same JSON as `--seed`); all or nothing |
 //! | `POST /_emulator/reset` | back to an empty state (the bootstrap credential stays); clears stats, request log and issued tokens |
 //! | `GET /_emulator/stats` | `{"tokensMinted": N, "requests": {"GET /api/v1/applications": N, …}}` |
-//! | `GET /_emulator/requests?limit=N` | the last N requests (default 50, at most 1000), oldest first |
+//! | `GET /_emulator/requests?limit=N` | the last N requests (default 50, at most 1000), oldest first, bodies bounded (see `reqlog`) |
 //! | `GET`/`PUT`/`DELETE /_emulator/faults` | read, replace or clear the fault configuration |
 //! | `POST /_emulator/tokens` | mint a token directly: `{"clientId"?, "scope"?, "expiresIn"?}` (e.g. a token without `management:all` to test 403s) |
 
