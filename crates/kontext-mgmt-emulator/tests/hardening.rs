@@ -6,7 +6,7 @@
 mod common;
 
 use common::{config, mint, start_with, to_resp};
-use kontext_mgmt_emulator::{Config, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use kontext_mgmt_emulator::{Config, Emulator, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -254,4 +254,22 @@ async fn basic_credentials_are_form_urlencoded_as_rfc_6749_says() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     api.shutdown().await;
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_wait_for_a_free_slot() {
+    // No helper here: its token request would keep a pooled connection in the one slot.
+    let emu = Emulator::start(Config { max_connections: 1, ..config() }).await.unwrap();
+    // The only slot, held by a connection that sends nothing.
+    let held = TcpStream::connect(host(&emu.url())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let url = format!("{}/_emulator/health", emu.url());
+    let client = common::client();
+    let waiting = tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "a second connection was served while the only slot was taken");
+    drop(held);
+    let status = tokio::time::timeout(Duration::from_secs(10), waiting).await.expect("served once the slot is free");
+    assert_eq!(status.unwrap().unwrap(), 200);
+    emu.shutdown().await;
 }
