@@ -150,14 +150,8 @@ async fn big_anonymous_bodies_and_slow_clients_cannot_make_it_eat_memory() {
     assert!(peak < MAX_PEAK_KB, "emulator peak RSS {} MiB >= 300 MiB", peak / 1024);
 
     // The bodies are counted in the log, not kept.
-    let log: serde_json::Value = client
-        .get(format!("http://{}/_emulator/requests?limit=1000", emu.host))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("http://{}/_emulator/requests?limit=1000", emu.host);
+    let log = common::to_resp(client.get(url).send().await.expect("request log")).await.body;
     let big = log["items"].as_array().unwrap().iter().filter(|e| e["bodyBytes"] == body.len()).count();
     assert_eq!(big, BIG_BODIES);
     assert!(log["bytes"].as_u64().unwrap() < 1 << 20, "log holds {} bytes", log["bytes"]);

@@ -43,6 +43,12 @@ async fn log(api: &common::Api, n: usize) -> Value {
     r.body
 }
 
+/// An authorized POST of exactly these bytes as JSON.
+async fn post_json_bytes(api: &common::Api, url: &str, body: impl Into<reqwest::Body>) -> common::Resp {
+    let req = api.client.post(url).bearer_auth(&api.token).header("content-type", "application/json").body(body);
+    to_resp(req.send().await.unwrap()).await
+}
+
 fn compact_sha256(v: &Value) -> String {
     format!("{:x}", Sha256::digest(serde_json::to_vec(v).unwrap()))
 }
@@ -53,17 +59,7 @@ async fn bodies_over_the_limit_get_413_declared_or_chunked() {
     let url = api.url("/applications");
     // Declared by Content-Length: refused before a byte of it is read.
     let big = format!("{{\"name\":\"{}\",\"oauth\":{{\"redirectUris\":[]}}}}", "x".repeat(2000));
-    let r = to_resp(
-        api.client
-            .post(&url)
-            .bearer_auth(&api.token)
-            .header("content-type", "application/json")
-            .body(big.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let r = post_json_bytes(&api, &url, big.clone()).await;
     assert_eq!(r.status, 413, "{}", r.text);
     assert_eq!(r.message(), "request body: must be at most 1000 bytes");
     // Chunked (no length up front): refused once the limit is passed.
@@ -126,17 +122,7 @@ async fn the_log_keeps_a_prefix_size_and_hash_of_large_bodies_and_never_their_se
     // An authenticated call to a route this spec does not know is logged with its body.
     let big = json!({"blob": "y".repeat(10_000), "token": "hunter2-secret", "n": 1});
     let wire = serde_json::to_vec(&big).unwrap();
-    let r = to_resp(
-        api.client
-            .post(format!("{}/api/v1/future-thing", api.base))
-            .bearer_auth(&api.token)
-            .header("content-type", "application/json")
-            .body(wire.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let r = post_json_bytes(&api, &api.url("/future-thing"), wire.clone()).await;
     assert_eq!(r.status, 404);
     let small = json!({"name": "tiny", "token": "hunter2-secret"});
     let r = api.post("/future-thing", small.clone()).await;
