@@ -138,21 +138,17 @@ pub fn run(args: Args) -> Result<()> {
     let mut rows: Vec<Value> = Vec::new();
 
     if groups.contains(&"emulator") {
-        let out = Command::new(root().join("target/release/examples/loadgen"))
-            .args(["--url", &emulator.url, "--connections", "32", "--seconds", "8"])
-            .output()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        // "... = 24996 requests/s (0 failed)"
-        let rate = text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .windows(2)
-            .find(|w| w[1].starts_with("requests/s"))
-            .and_then(|w| w[0].parse::<f64>().ok())
-            .context("loadgen printed no rate")?;
-        eprintln!("emulator loadgen: {}", text.trim());
+        let rate = loadgen(&emulator.url, &["--connections", "32", "--seconds", "8"], "requests/s")?;
         rows.push(json!({ "contender": "emulator", "scenario": "emulator_get", "value": rate, "unit": "req/s", "reps": [rate] }));
         phase("emulator loadgen");
+        // Token minting with 100k live tokens: the token store must not slow down with its size.
+        let rate = loadgen(
+            &emulator.url,
+            &["--scenario", "mint", "--live", "100000", "--connections", "32", "--seconds", "5"],
+            "tokens/s",
+        )?;
+        rows.push(json!({ "contender": "emulator", "scenario": "emulator_mint_100k_live", "value": rate, "unit": "tokens/s", "reps": [rate] }));
+        phase("emulator token minting");
     }
 
     let mut programs = Vec::new();
@@ -189,6 +185,23 @@ pub fn run(args: Args) -> Result<()> {
     }
     rows.extend(aggregate(&samples));
     report(&rows, &phases, started.elapsed())
+}
+
+/// Runs the emulator's loadgen example and reads the number before `unit` in its line
+/// ("... = 24996 requests/s (0 failed)").
+fn loadgen(url: &str, args: &[&str], unit: &str) -> Result<f64> {
+    let out = Command::new(root().join("target/release/examples/loadgen")).args(["--url", url]).args(args).output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("loadgen {args:?} failed ({}): {}{}", out.status, text, String::from_utf8_lossy(&out.stderr));
+    }
+    eprintln!("emulator loadgen: {}", text.trim());
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[1].starts_with(unit))
+        .and_then(|w| w[0].parse::<f64>().ok())
+        .with_context(|| format!("loadgen printed no {unit}"))
 }
 
 fn clone_cmd(cmd: &Command) -> Command {

@@ -1,8 +1,11 @@
 //! Load generator for the emulator: N keep-alive HTTP/1.1 connections issuing
 //! `GET /api/v1/applications/{id}` as fast as they can; prints requests per second.
+//! With `--scenario mint` they mint tokens instead (`POST /oauth2/token`), first until
+//! `--live` tokens are alive, then for the measured seconds; prints tokens per second.
 //!
 //! ```text
 //! cargo run --release -p kontext-mgmt-emulator --example loadgen -- [--url URL] [--connections 32] [--seconds 10]
+//!     [--scenario get|mint] [--live 100000]
 //! ```
 //!
 //! Without `--url` it starts an emulator in-process (rate limit off). With `--url` it
@@ -33,6 +36,12 @@ struct Args {
     client_id: String,
     #[arg(long, default_value = DEFAULT_CLIENT_SECRET)]
     client_secret: String,
+    /// `get` (read an application) or `mint` (token requests).
+    #[arg(long, default_value = "get")]
+    scenario: String,
+    /// For `mint`: tokens minted before measuring (they stay alive for the token TTL).
+    #[arg(long, default_value_t = 100_000)]
+    live: u64,
 }
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -118,12 +127,18 @@ async fn main() -> Result<(), Error> {
     // Token, and one application to read.
     let mut setup = Conn::open(&host).await?;
     let form = "grant_type=client_credentials&scope=management%3Aall";
-    let req = format!(
+    let mint_request = format!(
         "POST /oauth2/token HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
         basic(&args.client_id, &args.client_secret),
         form.len()
     );
-    let (status, body) = setup.roundtrip(req.as_bytes()).await?;
+    if args.scenario == "mint" {
+        return mint(&host, mint_request.into_bytes(), &args).await;
+    }
+    if args.scenario != "get" {
+        return Err(format!("unknown scenario {:?} (get or mint)", args.scenario).into());
+    }
+    let (status, body) = setup.roundtrip(mint_request.as_bytes()).await?;
     if status != 200 {
         return Err(format!("token request failed: {status}").into());
     }
@@ -144,49 +159,96 @@ async fn main() -> Result<(), Error> {
             .into_bytes(),
     );
 
-    let ok = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks = Vec::new();
-    for _ in 0..args.connections {
-        let (request, ok, failed, stop, host) =
-            (request.clone(), ok.clone(), failed.clone(), stop.clone(), host.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut conn = match Conn::open(&host).await {
-                Ok(c) => c,
-                Err(_) => {
-                    failed.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-            };
-            while !stop.load(Ordering::Relaxed) {
-                match conn.roundtrip(&request).await {
-                    Ok((200, _)) => ok.fetch_add(1, Ordering::Relaxed),
-                    Ok(_) => failed.fetch_add(1, Ordering::Relaxed),
+    let load = Load::start(&host, request, args.connections, 200);
+    // One second of warm-up, then measure.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (done, elapsed) = load.measure(Duration::from_secs(args.seconds)).await;
+    let failed = load.finish().await;
+    let rps = done as f64 / elapsed;
+    println!(
+        "GET /api/v1/applications/{{id}}: {done} requests in {elapsed:.1}s over {} keep-alive connections = {rps:.0} requests/s ({failed} failed)",
+        args.connections,
+    );
+    Ok(())
+}
+
+/// Token minting with `args.live` tokens alive: what a token store that slows down
+/// with its size would show.
+async fn mint(host: &str, request: Vec<u8>, args: &Args) -> Result<(), Error> {
+    let load = Load::start(host, Arc::new(request), args.connections, 200);
+    let filled = Instant::now();
+    while load.ok.load(Ordering::Relaxed) < args.live {
+        if load.failed.load(Ordering::Relaxed) > 0 {
+            return Err("token requests failed while filling the store".into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let fill = filled.elapsed().as_secs_f64();
+    let (done, elapsed) = load.measure(Duration::from_secs(args.seconds)).await;
+    let live = load.ok.load(Ordering::Relaxed);
+    let failed = load.finish().await;
+    let rate = done as f64 / elapsed;
+    println!(
+        "POST /oauth2/token: first {} tokens in {fill:.1}s, then {done} in {elapsed:.1}s over {} keep-alive connections with {live} live tokens at the end = {rate:.0} tokens/s ({failed} failed)",
+        args.live, args.connections,
+    );
+    Ok(())
+}
+
+/// N connections sending one request in a loop until stopped.
+struct Load {
+    ok: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(host: &str, request: Arc<Vec<u8>>, connections: usize, expect: u16) -> Load {
+        let ok = Arc::new(AtomicU64::new(0));
+        let failed = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for _ in 0..connections {
+            let (request, ok, failed, stop, host) =
+                (request.clone(), ok.clone(), failed.clone(), stop.clone(), host.to_owned());
+            tasks.push(tokio::spawn(async move {
+                let mut conn = match Conn::open(&host).await {
+                    Ok(c) => c,
                     Err(_) => {
                         failed.fetch_add(1, Ordering::Relaxed);
                         return;
                     }
                 };
-            }
-        }));
+                while !stop.load(Ordering::Relaxed) {
+                    match conn.roundtrip(&request).await {
+                        Ok((status, _)) if status == expect => ok.fetch_add(1, Ordering::Relaxed),
+                        Ok(_) => failed.fetch_add(1, Ordering::Relaxed),
+                        Err(_) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            return;
+                        }
+                    };
+                }
+            }));
+        }
+        Load { ok, failed, stop, tasks }
     }
-    // One second of warm-up, then measure.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let start_count = ok.load(Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
-    let done = ok.load(Ordering::Relaxed) - start_count;
-    let elapsed = started.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
-    for t in tasks {
-        let _ = t.await;
+
+    /// Successful requests during the next `period`, and its length in seconds.
+    async fn measure(&self, period: Duration) -> (u64, f64) {
+        let start_count = self.ok.load(Ordering::Relaxed);
+        let started = Instant::now();
+        tokio::time::sleep(period).await;
+        (self.ok.load(Ordering::Relaxed) - start_count, started.elapsed().as_secs_f64())
     }
-    let rps = done as f64 / elapsed;
-    println!(
-        "GET /api/v1/applications/{{id}}: {done} requests in {elapsed:.1}s over {} keep-alive connections = {rps:.0} requests/s ({} failed)",
-        args.connections,
-        failed.load(Ordering::Relaxed)
-    );
-    Ok(())
+
+    /// Stops the connections; returns how many requests failed.
+    async fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.failed.load(Ordering::Relaxed)
+    }
 }

@@ -5,13 +5,13 @@
 //! | `POST /_emulator/seed` | merge a seed document (same JSON as `--seed`); all or nothing |
 //! | `POST /_emulator/reset` | back to an empty state (the bootstrap credential stays); clears stats, request log and issued tokens |
 //! | `GET /_emulator/stats` | `{"tokensMinted": N, "requests": {"GET /api/v1/applications": N, …}}` |
-//! | `GET /_emulator/requests?limit=N` | the last N requests (default 50, at most 1000), oldest first |
+//! | `GET /_emulator/requests?limit=N` | the last N requests (default 50, at most 1000), oldest first, bodies bounded (see `reqlog`) |
 //! | `GET`/`PUT`/`DELETE /_emulator/faults` | read, replace or clear the fault configuration |
 //! | `POST /_emulator/tokens` | mint a token directly: `{"clientId"?, "scope"?, "expiresIn"?}` (e.g. a token without `management:all` to test 403s) |
 
 use crate::faults::FaultSpec;
 use crate::seed;
-use crate::server::{lock, read, write, App, Out};
+use crate::server::{read, write, App, Out};
 use crate::token;
 use axum::http::{header, request::Parts, Method, StatusCode};
 use serde_json::{json, Value};
@@ -95,22 +95,7 @@ fn requests(app: &App, parts: &Parts) -> Out {
         Some(Ok(n)) => n.min(1000),
         Some(Err(_)) => return Out::error(StatusCode::BAD_REQUEST, "limit: must be an integer"),
     };
-    let ring = lock(&app.ring);
-    let items: Vec<Value> = ring
-        .iter()
-        .skip(ring.len().saturating_sub(limit))
-        .map(|r| {
-            json!({
-                "method": r.method,
-                "path": r.path,
-                "query": r.query,
-                "status": r.status,
-                "body": r.body,
-                "requestId": r.request_id,
-            })
-        })
-        .collect();
-    Out::json(StatusCode::OK, &json!({ "items": items }))
+    Out::json(StatusCode::OK, &app.log.to_json(limit))
 }
 
 fn set_faults(app: &App, body: &[u8]) -> Out {

@@ -1063,7 +1063,7 @@ fn sa_revoke(app: &App, c: &Ctx) -> Res {
         sa
     };
     // Its tokens stop working at once (authenticate also checks the account exists).
-    write(&app.tokens).retain(|_, t| t.sa_id != Some(sa.id));
+    write(&app.tokens).remove_service_account(sa.id);
     Ok(no_content())
 }
 

@@ -59,6 +59,7 @@
 mod admin;
 mod api;
 mod faults;
+mod reqlog;
 mod seed;
 mod server;
 mod spec;
@@ -97,6 +98,20 @@ pub struct Config {
     /// Persist every object to this JSON file (atomic writes) and reload it at start.
     pub state: Option<PathBuf>,
     pub faults: Option<FaultSpec>,
+    /// Largest accepted request body; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Time a client has to send a request's headers (also how long an idle
+    /// keep-alive connection stays open); the connection is closed after it.
+    pub header_timeout: Duration,
+    /// Time a client has to send a request's body once its headers are in; 408 after it.
+    pub body_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Per-request share of the request log: a logged body longer than this keeps
+    /// only a prefix (with its size and SHA-256).
+    pub log_body_bytes: usize,
+    /// Memory ceiling of the whole request log; the oldest entries go first.
+    pub log_max_bytes: usize,
 }
 
 impl Default for Config {
@@ -111,6 +126,12 @@ impl Default for Config {
             seed: None,
             state: None,
             faults: None,
+            max_body_bytes: 1 << 20,
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+            log_body_bytes: 16 << 10,
+            log_max_bytes: 16 << 20,
         }
     }
 }
@@ -127,6 +148,12 @@ impl fmt::Debug for Config {
             .field("seed", &self.seed)
             .field("state", &self.state)
             .field("faults", &self.faults)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("log_body_bytes", &self.log_body_bytes)
+            .field("log_max_bytes", &self.log_max_bytes)
             .finish()
     }
 }
@@ -188,11 +215,18 @@ impl Emulator {
         if config.client_id.is_empty() || config.client_secret.is_empty() {
             return Err(EmulatorError::Config("client id and client secret must not be empty".into()));
         }
-        let addr_text = format!("{}:{}", config.host, config.port);
-        let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
-            .await
-            .map_err(|source| EmulatorError::Bind { addr: addr_text.clone(), source })?;
-        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr: addr_text, source })?;
+        if config.max_body_bytes == 0 || config.max_connections == 0 || config.log_max_bytes == 0 {
+            return Err(EmulatorError::Config(
+                "max body bytes, max connections and log max bytes must be positive".into(),
+            ));
+        }
+        if config.header_timeout.is_zero() || config.body_timeout.is_zero() {
+            return Err(EmulatorError::Config("header and body timeouts must be positive".into()));
+        }
+        let listener = server::listen(&config.host, config.port).await?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind { addr: format!("{}:{}", config.host, config.port), source })?;
         let app = Arc::new(server::App::new(config, addr)?);
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, app, stopped));

@@ -42,6 +42,34 @@ struct Args {
     /// Fault injection, e.g. `latency=20ms,error_rate=0.1,seed=42` (off unless given).
     #[arg(long)]
     faults: Option<FaultSpec>,
+    /// Largest accepted request body, in bytes (larger: 413).
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+    /// Seconds a client has to send a request's headers (also the idle keep-alive
+    /// timeout); the connection is closed after it.
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    header_timeout: Duration,
+    /// Seconds a client has to send a request's body (else 408 and the connection is closed).
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    body_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
+    /// Longest body text kept per request in the request log (longer: a prefix, the size and SHA-256).
+    #[arg(long, default_value_t = 16 << 10)]
+    log_body_bytes: usize,
+    /// Memory ceiling of the request log, in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    log_max_bytes: usize,
+}
+
+/// A positive number of seconds (fractions allowed, at most a day).
+fn seconds(text: &str) -> Result<Duration, String> {
+    let s: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(s > 0.0 && s <= 86_400.0) {
+        return Err(format!("{text} must be more than 0 and at most 86400 seconds"));
+    }
+    Ok(Duration::from_secs_f64(s))
 }
 
 fn main() -> ExitCode {
@@ -74,7 +102,19 @@ async fn run(args: Args) -> ExitCode {
         seed: args.seed,
         state: args.state,
         faults: args.faults,
+        max_body_bytes: args.max_body_bytes,
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        max_connections: args.max_connections,
+        log_body_bytes: args.log_body_bytes,
+        log_max_bytes: args.log_max_bytes,
     };
+    // Each connection takes a descriptor; a low soft limit would cap --max-connections
+    // well below what the hard limit allows.
+    let wanted = u64::try_from(args.max_connections).unwrap_or(u64::MAX).saturating_add(256);
+    if let Err(e) = rlimit::increase_nofile_limit(wanted) {
+        tracing::warn!("cannot raise the open-file limit: {e}");
+    }
     let (client_id, client_secret) = (config.client_id.clone(), config.client_secret.clone());
     let emulator = match Emulator::start(config).await {
         Ok(e) => e,

@@ -2,8 +2,9 @@
 //! route (request id, stats, request log, faults, body limit).
 
 use crate::faults::{Action, Faults};
+use crate::reqlog::{LoggedBody, Record, RequestLog};
 use crate::spec::{self, Spec};
-use crate::store::{Persisted, PersistedRef, Store, Token, STATE_VERSION};
+use crate::store::{Persisted, PersistedRef, Store, Tokens, STATE_VERSION};
 use crate::{admin, api, seed, token, Config, EmulatorError};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -12,22 +13,24 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Instant;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::{watch, Notify, Semaphore};
 use tower::Service;
 
-/// Largest accepted request body.
-pub const BODY_LIMIT: usize = 1 << 20;
-/// How many requests `/_emulator/requests` remembers.
-const RING_SIZE: usize = 1000;
+/// Largest token request body: a client-credentials form is a few hundred bytes, and
+/// the form is parsed before the client is known, so it gets a tighter bound than the
+/// API's bodies.
+const TOKEN_BODY_LIMIT: usize = 64 << 10;
+/// Pending connections the kernel may queue for us (it caps this at somaxconn).
+const LISTEN_BACKLOG: u32 = 4096;
 
 // Lock helpers: a poisoned lock only means another request panicked mid-way; the data
 // is still the best we have, and the server must keep answering.
@@ -160,17 +163,6 @@ impl Stats {
     }
 }
 
-/// One entry of `/_emulator/requests`. Never holds credentials.
-pub struct Record {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    /// 0 when the connection was dropped by a fault.
-    pub status: u16,
-    pub body: Value,
-    pub request_id: String,
-}
-
 /// Fixed-window request counter of one credential.
 struct Window {
     start: Instant,
@@ -182,10 +174,10 @@ pub struct App {
     pub config: Config,
     pub spec: &'static Spec,
     pub store: RwLock<Store>,
-    pub tokens: RwLock<HashMap<String, Token>>,
+    pub tokens: RwLock<Tokens>,
     pub faults: Faults,
     pub stats: Stats,
-    pub ring: Mutex<VecDeque<Record>>,
+    pub log: RequestLog,
     rate: Mutex<HashMap<String, Window>>,
     persist_lock: Mutex<()>,
     pub gateway_url: String,
@@ -229,11 +221,11 @@ impl App {
             faults: Faults::new(config.faults.clone()),
             stats: Stats::new(spec.ops.len()),
             gateway_url: format!("http://{addr}/mcp"),
+            log: RequestLog::new(config.log_body_bytes, config.log_max_bytes),
             config,
             spec,
             store: RwLock::new(store),
-            tokens: RwLock::new(tokens),
-            ring: Mutex::new(VecDeque::with_capacity(RING_SIZE)),
+            tokens: RwLock::new(Tokens::from_map(tokens)),
             rate: Mutex::new(HashMap::new()),
             persist_lock: Mutex::new(()),
         };
@@ -259,7 +251,7 @@ impl App {
         let bytes = {
             let store = read(&self.store);
             let tokens = read(&self.tokens);
-            serde_json::to_vec(&PersistedRef { version: STATE_VERSION, store: &store, tokens: &tokens })
+            serde_json::to_vec(&PersistedRef { version: STATE_VERSION, store: &store, tokens: tokens.map() })
                 .unwrap_or_default()
         };
         write_atomic(path, &bytes).map_err(|source| EmulatorError::StateWrite { path: path.clone(), source })
@@ -294,7 +286,7 @@ impl App {
         *write(&self.store) = Store::default();
         write(&self.tokens).clear();
         lock(&self.rate).clear();
-        lock(&self.ring).clear();
+        self.log.clear();
         self.stats.reset();
         self.persist();
     }
@@ -356,18 +348,54 @@ fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// The accept loop: one task per connection, each of which can be killed by a fault
-/// or by shutdown.
+/// Binds `host:port` with a listen backlog deep enough for bursts of connections
+/// (tokio's default is 1024).
+pub async fn listen(host: &str, port: u16) -> Result<TcpListener, EmulatorError> {
+    let text = format!("{host}:{port}");
+    let bind_error = |source| EmulatorError::Bind { addr: text.clone(), source };
+    let addrs = tokio::net::lookup_host((host, port)).await.map_err(bind_error)?;
+    let mut last = std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address");
+    for addr in addrs {
+        let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() };
+        let bound = socket.and_then(|s| {
+            // Like std's listener: a restarted emulator can take its port back at once.
+            #[cfg(unix)]
+            s.set_reuseaddr(true)?;
+            s.bind(addr)?;
+            s.listen(LISTEN_BACKLOG)
+        });
+        match bound {
+            Ok(l) => return Ok(l),
+            Err(e) => last = e,
+        }
+    }
+    Err(bind_error(last))
+}
+
+/// The accept loop: one task per connection (at most `max_connections` at once), each
+/// of which can be killed by a fault or by shutdown, and is closed by hyper when its
+/// client is too slow to send a request's headers.
 pub async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let slots = Arc::new(Semaphore::new(app.config.max_connections));
+    let header_timeout = app.config.header_timeout;
     let router = router(app);
     loop {
+        // Wait for a free slot before accepting: extra clients queue in the backlog
+        // instead of costing us memory and descriptors.
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            _ = stop.changed() => break,
+        };
         let (stream, _) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
                 }
             },
@@ -377,6 +405,7 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiv
         let router = router.clone();
         let mut stop = stop.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let kill = Arc::new(Notify::new());
             let conn_kill = ConnKill(kill.clone());
             let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
@@ -386,6 +415,8 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiv
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
+                // Covers trickled headers and idle keep-alive connections alike.
+                .header_read_timeout(header_timeout)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}
@@ -436,9 +467,10 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
         _ => None,
     };
     let mut logged = Value::Null;
+    let mut body_bytes = 0u64;
     let mut out = match decision.action {
         Action::Drop => {
-            record(&app, &method, &path, query.clone(), 0, Value::Null, &request_id);
+            record(&app, &method, &path, query.clone(), 0, LoggedBody::default(), &request_id);
             if let Some(kill) = req.extensions().get::<ConnKill>() {
                 kill.0.notify_one();
                 // The connection task drops this future together with the connection.
@@ -467,28 +499,39 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
         },
         Action::Normal | Action::Truncate | Action::MergePatch(_) => {
             let (parts, body) = req.into_parts();
-            match read_body(&parts.headers, body).await {
+            // A caller without a valid token gets a 401 or 404 whatever its body says,
+            // so its body is counted but never buffered, parsed or logged.
+            let anonymous =
+                matches!(kind, Kind::Api(_) | Kind::NotFound) && token::authenticate(&app, &parts.headers).is_err();
+            let limit = match kind {
+                Kind::Token => TOKEN_BODY_LIMIT.min(app.config.max_body_bytes),
+                _ => app.config.max_body_bytes,
+            };
+            match read_body(&parts.headers, body, limit, app.config.body_timeout, anonymous).await {
                 Err(out) => out,
-                Ok(bytes) => match kind {
-                    Kind::Api(p) => {
-                        let (out, body) = api::handle(&app, p, op, &parts, &bytes);
-                        logged = body;
-                        out
+                Ok((bytes, size)) => {
+                    body_bytes = size;
+                    match kind {
+                        Kind::Api(p) => {
+                            let (out, body) = api::handle(&app, p, op, &parts, &bytes);
+                            logged = body;
+                            out
+                        }
+                        Kind::Token => {
+                            let (out, body) = token::handle(&app, &parts, &bytes);
+                            logged = body;
+                            out
+                        }
+                        Kind::Admin => admin::handle(&app, &parts, &bytes),
+                        Kind::NotFound => {
+                            // Unknown routes are logged with their body too (e.g. an operation
+                            // a newer spec added), secrets redacted.
+                            logged =
+                                serde_json::from_slice::<Value>(&bytes).map(|v| api::redact(&v)).unwrap_or(Value::Null);
+                            not_found(&method, &path)
+                        }
                     }
-                    Kind::Token => {
-                        let (out, body) = token::handle(&app, &parts, &bytes);
-                        logged = body;
-                        out
-                    }
-                    Kind::Admin => admin::handle(&app, &parts, &bytes),
-                    Kind::NotFound => {
-                        // Unknown routes are logged with their body too (e.g. an operation a
-                        // newer spec added), secrets redacted.
-                        logged =
-                            serde_json::from_slice::<Value>(&bytes).map(|v| api::redact(&v)).unwrap_or(Value::Null);
-                        not_found(&method, &path)
-                    }
-                },
+                }
             }
         }
     };
@@ -503,7 +546,9 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
         out.body.truncate(keep);
     }
     if !admin {
-        record(&app, &method, &path, query, out.status.as_u16(), logged, &request_id);
+        let body = LoggedBody::new(&logged, body_bytes, app.log.body_bytes);
+        drop(logged);
+        record(&app, &method, &path, query, out.status.as_u16(), body, &request_id);
     }
     tracing::debug!(
         %method,
@@ -519,26 +564,64 @@ pub fn not_found(method: &Method, path: &str) -> Out {
     Out::error(StatusCode::NOT_FOUND, &format!("Cannot {method} {path}"))
 }
 
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Out> {
-    let too_large = || Out::error(StatusCode::PAYLOAD_TOO_LARGE, "request body: must be at most 1048576 bytes");
+/// Reads a request body of at most `limit` bytes within `timeout`; returns it with its
+/// size. With `discard` the bytes are only counted, so they take no memory. Too large:
+/// 413; too slow: 408 (the connection is closed in both cases, since the rest of the
+/// body is not read).
+async fn read_body(
+    headers: &HeaderMap,
+    mut body: Body,
+    limit: usize,
+    timeout: Duration,
+    discard: bool,
+) -> Result<(Bytes, u64), Out> {
+    let too_large = || {
+        Out::error(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body: must be at most {limit} bytes"))
+            .header(header::CONNECTION, "close")
+    };
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+    if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    match Limited::new(body, BODY_LIMIT).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(Out::error(StatusCode::BAD_REQUEST, "request body: could not be read")),
+    let mut buf = bytes::BytesMut::new();
+    let mut size = 0u64;
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| Out::error(StatusCode::BAD_REQUEST, "request body: could not be read"))?;
+            if let Ok(chunk) = frame.into_data() {
+                size += chunk.len() as u64;
+                if size > limit as u64 {
+                    return Err(too_large());
+                }
+                if !discard {
+                    buf.extend_from_slice(&chunk);
+                }
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(())) => Ok((buf.freeze(), size)),
+        Ok(Err(out)) => Err(out),
+        Err(_) => Err(Out::error(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!("request body: not received within {} ms", timeout.as_millis()),
+        )
+        .header(header::CONNECTION, "close")),
     }
 }
 
-fn record(app: &App, method: &Method, path: &str, query: Option<String>, status: u16, body: Value, request_id: &str) {
-    let mut ring = lock(&app.ring);
-    if ring.len() >= RING_SIZE {
-        ring.pop_front();
-    }
-    ring.push_back(Record {
+fn record(
+    app: &App,
+    method: &Method,
+    path: &str,
+    query: Option<String>,
+    status: u16,
+    body: LoggedBody,
+    request_id: &str,
+) {
+    app.log.push(Record {
         method: method.as_str().to_owned(),
         path: path.to_owned(),
         query,

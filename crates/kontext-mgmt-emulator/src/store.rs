@@ -4,7 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fmt;
 use uuid::Uuid;
 
@@ -217,6 +218,66 @@ pub struct Token {
     pub expires_at_ms: i64,
 }
 
+/// How long an expired token is still recognised, so that a client using it late hears
+/// "Token expired" rather than a bare "Unauthorized".
+const EXPIRED_TOKEN_MEMORY_MS: i64 = 5 * 60 * 1000;
+
+/// Issued access tokens: a map for O(1) lookup plus a min-heap of expiry times, so
+/// forgetting expired tokens costs O(log n) per token and minting stays fast however
+/// many tokens are alive.
+#[derive(Default)]
+pub struct Tokens {
+    map: HashMap<String, Token>,
+    /// (expiry, token); an entry whose token is gone from `map` (or was replaced) is
+    /// skipped when it comes up.
+    expiry: BinaryHeap<Reverse<(i64, String)>>,
+}
+
+impl Tokens {
+    pub fn from_map(map: HashMap<String, Token>) -> Tokens {
+        let expiry = map.iter().map(|(k, t)| Reverse((t.expires_at_ms, k.clone()))).collect();
+        Tokens { map, expiry }
+    }
+
+    pub fn map(&self) -> &HashMap<String, Token> {
+        &self.map
+    }
+
+    pub fn get(&self, token: &str) -> Option<&Token> {
+        self.map.get(token)
+    }
+
+    /// Adds a token after forgetting the ones that expired more than
+    /// [`EXPIRED_TOKEN_MEMORY_MS`] before `now_ms`.
+    pub fn insert(&mut self, token: String, t: Token, now_ms: i64) {
+        self.purge(now_ms.saturating_sub(EXPIRED_TOKEN_MEMORY_MS));
+        self.expiry.push(Reverse((t.expires_at_ms, token.clone())));
+        self.map.insert(token, t);
+    }
+
+    fn purge(&mut self, before_ms: i64) {
+        while self.expiry.peek().is_some_and(|Reverse((at, _))| *at <= before_ms) {
+            if let Some(Reverse((at, token))) = self.expiry.pop() {
+                if self.map.get(&token).is_some_and(|t| t.expires_at_ms == at) {
+                    self.map.remove(&token);
+                }
+            }
+        }
+    }
+
+    /// Drops the tokens of one service account (its deletion).
+    pub fn remove_service_account(&mut self, id: Uuid) {
+        self.map.retain(|_, t| t.sa_id != Some(id));
+        // The heap would otherwise keep the removed tokens' entries until they expire.
+        let map = &self.map;
+        self.expiry.retain(|Reverse((_, k))| map.contains_key(k));
+    }
+
+    pub fn clear(&mut self) {
+        *self = Tokens::default();
+    }
+}
+
 /// Everything the API can read or change.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -418,3 +479,32 @@ pub struct PersistedRef<'a> {
 }
 
 pub const STATE_VERSION: u32 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(expires_at_ms: i64, sa_id: Option<Uuid>) -> Token {
+        Token { client_id: "c".into(), sa_id, scope: "s".into(), expires_at_ms }
+    }
+
+    #[test]
+    fn tokens_are_forgotten_a_while_after_they_expire() {
+        let sa = Uuid::nil();
+        let mut t = Tokens::from_map(HashMap::from([("loaded".to_owned(), token(1_000, None))]));
+        t.insert("old".into(), token(2_000, None), 0);
+        t.insert("of-sa".into(), token(1_000_000_000, Some(sa)), 0);
+        t.insert("recent".into(), token(9_000_000, None), 0);
+        // Both tokens expired long ago are dropped; one that expired just now is kept.
+        t.insert("new".into(), token(20_000_000, None), 9_000_000 + 1);
+        let mut left: Vec<&str> = t.map().keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["new", "of-sa", "recent"]);
+        assert!(t.get("recent").is_some() && t.get("old").is_none());
+        t.remove_service_account(sa);
+        assert!(t.get("of-sa").is_none());
+        assert_eq!(t.expiry.len(), 2, "the heap forgets removed tokens too");
+        t.insert("later".into(), token(i64::MAX, None), i64::MAX);
+        assert_eq!(t.map().keys().collect::<Vec<_>>(), ["later"]);
+    }
+}

@@ -143,8 +143,12 @@ fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
     .header(header::PRAGMA, "no-cache")
 }
 
+/// Undoes the form-urlencoding RFC 6749 §2.3.1 puts on the client id and secret inside
+/// Basic credentials: `+` is a space and `%XX` a byte. Only the one component is
+/// decoded, so a raw `&` or `=` stays part of it. Ids and secrets without `%` or `+`
+/// come out as they went in.
 fn decode_component(s: &str) -> String {
-    form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 /// `Some(None)` for the bootstrap credential, `Some(Some(id))` for a service account,
@@ -170,10 +174,6 @@ pub fn issue(app: &App, client_id: &str, sa_id: Option<Uuid>, scope: &str, ttl_m
     let token = format!("ory_at_{}.{}", random_text(32), random_text(32));
     let now = now_ms();
     let mut tokens = write(&app.tokens);
-    // Forget expired tokens now and then so the map does not grow without bound.
-    if tokens.len() > 10_000 {
-        tokens.retain(|_, t| t.expires_at_ms > now);
-    }
     tokens.insert(
         token.clone(),
         Token {
@@ -182,6 +182,7 @@ pub fn issue(app: &App, client_id: &str, sa_id: Option<Uuid>, scope: &str, ttl_m
             scope: scope.to_owned(),
             expires_at_ms: now.saturating_add(ttl_ms),
         },
+        now,
     );
     drop(tokens);
     app.stats.tokens_minted.fetch_add(1, Ordering::Relaxed);
