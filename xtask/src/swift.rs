@@ -104,7 +104,7 @@ pub fn provision() -> Result<PathBuf> {
     let bin = dir.join("bin");
     let base = dir.parent().expect("the cache dir has a parent");
     fs::create_dir_all(base).with_context(|| format!("cannot create the Swift cache directory {}", base.display()))?;
-    let lock_path = dir.with_extension("lock");
+    let lock_path = base.join(format!("{}.lock", dir.file_name().unwrap_or_default().to_string_lossy()));
     let lock = fs::File::options()
         .create(true)
         .truncate(false)
