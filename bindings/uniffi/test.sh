@@ -73,14 +73,15 @@ elif [[ $swift_status == 0 ]]; then
     failed=$(sed -E 's/.* with ([0-9]+) failures?.*/\1/' <<<"$summary")
     passed=$((${executed:-0} - ${failed:-0}))
     if [[ -z $summary ]]; then
-        echo "swift: no XCTest summary in the output: no test ran" >&2
+        echo "swift: no XCTest summary in the output (build failed?): no test ran" >&2
         swift_status=1
     elif ((failed > 0 || passed < MIN_XCTESTS)); then
         echo "swift: $passed XCTests passed, $failed failed; at least $MIN_XCTESTS must pass" >&2
         swift_status=1
+    else
+        echo "swift: $passed XCTests passed in $((SECONDS - swift_started)) s"
     fi
-    echo "swift: $passed XCTests passed in $((SECONDS - swift_started)) s"
-    [[ $swift_status == 0 ]] && swift_report xctest "$passed"
+    [[ $swift_status != 0 ]] || swift_report xctest "$passed"
 
     step "Swift: a broken generated signature must fail to compile"
     bash "$HERE/scripts/swift_mutant.sh" "$SWIFT_PKG" || swift_status=1
