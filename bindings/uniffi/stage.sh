@@ -15,6 +15,17 @@ ROOT=$(cd "$HERE/../.." && pwd)
 LAYER_ROOT=${4:-$ROOT}
 LIBNAME=libkontext_mgmt_uniffi.so
 
+# The SwiftPM build directories of the packages under OUT/swift (this one and those that
+# runners put beside it) survive restaging: a rebuild then recompiles what changed instead
+# of starting from nothing (minutes on a small machine).
+SWIFT_BUILD_KEEP=$OUT/swift-build.keep
+rm -rf "$SWIFT_BUILD_KEEP"
+for build in "$OUT"/swift/*/.build; do
+    [[ -d $build ]] || continue
+    name=$(basename "$(dirname "$build")")
+    mkdir -p "$SWIFT_BUILD_KEEP/$name"
+    mv "$build" "$SWIFT_BUILD_KEEP/$name/.build"
+done
 rm -rf "$OUT/gen" "$OUT/kotlin-generated" "$OUT/native" "$OUT/kotlin-src" "$OUT/swift"
 mkdir -p "$OUT/gen" "$OUT/kotlin-generated" "$OUT/native/linux-x86-64" "$OUT/kotlin-src"
 # Library mode reads the crate's uniffi.toml through cargo metadata: run from the workspace.
@@ -35,3 +46,10 @@ cp "$OUT/gen/KontextMgmtFFI.h" "$PKG/Sources/KontextMgmtFFI/include/"
 # uniffi's module map is for Xcode projects; SwiftPM derives its own from include/.
 cp "$OUT/gen/KontextMgmtFFI.modulemap" "$PKG/xcode/"
 cp "$LIB" "$PKG/lib/$LIBNAME"
+for build in "$SWIFT_BUILD_KEEP"/*/.build; do
+    [[ -d $build ]] || continue
+    name=$(basename "$(dirname "$build")")
+    mkdir -p "$OUT/swift/$name"
+    mv "$build" "$OUT/swift/$name/.build"
+done
+rm -rf "$SWIFT_BUILD_KEEP"

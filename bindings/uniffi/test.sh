@@ -6,9 +6,13 @@
 #     the Swift package under target/uniffi-binding;
 #  3. Maven (downloads what it needs from Maven Central) compiles the Kotlin binding and
 #     runs the JUnit suite against the emulator;
-#  4. Swift: `swift test` when a toolchain is on PATH; otherwise the fallback checks
-#     (tree-sitter-swift parse of every Swift file, the Swift scenario runner included,
-#     C-header symbols against the library);
+#  4. Swift: first the fast checks that need no toolchain (tree-sitter-swift parse of every
+#     Swift file, the Swift scenario runner included; C-header symbols against the library);
+#     then `swift build` and `swift test` (XCTest) against the emulator, with the `swift` on
+#     PATH or else the pinned toolchain (`cargo xtask swift-toolchain`); at least
+#     $MIN_XCTESTS XCTests must pass. Only KONTEXT_SKIP_SWIFT=1 skips compiling (said so);
+#  5. Swift: a copy of the package with one generated signature broken must not compile
+#     (the Swift step can fail when the generated Swift is wrong).
 # (The API-change drill, tests/drill/drill.py, regenerates and rebuilds this binding from a
 # changed spec; `cargo xtask test` runs it.)
 # Exits non-zero on any failure, including no test run.
@@ -20,6 +24,9 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 WORK=$TARGET/uniffi-binding
 MVN=(mvn -B -q -ntp -Dstyle.color=never -f "$HERE/kotlin/pom.xml" "-Duniffi.work.dir=$WORK")
 mkdir -p "$WORK"
+# The XCTest methods in swift/Tests: fewer passing means some did not run.
+MIN_XCTESTS=21
+source "$HERE/scripts/swift_env.sh"
 step() { echo "--- uniffi: $*" >&2; }
 # Maven 3.8 prints bare colour resets even in batch mode: drop them.
 mvn_() { "${MVN[@]}" "$@" 2>&1 | sed 's/\x1b\[0m//g'; }
@@ -50,14 +57,34 @@ kotlin_status=0
 mvn_ test || kotlin_status=$?
 python3 "$HERE/scripts/junit_summary.py" "$WORK/maven/surefire-reports" || kotlin_status=1
 
-step "Swift"
+step "Swift: fast checks (tree-sitter-swift parse, header symbols vs nm)"
 swift_status=0
 SWIFT_PKG=$WORK/swift/KontextMgmt
-if command -v swift >/dev/null 2>&1; then
-    swift test --package-path "$SWIFT_PKG" || swift_status=$?
-else
-    echo "swift: no Swift toolchain on PATH, so the XCTest suite is not run; running the fallback checks (tree-sitter-swift parse, header symbols vs nm) instead"
-    bash "$HERE/scripts/swift_check.sh" "$SWIFT_PKG" "$ROOT/tests/runners/swift" || swift_status=$?
+bash "$HERE/scripts/swift_check.sh" "$SWIFT_PKG" "$ROOT/tests/runners/swift" || swift_status=$?
+if [[ $SWIFT_SKIP == 1 ]]; then
+    echo "swift: SKIPPED (asked: KONTEXT_SKIP_SWIFT=1): the package is neither compiled nor tested"
+elif [[ $swift_status == 0 ]]; then
+    step "Swift: swift test (XCTest) against $URL with $(swift --version 2>&1 | head -n 1)"
+    swift_started=$SECONDS
+    swift test --package-path "$SWIFT_PKG" 2>&1 | tee "$WORK/swift-test.log" || swift_status=$?
+    # XCTest's last summary line: "Executed N tests, with M failures (U unexpected) in …".
+    summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$WORK/swift-test.log" | tail -n 1 || true)
+    executed=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) .*/\1/' <<<"$summary")
+    failed=$(sed -E 's/.* with ([0-9]+) failures?.*/\1/' <<<"$summary")
+    passed=$((${executed:-0} - ${failed:-0}))
+    if [[ -z $summary ]]; then
+        echo "swift: no XCTest summary in the output (build failed?): no test ran" >&2
+        swift_status=1
+    elif ((failed > 0 || passed < MIN_XCTESTS)); then
+        echo "swift: $passed XCTests passed, $failed failed; at least $MIN_XCTESTS must pass" >&2
+        swift_status=1
+    else
+        echo "swift: $passed XCTests passed in $((SECONDS - swift_started)) s"
+    fi
+    [[ $swift_status != 0 ]] || swift_report xctest "$passed"
+
+    step "Swift: a broken generated signature must fail to compile"
+    bash "$HERE/scripts/swift_mutant.sh" "$SWIFT_PKG" || swift_status=1
 fi
 
 echo "uniffi: kotlin exit $kotlin_status, swift exit $swift_status"

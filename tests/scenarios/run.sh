@@ -3,8 +3,9 @@
 # language's runner against one emulator (reset between scenarios), then asserts the
 # normalized transcripts are identical (compare.sh). Runs after the binding steps and
 # reuses what they built (the Python venv, the Node addon); builds them the same way when
-# missing. A language whose toolchain is absent is skipped with a note, except Rust and
-# Python, which must run.
+# missing. A language whose toolchain is absent is skipped with a note, except Rust, Python
+# and Swift, which must run (Swift: the pinned toolchain is provisioned if `swift` is not on
+# PATH; only KONTEXT_SKIP_SWIFT=1 skips it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -65,12 +66,21 @@ else
     echo "==> kotlin: skipped (no java or runner)"
 fi
 
-if command -v swift >/dev/null && [ -f tests/runners/swift/run.sh ]; then
+ROOT="$root"
+source bindings/uniffi/scripts/swift_env.sh
+if [ "$SWIFT_SKIP" = 1 ]; then
+    echo "==> swift: SKIPPED (asked: KONTEXT_SKIP_SWIFT=1)"
+else
     echo "==> swift"
     bash tests/runners/swift/run.sh --url "$url" --out "$out/swift.txt"
     required+=(swift)
-else
-    echo "==> swift: skipped (no swift toolchain)"
 fi
 
 bash tests/scenarios/compare.sh "$out" "${required[@]}"
+if [ "$SWIFT_SKIP" = 0 ]; then
+    # Every scenario must have run in Swift, not only matched what ran.
+    total=$(ls tests/scenarios/*.json | wc -l)
+    ran=$(cut -f1 "$out/swift.txt" | sort -u | wc -l)
+    [ "$ran" = "$total" ] || { echo "scenarios: swift ran $ran of the $total scenarios" >&2; exit 1; }
+    swift_report scenarios "$ran ($(wc -l <"$out/swift.txt") steps)"
+fi

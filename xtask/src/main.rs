@@ -1,8 +1,9 @@
-//! Project tasks: `cargo xtask regen | test | publish | bench`.
+//! Project tasks: `cargo xtask regen | test | publish | bench | swift-toolchain`.
 
 mod bench;
 mod publish;
 mod regen;
+mod swift;
 mod test;
 
 use anyhow::Result;
@@ -26,6 +27,8 @@ enum Command {
     Bench(bench::Args),
     /// Build every release artifact into dist/ and smoke-test it (dry run unless --no-dry-run).
     Publish(publish::Args),
+    /// Provision (or reuse) the pinned Swift toolchain; prints the directory holding `swift`.
+    SwiftToolchain(swift::Args),
 }
 
 fn main() {
@@ -35,6 +38,7 @@ fn main() {
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Publish(args) => publish::run(args),
+        Command::SwiftToolchain(args) => swift::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

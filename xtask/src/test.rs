@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every check and test of every language, in one command.
 
-use crate::{root, run_cmd};
-use anyhow::Result;
+use crate::{root, run_cmd, swift};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -19,6 +20,8 @@ pub struct Args {
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
 const STEPS: &[&str] =
     &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios", "drill"];
+/// The steps that compile and run Swift: a toolchain is made available before the first.
+const SWIFT_STEPS: &[&str] = &["uniffi", "scenarios", "drill"];
 
 pub fn run(args: Args) -> Result<()> {
     // A typo must not turn into "nothing ran, all passed".
@@ -30,9 +33,22 @@ pub fn run(args: Args) -> Result<()> {
     );
     let started = Instant::now();
     let mut timings = Vec::new();
+    // What the Swift parts of the steps report (bindings/uniffi/test.sh, tests/scenarios/run.sh,
+    // tests/drill/drill.py); cleared so that a summary line can only come from this run.
+    let report = swift_report_dir();
+    if report.exists() {
+        std::fs::remove_dir_all(&report).with_context(|| format!("cannot clear {}", report.display()))?;
+    }
+    let mut swift_mode = None;
     for step in STEPS {
         if !args.only.is_empty() && !args.only.iter().any(|s| s == step) {
             continue;
+        }
+        if swift_mode.is_none() && SWIFT_STEPS.contains(step) {
+            eprintln!("\n==> swift-toolchain (for {step})");
+            let t = Instant::now();
+            swift_mode = Some(swift_setup().with_context(|| format!("step {step}: no Swift toolchain"))?);
+            timings.push((&"swift-toolchain", t.elapsed()));
         }
         eprintln!("\n==> {step}");
         let t = Instant::now();
@@ -44,7 +60,64 @@ pub fn run(args: Args) -> Result<()> {
     for (step, d) in timings {
         eprintln!("  {step:<8} {d:.1?}");
     }
+    if let Some(mode) = swift_mode {
+        swift_summary(&mode, &report);
+    }
     Ok(())
+}
+
+enum SwiftMode {
+    Skipped,
+    OnPath(PathBuf),
+    Provisioned(PathBuf),
+}
+
+/// Skip (only when asked), the `swift` on PATH, or the pinned toolchain put first on PATH
+/// for every later step.
+fn swift_setup() -> Result<SwiftMode> {
+    if swift::skip_asked()? {
+        eprintln!("Swift: skipped because {}=1", swift::SKIP_VAR);
+        return Ok(SwiftMode::Skipped);
+    }
+    if let Some(found) = swift::on_path() {
+        eprintln!("Swift: using {} (on PATH)", found.display());
+        return Ok(SwiftMode::OnPath(found));
+    }
+    let bin = swift::provision()?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let joined = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))?;
+    // Single-threaded here, before any step starts: every later child inherits it.
+    std::env::set_var("PATH", joined);
+    Ok(SwiftMode::Provisioned(bin.join("swift")))
+}
+
+fn swift_report_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("swift-report")
+}
+
+/// The Swift lines of the summary, from what the steps that ran wrote.
+fn swift_summary(mode: &SwiftMode, report: &std::path::Path) {
+    let swift = match mode {
+        SwiftMode::Skipped => {
+            eprintln!("Swift: SKIPPED (asked)");
+            return;
+        }
+        SwiftMode::OnPath(p) => format!("{} (on PATH)", p.display()),
+        SwiftMode::Provisioned(p) => p.display().to_string(),
+    };
+    let read = |name: &str| std::fs::read_to_string(report.join(name)).ok().map(|s| s.trim().to_string());
+    if let Some(n) = read("xctest") {
+        eprintln!("Swift: {n} XCTests passed ({swift})");
+    }
+    if let Some(n) = read("scenarios") {
+        eprintln!("Swift scenarios: {n} identical");
+    }
+    if let Some(s) = read("drill") {
+        eprintln!("Drill Swift: {s}");
+    }
 }
 
 fn cargo() -> Command {

@@ -25,7 +25,10 @@ args.add_argument("dirs", nargs="+")
 opts = args.parse_args()
 
 parser = Parser(Language(tree_sitter_swift.language()))
-files = sorted({p for d in opts.dirs for p in pathlib.Path(d).rglob("*.swift")})
+# Not SwiftPM's build directories (.build: generated test runners, kept between stagings).
+files = sorted(
+    {p for d in opts.dirs for p in pathlib.Path(d).rglob("*.swift") if ".build" not in p.relative_to(d).parts}
+)
 if not files:
     sys.exit("swift: no .swift files found in " + " ".join(opts.dirs))
 

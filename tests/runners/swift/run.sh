@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Conformance runner for the Swift binding (tests/scenarios/README.md); needs `swift`.
+# Conformance runner for the Swift binding (tests/scenarios/README.md). Uses the `swift` on
+# PATH, or else the pinned toolchain (`cargo xtask swift-toolchain`).
 # Usage: run.sh --url http://127.0.0.1:PORT --out target/scenarios/swift.txt
 # Builds the uniffi binding (debug), stages the Swift package (bindings/uniffi/stage.sh),
 # puts this runner package beside it and runs it with `swift run`.
@@ -16,7 +17,8 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ -n $url && -n $out ]] || { echo "usage: run.sh --url URL --out FILE" >&2; exit 2; }
-command -v swift >/dev/null || { echo "swift/run.sh: no Swift toolchain on PATH" >&2; exit 1; }
+source "$ROOT/bindings/uniffi/scripts/swift_env.sh"
+[[ $SWIFT_SKIP == 0 ]] || { echo "swift/run.sh: KONTEXT_SKIP_SWIFT=1 asks not to run Swift" >&2; exit 1; }
 [[ $out == /* ]] || out=$ROOT/$out
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 WORK=$TARGET/uniffi-scenarios
@@ -24,7 +26,8 @@ cargo="${CARGO:-cargo}"
 "$cargo" build --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen
 bash bindings/uniffi/stage.sh "$TARGET/debug/uniffi-bindgen" "$TARGET/debug/libkontext_mgmt_uniffi.so" "$WORK"
 RUNNER=$WORK/swift/ScenarioRunner
-rm -rf "$RUNNER" && mkdir -p "$RUNNER"
+# Keep its SwiftPM build directory (only what changed recompiles).
+rm -rf "$RUNNER/Package.swift" "$RUNNER/Sources" && mkdir -p "$RUNNER"
 cp -r "$HERE/Package.swift" "$HERE/Sources" "$RUNNER/"
 rm -f "$out"
 swift run --package-path "$RUNNER" -c debug ScenarioRunner --url "$url" --out "$out" --scenarios "$ROOT/tests/scenarios"
