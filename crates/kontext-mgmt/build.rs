@@ -34,14 +34,25 @@ fn main() {
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&prepared)
         .unwrap_or_else(|e| fail(&format!("progenitor could not generate the client: {e}")));
-    write_rust(&out.join("generated.rs"), tokens);
+    // The stream methods go inside progenitor's `builder` module: they read the builder's
+    // (private) client for its page limit.
+    let pages: proc_macro2::TokenStream =
+        kontext_mgmt_codegen::rust::pagination_impls(&api).parse().unwrap_or_else(|e| fail(&format!("{e}")));
+    let mut file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| fail(&format!("generated code does not parse: {e}")));
+    let pages: syn::File = syn::parse2(pages).unwrap_or_else(|e| fail(&format!("stream methods do not parse: {e}")));
+    let builder = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+        _ => None,
+    });
+    let Some((_, items)) = builder else { fail("progenitor generated no `builder` module") };
+    items.extend(pages.items);
+    write_rust(&out.join("generated.rs"), quote::quote!(#file));
 
     let enums = kontext_mgmt_codegen::rust::enums(&api);
     write_rust(&out.join("enums.rs"), enums.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
     let table = kontext_mgmt_codegen::rust::op_table(&api);
     write_rust(&out.join("op_table.rs"), table.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
-    let pages = kontext_mgmt_codegen::rust::pagination_impls(&api);
-    write_rust(&out.join("pagination_impls.rs"), pages.parse().unwrap_or_else(|e| fail(&format!("{e}"))));
 }
 
 fn write_rust(path: &Path, tokens: proc_macro2::TokenStream) {

@@ -42,6 +42,7 @@ const HAND_WRITTEN: &[(&str, &[&str])] = &[
             "TimeoutError",
             "DecodeError",
             "InvalidInput",
+            "ResponseTooLarge",
         ],
     ),
 ];

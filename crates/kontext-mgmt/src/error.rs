@@ -35,6 +35,10 @@ pub enum Error {
     /// The caller passed something the API cannot accept; nothing was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// A response body was larger than the client's limit for it (`max_body_bytes`,
+    /// `max_error_body_bytes` or `max_token_body_bytes`); the rest was not read.
+    #[error("response too large: {message}")]
+    ResponseTooLarge { message: String, limit: u64 },
 }
 
 /// The kinds of [`Error`], named as the classes of every binding.
@@ -53,6 +57,7 @@ pub enum ErrorKind {
     TimeoutError,
     DecodeError,
     InvalidInput,
+    ResponseTooLarge,
 }
 
 impl ErrorKind {
@@ -71,6 +76,7 @@ impl ErrorKind {
             ErrorKind::TimeoutError => "TimeoutError",
             ErrorKind::DecodeError => "DecodeError",
             ErrorKind::InvalidInput => "InvalidInput",
+            ErrorKind::ResponseTooLarge => "ResponseTooLarge",
         }
     }
 
@@ -89,6 +95,7 @@ impl ErrorKind {
             ErrorKind::TimeoutError => "kontext_timeout",
             ErrorKind::DecodeError => "kontext_decode_error",
             ErrorKind::InvalidInput => "kontext_invalid_input",
+            ErrorKind::ResponseTooLarge => "kontext_response_too_large",
         }
     }
 
@@ -144,6 +151,7 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::TimeoutError,
             Error::Decode { .. } => ErrorKind::DecodeError,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
         }
     }
 
@@ -174,7 +182,8 @@ impl Error {
             Error::Connection { message, .. }
             | Error::Timeout { message, .. }
             | Error::Decode { message, .. }
-            | Error::InvalidInput(message) => message.clone(),
+            | Error::InvalidInput(message)
+            | Error::ResponseTooLarge { message, .. } => message.clone(),
         }
     }
 
@@ -198,6 +207,13 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(t) = s.downcast_ref::<crate::limits::TooLarge>() {
+                return Error::ResponseTooLarge { message: t.to_string(), limit: t.limit };
+            }
+            source = s.source();
+        }
         let message = describe(&e);
         if e.is_timeout() {
             Error::Timeout { message, source: Some(Box::new(e)) }
@@ -261,8 +277,37 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 Error::Decode { message: format!("{e} (body starts {:?})", preview(&bytes)), source: Some(Box::new(e)) }
             }
             P::UnexpectedResponse(r) => Error::from_response_parts(r.status().as_u16(), r.headers(), &[]),
-            P::Custom(m) => Error::Connection { message: m, source: None },
+            P::Custom(m) => decode_custom(m),
         }
+    }
+}
+
+/// Marks a `Custom` message as one of our errors: prefix, kind name, NUL, message.
+const CUSTOM_PREFIX: &str = "\u{1}kontext:";
+
+/// An SDK error as the message of progenitor's `Error::Custom` (see `transport::post`).
+pub(crate) fn encode_custom(e: &Error) -> String {
+    let limit = match e {
+        Error::ResponseTooLarge { limit, .. } => *limit,
+        _ => 0,
+    };
+    format!("{CUSTOM_PREFIX}{}\u{0}{limit}\u{0}{}", e.kind().name(), e.message())
+}
+
+fn decode_custom(m: String) -> Error {
+    let Some(rest) = m.strip_prefix(CUSTOM_PREFIX) else {
+        return Error::Connection { message: m, source: None };
+    };
+    let mut parts = rest.splitn(3, '\u{0}');
+    let (kind, limit, message) = (parts.next(), parts.next(), parts.next().unwrap_or_default().to_string());
+    match kind {
+        Some("TimeoutError") => Error::Timeout { message, source: None },
+        Some("DecodeError") => Error::Decode { message, source: None },
+        Some("InvalidInput") => Error::InvalidInput(message),
+        Some("ResponseTooLarge") => {
+            Error::ResponseTooLarge { message, limit: limit.and_then(|l| l.parse().ok()).unwrap_or(0) }
+        }
+        _ => Error::Connection { message, source: None },
     }
 }
 

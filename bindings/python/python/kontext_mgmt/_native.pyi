@@ -26,6 +26,10 @@ class NativeClient:
         connect_timeout: float | None = None,
         max_retries: int | None = None,
         user_agent_suffix: str | None = None,
+        max_body_bytes: int | None = None,
+        max_error_body_bytes: int | None = None,
+        max_token_body_bytes: int | None = None,
+        max_pages: int | None = None,
     ) -> NativeClient: ...
     def with_options(self, *, timeout: float | None = None, max_retries: int | None = None) -> NativeClient: ...
     def call(
