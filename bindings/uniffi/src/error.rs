@@ -39,6 +39,8 @@ pub enum KontextError {
     DecodeError { message: String },
     /// The caller passed something the API cannot accept; nothing was sent.
     InvalidInput { message: String },
+    /// A response body was larger than the client's limit for it; the message names it.
+    ResponseTooLarge { message: String, limit: u64 },
 }
 
 impl KontextError {
@@ -57,6 +59,7 @@ impl KontextError {
             KontextError::TimeoutError { .. } => "TimeoutError",
             KontextError::DecodeError { .. } => "DecodeError",
             KontextError::InvalidInput { .. } => "InvalidInput",
+            KontextError::ResponseTooLarge { .. } => "ResponseTooLarge",
         }
     }
 
@@ -98,6 +101,7 @@ impl std::fmt::Display for KontextError {
             KontextError::TimeoutError { message } => write!(f, "timed out: {message}"),
             KontextError::DecodeError { message } => write!(f, "could not decode the response: {message}"),
             KontextError::InvalidInput { message } => write!(f, "invalid input: {message}"),
+            KontextError::ResponseTooLarge { message, .. } => write!(f, "response too large: {message}"),
             _ => Ok(()),
         }
     }
@@ -130,6 +134,13 @@ impl From<kontext_mgmt::Error> for KontextError {
             K::ConnectionError => KontextError::ConnectionError { message },
             K::TimeoutError => KontextError::TimeoutError { message },
             K::DecodeError => KontextError::DecodeError { message },
+            K::ResponseTooLarge => {
+                let limit = match &e {
+                    kontext_mgmt::Error::ResponseTooLarge { limit, .. } => *limit,
+                    _ => 0,
+                };
+                KontextError::ResponseTooLarge { message, limit }
+            }
             _ => KontextError::InvalidInput { message },
         }
     }

@@ -117,6 +117,8 @@ extension KontextError {
         case .ConnectionError(let message), .TimeoutError(let message),
              .DecodeError(let message), .InvalidInput(let message):
             return message
+        case .ResponseTooLarge(let message, _):
+            return message
         }
     }
 
@@ -143,6 +145,7 @@ extension KontextError {
         case .TimeoutError: return "TimeoutError"
         case .DecodeError: return "DecodeError"
         case .InvalidInput: return "InvalidInput"
+        case .ResponseTooLarge: return "ResponseTooLarge"
         }
     }
 
@@ -161,6 +164,7 @@ extension KontextError {
         case .TimeoutError: return "kontext_timeout"
         case .DecodeError: return "kontext_decode_error"
         case .InvalidInput: return "kontext_invalid_input"
+        case .ResponseTooLarge: return "kontext_response_too_large"
         }
     }
 }

@@ -127,6 +127,7 @@ public val KontextException.reason: String
         is KontextException.TimeoutException -> detail
         is KontextException.DecodeException -> detail
         is KontextException.InvalidInput -> detail
+        is KontextException.ResponseTooLarge -> detail
     }
 
 /** How long the server asked to wait (429). */
@@ -148,6 +149,7 @@ public val KontextException.kind: String
         is KontextException.TimeoutException -> "TimeoutError"
         is KontextException.DecodeException -> "DecodeError"
         is KontextException.InvalidInput -> "InvalidInput"
+        is KontextException.ResponseTooLarge -> "ResponseTooLarge"
     }
 
 /** The official SDK's error code: `kontext_not_found`, … */
@@ -165,4 +167,5 @@ public val KontextException.code: String
         is KontextException.TimeoutException -> "kontext_timeout"
         is KontextException.DecodeException -> "kontext_decode_error"
         is KontextException.InvalidInput -> "kontext_invalid_input"
+        is KontextException.ResponseTooLarge -> "kontext_response_too_large"
     }
