@@ -1,6 +1,7 @@
-//! Project tasks: `cargo xtask regen | test | publish | bench`.
+//! Project tasks: `cargo xtask regen | test | publish | bench | fuzz`.
 
 mod bench;
+mod fuzz;
 mod publish;
 mod regen;
 mod test;
@@ -24,6 +25,8 @@ enum Command {
     Test(test::Args),
     /// Benchmarks against what users would use instead; writes target/bench/report.{md,json}.
     Bench(bench::Args),
+    /// The randomized harness over the decoders of server input (>= 1M executions).
+    Fuzz(fuzz::Args),
     /// Build every release artifact into dist/ and smoke-test it (dry run unless --no-dry-run).
     Publish(publish::Args),
 }
@@ -35,6 +38,7 @@ fn main() {
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Publish(args) => publish::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

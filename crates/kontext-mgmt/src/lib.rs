@@ -25,6 +25,8 @@
 mod auth;
 mod client;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod limits;
 pub mod logging;
 pub mod ops;

@@ -265,6 +265,25 @@ impl crate::Client {
     }
 }
 
+/// The item count and next cursor of a page body (`nextCursor` only for cursor walks).
+pub fn decode_envelope(op: &OpSpec, body: &[u8]) -> Result<(usize, Option<String>)> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        items: Vec<serde::de::IgnoredAny>,
+        #[serde(rename = "nextCursor")]
+        next_cursor: Option<String>,
+    }
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| Error::Decode {
+        message: format!("page of {} has no `items` list: {e}", op.id),
+        source: Some(Box::new(e)),
+    })?;
+    let next_cursor = match op.pagination {
+        Some(PaginationKind::Cursor) => envelope.next_cursor,
+        _ => None,
+    };
+    Ok((envelope.items.len(), next_cursor))
+}
+
 const SEGMENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
@@ -299,21 +318,7 @@ impl Pager {
             self.args.query.push((key.to_string(), value));
         }
         let response = self.client.call_op(self.op, &self.args).await?;
-        #[derive(serde::Deserialize)]
-        struct Envelope {
-            items: Vec<serde::de::IgnoredAny>,
-            #[serde(rename = "nextCursor")]
-            next_cursor: Option<String>,
-        }
-        let envelope: Envelope = serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
-            message: format!("page of {} has no `items` list: {e}", self.op.id),
-            source: Some(Box::new(e)),
-        })?;
-        let len = envelope.items.len();
-        let next_cursor = match self.op.pagination {
-            Some(PaginationKind::Cursor) => envelope.next_cursor,
-            _ => None,
-        };
+        let (len, next_cursor) = decode_envelope(self.op, &response.body)?;
         self.state.advance(len, next_cursor.clone(), self.op.pagination == Some(PaginationKind::Offset))?;
         Ok(Some(RawPage { body: response.body, len, next_cursor }))
     }
