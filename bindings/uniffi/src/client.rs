@@ -26,6 +26,14 @@ fn non_negative(name: &str, n: Option<i32>) -> Result<Option<u32>, KontextError>
     .transpose()
 }
 
+fn positive(name: &str, n: Option<i64>) -> Result<Option<u64>, KontextError> {
+    n.map(|n| match u64::try_from(n) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(KontextError::InvalidInput { message: format!("{name} must be positive") }),
+    })
+    .transpose()
+}
+
 #[uniffi::export]
 impl KontextManagementClient {
     /// A client. `base_url` is the host (`https://api.kontext.dev` by default; `/api/v1` is
@@ -33,7 +41,10 @@ impl KontextManagementClient {
     /// refreshed for you) or a bearer `token`; unset values come from `KONTEXT_BASE_URL`,
     /// `KONTEXT_CLIENT_ID`, `KONTEXT_CLIENT_SECRET` and `KONTEXT_TOKEN`. `timeout` is per
     /// attempt (60 s by default); `max_retries` (2 by default) applies to connection errors,
-    /// 408, 429 and 5xx.
+    /// 408, 429 and 5xx. Limits: a response body over `max_body_bytes` (32 MiB), an error
+    /// body over `max_error_body_bytes` (64 KiB) or a token response over
+    /// `max_token_body_bytes` (1 MiB) fails with `ResponseTooLarge`; a walk stops with
+    /// `DecodeError` after `max_pages` (100 000) pages or on a repeated cursor.
     #[uniffi::constructor(default(
         base_url = None,
         client_id = None,
@@ -43,7 +54,11 @@ impl KontextManagementClient {
         scopes = None,
         audience = None,
         timeout = None,
-        max_retries = None
+        max_retries = None,
+        max_body_bytes = None,
+        max_error_body_bytes = None,
+        max_token_body_bytes = None,
+        max_pages = None
     ))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -56,6 +71,10 @@ impl KontextManagementClient {
         audience: Option<String>,
         timeout: Option<Duration>,
         max_retries: Option<i32>,
+        max_body_bytes: Option<i64>,
+        max_error_body_bytes: Option<i64>,
+        max_token_body_bytes: Option<i64>,
+        max_pages: Option<i64>,
     ) -> Result<Arc<Self>, KontextError> {
         let mut b = kontext_mgmt::Client::builder().user_agent_suffix("uniffi");
         if let Some(url) = base_url {
@@ -87,6 +106,18 @@ impl KontextManagementClient {
         }
         if let Some(n) = non_negative("maxRetries", max_retries)? {
             b = b.max_retries(n);
+        }
+        if let Some(n) = positive("maxBodyBytes", max_body_bytes)? {
+            b = b.max_body_bytes(n);
+        }
+        if let Some(n) = positive("maxErrorBodyBytes", max_error_body_bytes)? {
+            b = b.max_error_body_bytes(n);
+        }
+        if let Some(n) = positive("maxTokenBodyBytes", max_token_body_bytes)? {
+            b = b.max_token_body_bytes(n);
+        }
+        if let Some(n) = positive("maxPages", max_pages)? {
+            b = b.max_pages(n);
         }
         Ok(Arc::new(KontextManagementClient { client: b.build()? }))
     }
