@@ -126,9 +126,7 @@ impl KontextManagementClient {
     /// number of retries.
     #[uniffi::method(default(timeout = None, max_retries = None))]
     pub fn with_options(&self, timeout: Option<Duration>, max_retries: Option<i32>) -> Result<Arc<Self>, KontextError> {
-        if timeout.is_some_and(|t| t.is_zero()) {
-            return Err(KontextError::InvalidInput { message: "timeout must be positive".into() });
-        }
+        let timeout = timeout.map(|t| kontext_mgmt::limits::clamp_timeout(t, "timeout")).transpose()?;
         let retries = non_negative("maxRetries", max_retries)?;
         let client = self.client.with_options(|o| {
             if let Some(t) = timeout {
