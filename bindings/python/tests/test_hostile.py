@@ -174,7 +174,6 @@ def test_success_bodies_that_are_not_json_are_decode_errors(hostile: str, scenar
 def test_a_password_in_the_base_url_is_masked() -> None:
     client = k.Client(base_url="http://user:hunter2@127.0.0.1:9", token="t")
     assert "hunter2" not in repr(client)
-    assert "user:***@" in repr(client)
     with pytest.raises(k.InvalidInput) as caught:
         k.Client(base_url="ftp://user:hunter2@127.0.0.1:9", token="t")
     assert "hunter2" not in str(caught.value)

@@ -127,6 +127,16 @@ impl ClientBuilder {
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(Error::InvalidInput(format!("invalid base URL {shown:?}: expected http(s)://host")));
         }
+        // Userinfo in the URL is never sent (the Authorization header is always ours), so it
+        // is dropped here, before the URL can reach a Debug output, an error or a log.
+        let base = if parsed.password().is_some() || !parsed.username().is_empty() {
+            let mut clean = parsed.clone();
+            let _ = clean.set_username("");
+            let _ = clean.set_password(None);
+            clean.to_string().trim_end_matches('/').to_string()
+        } else {
+            base
+        };
         let version = self.api_version.unwrap_or_else(|| "v1".into());
         let api_base = format!("{base}/api/{version}");
         let timeout = crate::limits::clamp_timeout(self.timeout.unwrap_or(Duration::from_secs(60)), "timeout")?;
@@ -206,7 +216,9 @@ pub fn redact_url(url: &str) -> String {
             parsed.to_string().trim_end_matches('/').to_string()
         }
         Ok(_) => url.to_string(),
-        Err(_) => "<invalid URL>".to_string(),
+        // Unparsable: shown as given unless it may hold userinfo.
+        Err(_) if !url.contains('@') => url.to_string(),
+        Err(_) => "<invalid URL with userinfo>".to_string(),
     }
 }
 

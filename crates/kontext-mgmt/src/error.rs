@@ -207,6 +207,7 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+        let e = redact_error(e);
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
             if let Some(t) = s.downcast_ref::<crate::limits::TooLarge>() {
@@ -244,13 +245,22 @@ fn message_of(v: &serde_json::Value) -> Option<String> {
     })
 }
 
+/// `e` with a password in its URL (userinfo of the base URL) masked: reqwest prints the URL.
+pub(crate) fn redact_error(mut e: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = e.url_mut() {
+        if url.password().is_some() {
+            let _ = url.set_password(Some("***"));
+        }
+    }
+    e
+}
+
 pub(crate) fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-/// reqwest's Display drops the cause chain, which is where the useful part is; the URL
-/// never carries a secret here (credentials travel in headers and bodies only).
-fn describe(e: &reqwest::Error) -> String {
+/// reqwest's Display drops the cause chain, which is where the useful part is.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut out = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -258,7 +268,11 @@ fn describe(e: &reqwest::Error) -> String {
         out.push_str(&s.to_string());
         source = s.source();
     }
-    out
+    // A password in the base URL (userinfo) is masked wherever the URL is printed.
+    match e.url().and_then(|u| u.password()) {
+        Some(password) if !password.is_empty() => out.replace(&format!(":{password}@"), ":***@"),
+        _ => out,
+    }
 }
 
 impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {

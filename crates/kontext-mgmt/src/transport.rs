@@ -108,7 +108,8 @@ impl Transport {
                     }
                 }
                 Err(e) => {
-                    tracing::debug!(attempt = retries + 1, elapsed_ms, error = %e, "request failed");
+                    let shown = crate::error::describe(e);
+                    tracing::debug!(attempt = retries + 1, elapsed_ms, error = %shown, "request failed");
                     // A connect error never reached the server; anything else may have.
                     let safe = e.is_connect() || crate::retry::is_idempotent(request.method());
                     if retries >= policy.max_retries || !safe {

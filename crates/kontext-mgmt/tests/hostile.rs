@@ -218,3 +218,17 @@ async fn user_timeouts_are_clamped_or_refused() {
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 }
+
+#[tokio::test]
+async fn a_password_in_the_base_url_never_shows() {
+    // Nothing listens on port 9 of loopback: a connection error that prints the URL.
+    let c = Client::builder().base_url("http://user:hunter2@127.0.0.1:9").token("t").max_retries(0).build().unwrap();
+    assert!(!c.redacted_base_url().contains("hunter2"), "{}", c.redacted_base_url());
+    let e = call(&c).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionError);
+    for shown in [e.to_string(), format!("{e:?}"), format!("{c:?}")] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+    let e = Client::builder().base_url("ftp://user:hunter2@127.0.0.1:9").token("t").build().unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}
