@@ -556,6 +556,26 @@ impl NativeClient {
     fn __repr__(&self) -> String {
         self.description.clone()
     }
+
+    /// Panics on purpose inside a blocking call, or (with `bridge` and `future`) inside a
+    /// spawned one, to prove in tests that a panic becomes `KontextError` and the asyncio
+    /// future still settles.
+    #[pyo3(signature = (bridge=None, future=None))]
+    fn _panic_for_test(&self, py: Python<'_>, bridge: Option<&Bridge>, future: Option<Py<PyAny>>) -> PyResult<()> {
+        let work = async {
+            if std::hint::black_box(true) {
+                panic!("deliberate panic in a native future");
+            }
+            Ok(None)
+        };
+        match (bridge, future) {
+            (Some(bridge), Some(future)) => {
+                spawn(bridge, future, work);
+                Ok(())
+            }
+            _ => wait(py, work)?.map(drop).map_err(|e: Error| to_py_err(py, &e)),
+        }
+    }
 }
 
 /// A one-line description without any credential.

@@ -205,3 +205,22 @@ def test_a_pager_made_before_fork_works_in_the_child(emulator: Emulator) -> None
     rest, took = eval(report)  # our own child's repr
     assert sorted([first, *rest]) == ["app-0", "app-1", "app-2"]
     assert took < 5, f"the child's pager stalled {took:.1f}s"
+
+
+def test_a_panic_is_a_kontext_error_and_settles_the_future() -> None:
+    from kontext_mgmt._base import _bridge
+
+    client = k.Client(base_url="http://127.0.0.1:9", token="t")
+    native = client._native
+    with pytest.raises(k.KontextError, match="panic") as caught:
+        native._panic_for_test()
+    assert isinstance(caught.value, Exception) and caught.value.code == "kontext_internal_error"
+
+    async def go() -> None:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        native._panic_for_test(_bridge(loop), future)
+        with pytest.raises(k.KontextError, match="panic"):
+            await asyncio.wait_for(future, 10)
+
+    asyncio.run(go())
