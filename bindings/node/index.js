@@ -20,6 +20,7 @@ module.exports = {
   TimeoutError: base.TimeoutError,
   DecodeError: base.DecodeError,
   InvalidInput: base.InvalidInput,
+  ResponseTooLarge: base.ResponseTooLarge,
 };
 // `import Client from 'kontext-mgmt'` in TypeScript/Babel output compiled to CommonJS.
 module.exports.default = generated.KontextManagementClient;

@@ -19,5 +19,6 @@ export const {
   TimeoutError,
   DecodeError,
   InvalidInput,
+  ResponseTooLarge,
 } = cjs;
 export default KontextManagementClient;

@@ -12,7 +12,7 @@ echo "==> npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 
 echo "==> cargo build (debug): addon + emulator"
-(cd "$root" && cargo build -p kontext-mgmt-node -p kontext-mgmt-emulator)
+(cd "$root" && cargo build -p kontext-mgmt-node -p kontext-mgmt-emulator -p kontext-mgmt-hostile)
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$(uname -s)" in
   Darwin) lib=libkontext_mgmt_node.dylib ;;
@@ -23,6 +23,7 @@ platform="$(node -p "require('./lib/native.js').platformNames()[0]")"
 rm -f kontext-mgmt.*.node
 cp "$target/debug/$lib" "kontext-mgmt.$platform.node"
 export KONTEXT_EMULATOR_BIN="$target/debug/kontext-emulator"
+export KONTEXT_HOSTILE_BIN="$target/debug/kontext-hostile"
 unset KONTEXT_MGMT_NATIVE KONTEXT_BASE_URL KONTEXT_CLIENT_ID KONTEXT_CLIENT_SECRET KONTEXT_TOKEN
 
 echo "==> node --test"

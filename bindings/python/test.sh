@@ -25,10 +25,12 @@ fi
 
 echo "==> building the emulator and the extension (debug)"
 "$cargo" build --quiet -p kontext-mgmt-emulator --bin kontext-emulator
+"$cargo" build --quiet -p kontext-mgmt-hostile --bin kontext-hostile
 VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --manifest-path "$here/Cargo.toml"
 
 echo "==> pytest"
 export KONTEXT_EMULATOR="$target/debug/kontext-emulator"
+export KONTEXT_HOSTILE="$target/debug/kontext-hostile"
 cd "$here"
 # -p no:cacheprovider: nothing written into the source tree.
 "$venv/bin/python" -m pytest -p no:cacheprovider -q "$@"

@@ -32,7 +32,7 @@ step() { echo "--- uniffi: $*" >&2; }
 mvn_() { "${MVN[@]}" "$@" 2>&1 | sed 's/\x1b\[0m//g'; }
 
 step "build (debug): binding, uniffi-bindgen, emulator"
-cargo build --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen -p kontext-mgmt-emulator
+cargo build --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen -p kontext-mgmt-emulator -p kontext-mgmt-hostile
 LIB=$TARGET/debug/libkontext_mgmt_uniffi.so
 BINDGEN=$TARGET/debug/uniffi-bindgen
 "$HERE/stage.sh" "$BINDGEN" "$LIB" "$WORK"
@@ -50,6 +50,17 @@ for _ in $(seq 200); do
 done
 [[ -n $URL ]] || { echo "the emulator did not start" >&2; exit 1; }
 export KONTEXT_EMULATOR_URL=$URL
+
+step "hostile server"
+"$TARGET/debug/kontext-hostile" >"$WORK/hostile.out" &
+HOSTILE_PID=$!
+trap 'kill "$EMULATOR_PID" "$HOSTILE_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 200); do
+    line=$(head -n 1 "$WORK/hostile.out" 2>/dev/null || true)
+    if [[ $line == "listening on "* ]]; then export KONTEXT_HOSTILE_URL=${line#listening on }; break; fi
+    sleep 0.05
+done
+[[ -n ${KONTEXT_HOSTILE_URL:-} ]] || { echo "the hostile server did not start" >&2; exit 1; }
 
 step "Kotlin: mvn test (JUnit 5) against $URL"
 rm -rf "$WORK/maven/surefire-reports"

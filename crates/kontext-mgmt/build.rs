@@ -34,11 +34,22 @@ fn main() {
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&prepared)
         .unwrap_or_else(|e| fail(&format!("progenitor could not generate the client: {e}")));
-    write_rust(&out.join("generated.rs"), tokens);
+    // The stream methods go inside progenitor's `builder` module: they read the builder's
+    // (private) client for its page limit.
+    let pages = kontext_mgmt_codegen::rust::pagination_impls(&api);
+    let mut file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| fail(&format!("generated code does not parse: {e}")));
+    let pages: syn::File = syn::parse2(pages).unwrap_or_else(|e| fail(&format!("stream methods do not parse: {e}")));
+    let builder = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+        _ => None,
+    });
+    let Some((_, items)) = builder else { fail("progenitor generated no `builder` module") };
+    items.extend(pages.items);
+    write_rust(&out.join("generated.rs"), quote::quote!(#file));
 
     write_rust(&out.join("enums.rs"), kontext_mgmt_codegen::rust::enums(&api));
     write_rust(&out.join("op_table.rs"), kontext_mgmt_codegen::rust::op_table(&api));
-    write_rust(&out.join("pagination_impls.rs"), kontext_mgmt_codegen::rust::pagination_impls(&api));
     write_rust(&out.join("error_kinds.rs"), kontext_mgmt_codegen::errors::core_kinds());
 }
 

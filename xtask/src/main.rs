@@ -1,6 +1,7 @@
-//! Project tasks: `cargo xtask regen | test | publish | bench | swift-toolchain`.
+//! Project tasks: `cargo xtask regen | test | publish | bench | fuzz | swift-toolchain`.
 
 mod bench;
+mod fuzz;
 mod publish;
 mod regen;
 mod swift;
@@ -25,6 +26,8 @@ enum Command {
     Test(test::Args),
     /// Benchmarks against what users would use instead; writes target/bench/report.{md,json}.
     Bench(bench::Args),
+    /// The randomized harness over the decoders of server input (>= 1M executions).
+    Fuzz(fuzz::Args),
     /// Build every release artifact into dist/ and smoke-test it (dry run unless --no-dry-run).
     Publish(publish::Args),
     /// Provision (or reuse) the pinned Swift toolchain; prints the directory holding `swift`.
@@ -39,6 +42,7 @@ fn main() {
         Command::Bench(args) => bench::run(args),
         Command::Publish(args) => publish::run(args),
         Command::SwiftToolchain(args) => swift::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -25,6 +25,14 @@ export interface KontextManagementClientOptions {
   maxRetries?: number;
   /** Appended to the User-Agent header. */
   userAgent?: string;
+  /** Largest successful response body, in bytes (at most 256 MiB); larger fails with `ResponseTooLarge`. @default 33554432 */
+  maxBodyBytes?: number;
+  /** Largest error response body, in bytes. @default 65536 */
+  maxErrorBodyBytes?: number;
+  /** Largest token endpoint response, in bytes. @default 1048576 */
+  maxTokenBodyBytes?: number;
+  /** Most pages one `listAll()` walk fetches; then it fails with `DecodeError`. @default 100000 */
+  maxPages?: number;
 }
 
 /** Per-call options: the last argument of every method. */
@@ -105,3 +113,5 @@ export declare class TimeoutError extends KontextError {}
 export declare class DecodeError extends KontextError {}
 /** The arguments cannot be sent; nothing was sent. */
 export declare class InvalidInput extends KontextError {}
+/** A response body was larger than the client's limit for it (the message names the limit). */
+export declare class ResponseTooLarge extends KontextError {}

@@ -61,6 +61,8 @@ class TimeoutError extends KontextError {}
 class DecodeError extends KontextError {}
 /** The arguments cannot be sent; nothing was sent. */
 class InvalidInput extends KontextError {}
+/** A response body was larger than the client's limit for it (the message names the limit). */
+class ResponseTooLarge extends KontextError {}
 
 const ERROR_CLASSES = {
   KontextError,
@@ -76,6 +78,7 @@ const ERROR_CLASSES = {
   TimeoutError,
   DecodeError,
   InvalidInput,
+  ResponseTooLarge,
 };
 for (const [name, cls] of Object.entries(ERROR_CLASSES)) {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
@@ -387,14 +390,32 @@ function nativeOptions(options) {
     }
     o.maxRetries = options.maxRetries;
   }
+  for (const key of ['maxBodyBytes', 'maxErrorBodyBytes', 'maxTokenBodyBytes', 'maxPages']) {
+    const v = options[key];
+    if (v === undefined || v === null) continue;
+    if (!Number.isSafeInteger(v) || v < 1) throw invalid(`${key} must be a positive integer`);
+    o[key] = v;
+  }
   return o;
+}
+
+/** The URL with any password in it masked (for `baseUrl`, inspect and JSON). */
+function redactUrl(url) {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return url;
+  }
 }
 
 function describe(o) {
   const env = (k) => (process.env[k] ? process.env[k] : undefined);
   const auth = o.token || (!o.clientId && env('KONTEXT_TOKEN')) ? 'token' : 'client credentials';
   return {
-    baseUrl: (o.baseUrl || env('KONTEXT_BASE_URL') || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    baseUrl: redactUrl((o.baseUrl || env('KONTEXT_BASE_URL') || DEFAULT_BASE_URL).replace(/\/+$/, '')),
     apiVersion: o.apiVersion || 'v1',
     auth,
   };

@@ -56,6 +56,10 @@ pub struct NativeOptions {
     pub max_retries: Option<u32>,
     /// Appended to the User-Agent.
     pub user_agent: Option<String>,
+    pub max_body_bytes: Option<f64>,
+    pub max_error_body_bytes: Option<f64>,
+    pub max_token_body_bytes: Option<f64>,
+    pub max_pages: Option<f64>,
 }
 
 impl std::fmt::Debug for NativeOptions {
@@ -204,11 +208,20 @@ impl Channel {
 /// Validation failures of the arguments (all `InvalidInput`).
 type Invalid<T> = std::result::Result<T, String>;
 
+/// Milliseconds from JavaScript: under 1 ms (or NaN) is refused, over a year is clamped.
 fn millis(ms: f64, what: &str) -> Invalid<Duration> {
-    if !ms.is_finite() || ms <= 0.0 {
-        return Err(format!("{what} must be a positive number of milliseconds (got {ms})"));
+    kontext_mgmt::limits::timeout_from_secs(ms / 1000.0, what)
+        .map_err(|_| format!("{what} must be at least 1 millisecond (got {ms})"))
+}
+
+/// A JavaScript string holds at most ~512 MiB: a larger body could not become one.
+const MAX_JS_BODY_BYTES: f64 = (256 * 1024 * 1024) as f64;
+
+fn count(value: f64, what: &str, max: f64) -> Invalid<u64> {
+    if value.fract() != 0.0 || !(1.0..=max).contains(&value) {
+        return Err(format!("{what} must be an integer from 1 to {max} (got {value})"));
     }
-    Ok(Duration::from_secs_f64(ms / 1000.0))
+    Ok(value as u64)
 }
 
 /// Throws a JS `Error` whose `code` is the error class name (the JS layer maps it).
@@ -326,6 +339,19 @@ impl NativeClient {
         }
         if let Some(n) = o.max_retries {
             b = b.max_retries(n);
+        }
+        let safe = 9_007_199_254_740_991.0;
+        if let Some(v) = o.max_body_bytes {
+            b = b.max_body_bytes(count(v, "maxBodyBytes", MAX_JS_BODY_BYTES).map_err(throw_invalid)?);
+        }
+        if let Some(v) = o.max_error_body_bytes {
+            b = b.max_error_body_bytes(count(v, "maxErrorBodyBytes", MAX_JS_BODY_BYTES).map_err(throw_invalid)?);
+        }
+        if let Some(v) = o.max_token_body_bytes {
+            b = b.max_token_body_bytes(count(v, "maxTokenBodyBytes", MAX_JS_BODY_BYTES).map_err(throw_invalid)?);
+        }
+        if let Some(v) = o.max_pages {
+            b = b.max_pages(count(v, "maxPages", safe).map_err(throw_invalid)?);
         }
         let mut agent = format!("node/{}", std::env::consts::OS);
         if let Some(extra) = o.user_agent {

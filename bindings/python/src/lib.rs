@@ -63,6 +63,26 @@ fn exception<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyAny> {
     }
 }
 
+/// A panic in the core, as the base `KontextError` (an `Exception`, unlike pyo3's
+/// `PanicException`), so `except Exception` and `except KontextError` catch it.
+fn panic_error(py: Python<'_>, payload: &(dyn std::any::Any + Send)) -> PyErr {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    let message = format!("internal error in the SDK: {what}");
+    let made = py.import("kontext_mgmt._errors").and_then(|m| m.getattr("KontextError")).and_then(|class| {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(intern!(py, "code"), "kontext_internal_error")?;
+        class.call((message.clone(),), Some(&kwargs))
+    });
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(_) => pyo3::exceptions::PyRuntimeError::new_err(message),
+    }
+}
+
 fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
     PyErr::from_value(exception(py, e))
 }
@@ -122,12 +142,15 @@ where
     F: Future + Send,
     F::Output: Send,
 {
+    use futures::FutureExt;
     let runtime = kontext_mgmt::runtime::runtime();
-    let mut future = std::pin::pin!(future);
+    // A panic is caught here, not unwound into Python as `PanicException`.
+    let mut future = std::pin::pin!(std::panic::AssertUnwindSafe(future).catch_unwind());
     loop {
         let slice = py.detach(|| runtime.block_on(async { tokio::time::timeout(SIGNAL_SLICE, future.as_mut()).await }));
         match slice {
-            Ok(output) => return Ok(output),
+            Ok(Ok(output)) => return Ok(output),
+            Ok(Err(payload)) => return Err(panic_error(py, &*payload)),
             Err(_elapsed) => py.check_signals()?,
         }
     }
@@ -138,7 +161,14 @@ where
 
 /// What a spawned request hands back: JSON bytes, nothing (end of pages, token refreshed),
 /// or an error.
-type Outcome = Result<Option<bytes::Bytes>, Error>;
+type Outcome = Result<Option<bytes::Bytes>, Failure>;
+
+/// Why a spawned request failed: the core's error, or a panic (caught so that the asyncio
+/// future still settles).
+enum Failure {
+    Error(Error),
+    Panic(Box<dyn std::any::Any + Send>),
+}
 
 struct Completions {
     queue: Mutex<Vec<(Py<PyAny>, Outcome)>>,
@@ -235,7 +265,10 @@ impl Bridge {
             let delivered = match outcome {
                 Ok(Some(body)) => future.call_method1(intern!(py, "set_result"), (PyBytes::new(py, &body),)),
                 Ok(None) => future.call_method1(intern!(py, "set_result"), (py.None(),)),
-                Err(e) => future.call_method1(intern!(py, "set_exception"), (exception(py, &e),)),
+                Err(Failure::Error(e)) => future.call_method1(intern!(py, "set_exception"), (exception(py, &e),)),
+                Err(Failure::Panic(payload)) => {
+                    future.call_method1(intern!(py, "set_exception"), (panic_error(py, &*payload).into_value(py),))
+                }
             };
             if let Err(e) = delivered {
                 e.write_unraisable(py, Some(future));
@@ -275,13 +308,17 @@ impl Drop for InFlight {
 
 fn spawn<F>(bridge: &Bridge, future: Py<PyAny>, work: F) -> Ticket
 where
-    F: Future<Output = Outcome> + Send + 'static,
+    F: Future<Output = Result<Option<bytes::Bytes>, Error>> + Send + 'static,
 {
+    use futures::FutureExt;
     let shared = Arc::clone(&bridge.shared);
     let guard = InFlight::new();
     let handle = kontext_mgmt::runtime::runtime().spawn(async move {
         let _guard = guard;
-        let outcome = work.await;
+        let outcome = match std::panic::AssertUnwindSafe(work).catch_unwind().await {
+            Ok(result) => result.map_err(Failure::Error),
+            Err(payload) => Err(Failure::Panic(payload)),
+        };
         shared.push(future, outcome);
     });
     Ticket { abort: handle.abort_handle() }
@@ -306,13 +343,9 @@ struct NativeClient {
     description: String,
 }
 
+/// Seconds from Python: under 1 ms (or NaN) is `InvalidInput`, over a year is clamped.
 fn seconds(py: Python<'_>, name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    value
-        .map(|s| match Duration::try_from_secs_f64(s) {
-            Ok(d) if !d.is_zero() => Ok(d),
-            _ => Err(invalid(py, format!("{name} must be a positive number of seconds (got {s})"))),
-        })
-        .transpose()
+    value.map(|s| kontext_mgmt::limits::timeout_from_secs(s, name).map_err(|e| to_py_err(py, &e))).transpose()
 }
 
 impl NativeClient {
@@ -340,7 +373,8 @@ impl NativeClient {
     #[new]
     #[pyo3(signature = (*, base_url=None, client_id=None, client_secret=None, token=None, token_url=None,
         scopes=None, audience=None, api_version=None, timeout=None, connect_timeout=None, max_retries=None,
-        user_agent_suffix=None))]
+        user_agent_suffix=None, max_body_bytes=None, max_error_body_bytes=None, max_token_body_bytes=None,
+        max_pages=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -356,6 +390,10 @@ impl NativeClient {
         connect_timeout: Option<f64>,
         max_retries: Option<u32>,
         user_agent_suffix: Option<String>,
+        max_body_bytes: Option<u64>,
+        max_error_body_bytes: Option<u64>,
+        max_token_body_bytes: Option<u64>,
+        max_pages: Option<u64>,
     ) -> PyResult<NativeClient> {
         let mut b = Client::builder();
         if let Some(v) = base_url {
@@ -392,6 +430,18 @@ impl NativeClient {
         }
         if let Some(v) = user_agent_suffix {
             b = b.user_agent_suffix(v);
+        }
+        if let Some(v) = max_body_bytes {
+            b = b.max_body_bytes(v);
+        }
+        if let Some(v) = max_error_body_bytes {
+            b = b.max_error_body_bytes(v);
+        }
+        if let Some(v) = max_token_body_bytes {
+            b = b.max_token_body_bytes(v);
+        }
+        if let Some(v) = max_pages {
+            b = b.max_pages(v);
         }
         let client = build(&b, None).map_err(|e| to_py_err(py, &e))?;
         let description = describe(&client);
@@ -464,15 +514,19 @@ impl NativeClient {
     /// A lazy walk over the pages of a paginated operation.
     #[pyo3(signature = (op, path, query))]
     fn pager(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         op: String,
         path: Vec<String>,
         query: Vec<(String, Option<Scalar>)>,
     ) -> PyResult<NativePager> {
+        let py = slf.py();
         let args = call_args(py, path, query, None)?;
-        let pager = self.client(py)?.pager(&op, args).map_err(|e| to_py_err(py, &e))?;
-        Ok(NativePager { inner: Arc::new(tokio::sync::Mutex::new(pager)) })
+        let pager = slf.get().client(py)?.pager(&op, args).map_err(|e| to_py_err(py, &e))?;
+        Ok(NativePager {
+            owner: slf.clone().unbind(),
+            pid: Mutex::new(std::process::id()),
+            inner: Arc::new(tokio::sync::Mutex::new(pager)),
+        })
     }
 
     /// Fetches a new token now (client credentials only).
@@ -502,15 +556,34 @@ impl NativeClient {
     fn __repr__(&self) -> String {
         self.description.clone()
     }
+
+    /// Panics on purpose inside a blocking call, or (with `bridge` and `future`) inside a
+    /// spawned one, to prove in tests that a panic becomes `KontextError` and the asyncio
+    /// future still settles.
+    #[pyo3(signature = (bridge=None, future=None))]
+    fn _panic_for_test(&self, py: Python<'_>, bridge: Option<&Bridge>, future: Option<Py<PyAny>>) -> PyResult<()> {
+        let work = async {
+            if std::hint::black_box(true) {
+                panic!("deliberate panic in a native future");
+            }
+            Ok(None)
+        };
+        match (bridge, future) {
+            (Some(bridge), Some(future)) => {
+                spawn(bridge, future, work);
+                Ok(())
+            }
+            _ => wait(py, work)?.map(drop).map_err(|e: Error| to_py_err(py, &e)),
+        }
+    }
 }
 
 /// A one-line description without any credential.
 fn describe(client: &Client) -> String {
-    use progenitor_client::ClientInfo as _;
     let o = client.options();
     format!(
         "NativeClient(base_url={:?}, timeout={}s, max_retries={})",
-        client.baseurl(),
+        client.redacted_base_url(),
         o.timeout.as_secs_f64(),
         o.retry.max_retries
     )
@@ -519,13 +592,35 @@ fn describe(client: &Client) -> String {
 /// Pages of a paginated operation, fetched one at a time.
 #[pyclass(frozen, module = "kontext_mgmt._native")]
 struct NativePager {
+    /// The client it came from, whose connections it uses again after `fork()`.
+    owner: Py<NativeClient>,
+    pid: Mutex<u32>,
     inner: Arc<tokio::sync::Mutex<Pager>>,
+}
+
+impl NativePager {
+    /// In a forked child, moves the walk onto the child's client (the parent's connections
+    /// and runtime threads do not exist there) — like the client itself does.
+    fn follow_fork(&self, py: Python<'_>) -> PyResult<()> {
+        let pid = std::process::id();
+        let mut owner_pid = lock(&self.pid);
+        if *owner_pid != pid {
+            let client = self.owner.get().client(py)?;
+            // Nothing in the child holds this lock: the parent's tasks did not survive fork().
+            if let Ok(mut pager) = self.inner.try_lock() {
+                pager.set_client((*client).clone());
+            }
+            *owner_pid = pid;
+        }
+        Ok(())
+    }
 }
 
 #[pymethods]
 impl NativePager {
     /// The next page's JSON bytes, or `None` after the last page.
     fn next_page<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        self.follow_fork(py)?;
         let inner = Arc::clone(&self.inner);
         match wait(py, async move { inner.lock().await.next_page().await })? {
             Ok(page) => Ok(page.map(|p| PyBytes::new(py, &p.body))),
@@ -533,9 +628,10 @@ impl NativePager {
         }
     }
 
-    fn submit_next(&self, bridge: &Bridge, future: Py<PyAny>) -> Ticket {
+    fn submit_next(&self, py: Python<'_>, bridge: &Bridge, future: Py<PyAny>) -> PyResult<Ticket> {
+        self.follow_fork(py)?;
         let inner = Arc::clone(&self.inner);
-        spawn(bridge, future, async move { inner.lock().await.next_page().await.map(|p| p.map(|p| p.body)) })
+        Ok(spawn(bridge, future, async move { inner.lock().await.next_page().await.map(|p| p.map(|p| p.body)) }))
     }
 }
 

@@ -26,6 +26,14 @@ fn non_negative(name: &str, n: Option<i32>) -> Result<Option<u32>, KontextError>
     .transpose()
 }
 
+fn positive(name: &str, n: Option<i64>) -> Result<Option<u64>, KontextError> {
+    n.map(|n| match u64::try_from(n) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(KontextError::InvalidInput { message: format!("{name} must be positive") }),
+    })
+    .transpose()
+}
+
 #[uniffi::export]
 impl KontextManagementClient {
     /// A client. `base_url` is the host (`https://api.kontext.dev` by default; `/api/v1` is
@@ -36,6 +44,10 @@ impl KontextManagementClient {
     /// 408, 429 and 5xx. `api_version` is the path segment after `/api/` (`v1`);
     /// `connect_timeout` bounds establishing a connection (5 s); `user_agent` is appended to
     /// the User-Agent header.
+    /// Limits: a response body over `max_body_bytes` (32 MiB), an error
+    /// body over `max_error_body_bytes` (64 KiB) or a token response over
+    /// `max_token_body_bytes` (1 MiB) fails with `ResponseTooLarge`; a walk stops with
+    /// `DecodeError` after `max_pages` (100 000) pages or on a repeated cursor.
     #[uniffi::constructor(default(
         base_url = None,
         client_id = None,
@@ -48,7 +60,11 @@ impl KontextManagementClient {
         max_retries = None,
         api_version = None,
         connect_timeout = None,
-        user_agent = None
+        user_agent = None,
+        max_body_bytes = None,
+        max_error_body_bytes = None,
+        max_token_body_bytes = None,
+        max_pages = None
     ))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -64,6 +80,10 @@ impl KontextManagementClient {
         api_version: Option<String>,
         connect_timeout: Option<Duration>,
         user_agent: Option<String>,
+        max_body_bytes: Option<i64>,
+        max_error_body_bytes: Option<i64>,
+        max_token_body_bytes: Option<i64>,
+        max_pages: Option<i64>,
     ) -> Result<Arc<Self>, KontextError> {
         let agent = match user_agent {
             Some(extra) => format!("uniffi {extra}"),
@@ -109,6 +129,18 @@ impl KontextManagementClient {
         if let Some(n) = non_negative("maxRetries", max_retries)? {
             b = b.max_retries(n);
         }
+        if let Some(n) = positive("maxBodyBytes", max_body_bytes)? {
+            b = b.max_body_bytes(n);
+        }
+        if let Some(n) = positive("maxErrorBodyBytes", max_error_body_bytes)? {
+            b = b.max_error_body_bytes(n);
+        }
+        if let Some(n) = positive("maxTokenBodyBytes", max_token_body_bytes)? {
+            b = b.max_token_body_bytes(n);
+        }
+        if let Some(n) = positive("maxPages", max_pages)? {
+            b = b.max_pages(n);
+        }
         Ok(Arc::new(KontextManagementClient { client: b.build()? }))
     }
 
@@ -116,9 +148,7 @@ impl KontextManagementClient {
     /// number of retries.
     #[uniffi::method(default(timeout = None, max_retries = None))]
     pub fn with_options(&self, timeout: Option<Duration>, max_retries: Option<i32>) -> Result<Arc<Self>, KontextError> {
-        if timeout.is_some_and(|t| t.is_zero()) {
-            return Err(KontextError::InvalidInput { message: "timeout must be positive".into() });
-        }
+        let timeout = timeout.map(|t| kontext_mgmt::limits::clamp_timeout(t, "timeout")).transpose()?;
         let retries = non_negative("maxRetries", max_retries)?;
         let client = self.client.with_options(|o| {
             if let Some(t) = timeout {

@@ -26,21 +26,35 @@ pub struct ErrorInfo {
     pub body: Option<String>,
     /// How long the server asked to wait (429).
     pub retry_after: Option<Duration>,
+    /// For `ResponseTooLarge`: the limit, in bytes, that the body went over.
+    pub limit: Option<u64>,
+}
+
+/// What [`KontextError::parts`] (generated) reads out of any variant.
+struct Parts<'a> {
+    kind: kontext_mgmt::ErrorKind,
+    status: Option<i32>,
+    message: &'a str,
+    request_id: Option<&'a str>,
+    body: Option<&'a str>,
+    retry_after: Option<Duration>,
+    limit: Option<u64>,
 }
 
 #[uniffi::export]
 impl KontextError {
     /// What this error tells: kind, code, status, message, request id, body, retry-after.
     pub fn info(&self) -> ErrorInfo {
-        let (kind, status, message, request_id, body, retry_after) = self.parts();
+        let p = self.parts();
         ErrorInfo {
-            kind: kind.name().to_string(),
-            code: kind.code().to_string(),
-            status,
-            message: message.clone(),
-            request_id,
-            body,
-            retry_after,
+            kind: p.kind.name().to_string(),
+            code: p.kind.code().to_string(),
+            status: p.status,
+            message: p.message.to_string(),
+            request_id: p.request_id.map(str::to_string),
+            body: p.body.map(str::to_string),
+            retry_after: p.retry_after,
+            limit: p.limit,
         }
     }
 }
@@ -48,25 +62,25 @@ impl KontextError {
 impl KontextError {
     /// The class name every binding uses (`NotFound`, `ConnectionError`, …).
     pub fn kind_name(&self) -> &'static str {
-        self.parts().0.name()
+        self.parts().kind.name()
     }
 }
 
 impl std::fmt::Display for KontextError {
     /// One line, as the core prints it: `404 NotFound: no such application [request id …]`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (kind, status, message, request_id, _, retry_after) = self.parts();
-        let Some(status) = status else {
-            return write!(f, "{}: {message}", KontextError::prefix(kind));
+        let p = self.parts();
+        let Some(status) = p.status else {
+            return write!(f, "{}: {}", KontextError::prefix(p.kind), p.message);
         };
-        write!(f, "{status} {}", kind.name())?;
-        if !message.is_empty() {
-            write!(f, ": {message}")?;
+        write!(f, "{status} {}", p.kind.name())?;
+        if !p.message.is_empty() {
+            write!(f, ": {}", p.message)?;
         }
-        if let Some(wait) = retry_after {
+        if let Some(wait) = p.retry_after {
             write!(f, " (retry after {:.3}s)", wait.as_secs_f64())?;
         }
-        if let Some(id) = request_id {
+        if let Some(id) = p.request_id {
             write!(f, " [request id {id}]")?;
         }
         Ok(())

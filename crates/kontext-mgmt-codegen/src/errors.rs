@@ -16,6 +16,8 @@ pub enum Shape {
     RateLimited,
     /// No answer (or nothing sent): a message only.
     Local,
+    /// A body over one of the client's size limits: the message and the limit in bytes.
+    Limit,
 }
 
 /// One kind of error.
@@ -74,6 +76,13 @@ pub const ERROR_KINDS: &[ErrorKindDef] = &[
         "The caller passed something the API cannot accept; nothing was sent.",
         "invalid input",
     ),
+    ErrorKindDef {
+        name: "ResponseTooLarge",
+        code: "kontext_response_too_large",
+        doc: "A response body was larger than the client's limit for it (`limit` bytes); the rest was not read.",
+        shape: Shape::Limit,
+        prefix: "response too large",
+    },
 ];
 
 /// The class names, in order.
@@ -132,6 +141,7 @@ pub fn uniffi_error() -> TokenStream {
                 #ident { status: i32, message: String, request_id: Option<String>, body: String, retry_after: Option<Duration> }
             },
             Shape::Local => quote! { #[doc = #doc] #ident { message: String } },
+            Shape::Limit => quote! { #[doc = #doc] #ident { message: String, limit: u64 } },
         }
     });
     // Core kind -> variant, reading the parts of the core error each shape needs.
@@ -151,25 +161,38 @@ pub fn uniffi_error() -> TokenStream {
                 }
             },
             Shape::Local => quote! { K::#ident => KontextError::#ident { message } },
+            Shape::Limit => quote! { K::#ident => KontextError::#ident { message, limit: e.limit().unwrap_or(0) } },
         }
     });
     let info_arms = ERROR_KINDS.iter().map(|k| {
         let ident = format_ident!("{}", k.name);
         match k.shape {
             Shape::Api => quote! {
-                KontextError::#ident { status, message, request_id, body } =>
-                    (K::#ident, Some(*status), message, request_id.clone(), Some(body.clone()), None)
+                KontextError::#ident { status, message, request_id, body } => Parts {
+                    kind: K::#ident, status: Some(*status), message, request_id: request_id.as_deref(),
+                    body: Some(body), retry_after: None, limit: None,
+                }
             },
             Shape::RateLimited => quote! {
-                KontextError::#ident { status, message, request_id, body, retry_after } =>
-                    (K::#ident, Some(*status), message, request_id.clone(), Some(body.clone()), *retry_after)
+                KontextError::#ident { status, message, request_id, body, retry_after } => Parts {
+                    kind: K::#ident, status: Some(*status), message, request_id: request_id.as_deref(),
+                    body: Some(body), retry_after: *retry_after, limit: None,
+                }
             },
             Shape::Local => quote! {
-                KontextError::#ident { message } => (K::#ident, None, message, None, None, None)
+                KontextError::#ident { message } => Parts {
+                    kind: K::#ident, status: None, message, request_id: None, body: None, retry_after: None, limit: None,
+                }
+            },
+            Shape::Limit => quote! {
+                KontextError::#ident { message, limit } => Parts {
+                    kind: K::#ident, status: None, message, request_id: None, body: None, retry_after: None,
+                    limit: Some(*limit),
+                }
             },
         }
     });
-    let prefix_arms = ERROR_KINDS.iter().filter(|k| k.shape == Shape::Local).map(|k| {
+    let prefix_arms = ERROR_KINDS.iter().filter(|k| !k.prefix.is_empty()).map(|k| {
         let ident = format_ident!("{}", k.name);
         let prefix = k.prefix;
         quote! { K::#ident => #prefix }
@@ -203,8 +226,7 @@ pub fn uniffi_error() -> TokenStream {
 
         impl KontextError {
             /// The core's kind and the parts every variant may carry.
-            #[allow(clippy::type_complexity)]
-            fn parts(&self) -> (kontext_mgmt::ErrorKind, Option<i32>, &String, Option<String>, Option<String>, Option<Duration>) {
+            fn parts(&self) -> Parts<'_> {
                 use kontext_mgmt::ErrorKind as K;
                 match self { #( #info_arms, )* }
             }
@@ -240,7 +262,8 @@ mod tests {
     #[test]
     fn every_local_kind_has_a_prefix_and_the_generated_code_parses() {
         for k in ERROR_KINDS {
-            assert_eq!(k.shape == Shape::Local, !k.prefix.is_empty(), "{}", k.name);
+            let answered = matches!(k.shape, Shape::Api | Shape::RateLimited);
+            assert_eq!(answered, k.prefix.is_empty(), "{}", k.name);
         }
         syn::parse2::<syn::File>(core_kinds()).expect("core kinds parse");
         syn::parse2::<syn::File>(uniffi_error()).expect("uniffi error parses");

@@ -267,10 +267,10 @@ pub fn pagination_impls(api: &Api) -> TokenStream {
             ),
         };
         out.extend(quote! {
-            impl<'a> builder::#builder<'a> {
+            impl<'a> #builder<'a> {
                 /// Every item of every page, fetched lazily one page at a time (constant memory).
                 pub fn #signature -> impl ::futures::Stream<Item = ::std::result::Result<types::#item, crate::Error>> + Unpin + 'a {
-                    crate::pagination::stream(#start, move |next| {
+                    crate::pagination::stream(#start, self.client.limits().max_pages, move |next| {
                         let req = self.clone();
                         async move {
                             let req = match next {

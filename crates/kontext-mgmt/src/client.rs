@@ -29,6 +29,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     max_retries: Option<u32>,
     user_agent_suffix: Option<String>,
+    limits: crate::limits::Limits,
 }
 
 impl ClientBuilder {
@@ -87,6 +88,28 @@ impl ClientBuilder {
         self.retry = Some(policy);
         self
     }
+    /// Largest successful response body, 32 MiB by default; a larger one fails the call
+    /// with `ResponseTooLarge` without being read to the end.
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_body_bytes = bytes;
+        self
+    }
+    /// Largest error response body, 64 KiB by default (`ResponseTooLarge` above it).
+    pub fn max_error_body_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_error_body_bytes = bytes;
+        self
+    }
+    /// Largest token endpoint response, 1 MiB by default (`ResponseTooLarge` above it).
+    pub fn max_token_body_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_token_body_bytes = bytes;
+        self
+    }
+    /// Most pages one pagination walk fetches, 100 000 by default; the walk then fails
+    /// with `DecodeError`.
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.limits.max_pages = pages;
+        self
+    }
     /// Appended to the User-Agent (bindings name themselves here).
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());
@@ -98,16 +121,33 @@ impl ClientBuilder {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let base = self.base_url.or_else(|| env("KONTEXT_BASE_URL")).unwrap_or_else(|| DEFAULT_BASE_URL.into());
         let base = base.trim_end_matches('/').to_string();
+        let shown = redact_url(&base);
         let parsed =
-            reqwest::Url::parse(&base).map_err(|e| Error::InvalidInput(format!("invalid base URL {base:?}: {e}")))?;
+            reqwest::Url::parse(&base).map_err(|e| Error::InvalidInput(format!("invalid base URL {shown:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::InvalidInput(format!("invalid base URL {base:?}: expected http(s)://host")));
+            return Err(Error::InvalidInput(format!("invalid base URL {shown:?}: expected http(s)://host")));
         }
+        // Userinfo in the URL is never sent (the Authorization header is always ours), so it
+        // is dropped here, before the URL can reach a Debug output, an error or a log.
+        let base = if parsed.password().is_some() || !parsed.username().is_empty() {
+            let mut clean = parsed.clone();
+            let _ = clean.set_username("");
+            let _ = clean.set_password(None);
+            clean.to_string().trim_end_matches('/').to_string()
+        } else {
+            base
+        };
         let version = self.api_version.unwrap_or_else(|| "v1".into());
         let api_base = format!("{base}/api/{version}");
-        let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
-        if timeout.is_zero() {
-            return Err(Error::InvalidInput("timeout must be positive".into()));
+        let timeout = crate::limits::clamp_timeout(self.timeout.unwrap_or(Duration::from_secs(60)), "timeout")?;
+        let connect_timeout =
+            crate::limits::clamp_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)), "connect_timeout")?;
+        let limits = self.limits;
+        if limits.max_body_bytes == 0 || limits.max_error_body_bytes == 0 || limits.max_token_body_bytes == 0 {
+            return Err(Error::InvalidInput("body size limits must be positive".into()));
+        }
+        if limits.max_pages == 0 {
+            return Err(Error::InvalidInput("max_pages must be positive".into()));
         }
         let mut retry = self.retry.unwrap_or_default();
         if let Some(n) = self.max_retries {
@@ -120,7 +160,7 @@ impl ClientBuilder {
         }
         let http = reqwest::Client::builder()
             .user_agent(agent)
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
+            .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .tls_backend_preconfigured(tls_config()?)
@@ -146,6 +186,7 @@ impl ClientBuilder {
                     secret,
                     self.scopes.unwrap_or_else(|| vec!["management:all".into()]),
                     Some(self.audience.unwrap_or_else(|| api_base.clone())),
+                    limits,
                 )))
             }
             (Some(_), None, _) | (None, Some(_), _) => {
@@ -160,10 +201,24 @@ impl ClientBuilder {
             }
         };
         let transport = Transport {
-            shared: Arc::new(Shared { http: http.clone(), auth }),
+            shared: Arc::new(Shared { http: http.clone(), auth, limits }),
             options: Arc::new(CallOptions { timeout, retry }),
         };
         Ok(Client::new_with_client(&api_base, http, transport))
+    }
+}
+
+/// `url` with the userinfo's password replaced by `***` (the user name stays).
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string().trim_end_matches('/').to_string()
+        }
+        Ok(_) => url.to_string(),
+        // Unparsable: shown as given unless it may hold userinfo.
+        Err(_) if !url.contains('@') => url.to_string(),
+        Err(_) => "<invalid URL with userinfo>".to_string(),
     }
 }
 
@@ -208,8 +263,22 @@ impl Client {
         use progenitor_client::ClientInfo;
         let mut options = (*self.inner().options).clone();
         change(&mut options);
+        // Same bounds as the builder's; a zero timeout becomes the 1 ms minimum here.
+        options.timeout = options.timeout.clamp(crate::limits::MIN_TIMEOUT, crate::limits::MAX_TIMEOUT);
         let transport = Transport { shared: Arc::clone(&self.inner().shared), options: Arc::new(options) };
         Client::new_with_client(self.baseurl(), self.client().clone(), transport)
+    }
+
+    /// The API base URL with any password in it masked, for reprs and logs.
+    pub fn redacted_base_url(&self) -> String {
+        use progenitor_client::ClientInfo;
+        redact_url(self.baseurl())
+    }
+
+    /// The size and page limits of this client.
+    pub fn limits(&self) -> &crate::limits::Limits {
+        use progenitor_client::ClientInfo;
+        &self.inner().shared.limits
     }
 
     /// This handle's call options.
@@ -223,7 +292,9 @@ impl Client {
         use progenitor_client::ClientInfo;
         if let Auth::Credentials(cache) = &self.inner().shared.auth {
             let stale = cache.current_generation().unwrap_or(0);
-            cache.refresh(Some(stale)).await.map_err(token_error)?;
+            let options = &self.inner().options;
+            let wait = tokio::time::timeout(options.timeout, cache.refresh(Some(stale), options));
+            wait.await.map_err(|_| crate::transport::token_timeout(options.timeout))?.map_err(token_error)?;
         }
         Ok(())
     }
@@ -237,12 +308,13 @@ impl Client {
     }
 }
 
-fn token_error(failure: crate::auth::TokenFailure) -> Error {
+pub(crate) fn token_error(failure: crate::auth::TokenFailure) -> Error {
     match failure {
         crate::auth::TokenFailure::Transport(e) => Error::from_reqwest(e),
         crate::auth::TokenFailure::Status { status, headers, body } => {
             Error::from_response_parts(status, &headers, &body)
         }
         crate::auth::TokenFailure::Decode(message) => Error::Decode { message, source: None },
+        crate::auth::TokenFailure::Timeout(message) => Error::Timeout { message, source: None },
     }
 }

@@ -35,6 +35,10 @@ pub enum Error {
     /// The caller passed something the API cannot accept; nothing was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// A response body was larger than the client's limit for it (`max_body_bytes`,
+    /// `max_error_body_bytes` or `max_token_body_bytes`); the rest was not read.
+    #[error("response too large: {message}")]
+    ResponseTooLarge { message: String, limit: u64 },
 }
 
 // `ErrorKind` (enum, `ALL`, `name`, `code`) is generated from the one list of kinds in
@@ -94,6 +98,7 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::TimeoutError,
             Error::Decode { .. } => ErrorKind::DecodeError,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
         }
     }
 
@@ -117,6 +122,14 @@ impl Error {
         self.api().and_then(|e| e.retry_after)
     }
 
+    /// For `ResponseTooLarge`: the limit, in bytes, that the body went over.
+    pub fn limit(&self) -> Option<u64> {
+        match self {
+            Error::ResponseTooLarge { limit, .. } => Some(*limit),
+            _ => None,
+        }
+    }
+
     /// The message without the kind prefix.
     pub fn message(&self) -> String {
         match self {
@@ -124,7 +137,8 @@ impl Error {
             Error::Connection { message, .. }
             | Error::Timeout { message, .. }
             | Error::Decode { message, .. }
-            | Error::InvalidInput(message) => message.clone(),
+            | Error::InvalidInput(message)
+            | Error::ResponseTooLarge { message, .. } => message.clone(),
         }
     }
 
@@ -148,6 +162,14 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+        let e = redact_error(e);
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(t) = s.downcast_ref::<crate::limits::TooLarge>() {
+                return Error::ResponseTooLarge { message: t.to_string(), limit: t.limit };
+            }
+            source = s.source();
+        }
         let message = describe(&e);
         if e.is_timeout() {
             Error::Timeout { message, source: Some(Box::new(e)) }
@@ -178,13 +200,22 @@ fn message_of(v: &serde_json::Value) -> Option<String> {
     })
 }
 
+/// `e` with a password in its URL (userinfo of the base URL) masked: reqwest prints the URL.
+pub(crate) fn redact_error(mut e: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = e.url_mut() {
+        if url.password().is_some() {
+            let _ = url.set_password(Some("***"));
+        }
+    }
+    e
+}
+
 pub(crate) fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-/// reqwest's Display drops the cause chain, which is where the useful part is; the URL
-/// never carries a secret here (credentials travel in headers and bodies only).
-fn describe(e: &reqwest::Error) -> String {
+/// reqwest's Display drops the cause chain, which is where the useful part is.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut out = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -192,7 +223,11 @@ fn describe(e: &reqwest::Error) -> String {
         out.push_str(&s.to_string());
         source = s.source();
     }
-    out
+    // A password in the base URL (userinfo) is masked wherever the URL is printed.
+    match e.url().and_then(|u| u.password()) {
+        Some(password) if !password.is_empty() => out.replace(&format!(":{password}@"), ":***@"),
+        _ => out,
+    }
 }
 
 impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
@@ -211,8 +246,34 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 Error::Decode { message: format!("{e} (body starts {:?})", preview(&bytes)), source: Some(Box::new(e)) }
             }
             P::UnexpectedResponse(r) => Error::from_response_parts(r.status().as_u16(), r.headers(), &[]),
-            P::Custom(m) => Error::Connection { message: m, source: None },
+            P::Custom(m) => decode_custom(m),
         }
+    }
+}
+
+/// Marks a `Custom` message as one of our errors: prefix, kind name, NUL, message.
+const CUSTOM_PREFIX: &str = "\u{1}kontext:";
+
+/// An SDK error as the message of progenitor's `Error::Custom` (see `transport::post`).
+pub(crate) fn encode_custom(e: &Error) -> String {
+    let limit = e.limit().unwrap_or(0);
+    format!("{CUSTOM_PREFIX}{}\u{0}{limit}\u{0}{}", e.kind().name(), e.message())
+}
+
+fn decode_custom(m: String) -> Error {
+    let Some(rest) = m.strip_prefix(CUSTOM_PREFIX) else {
+        return Error::Connection { message: m, source: None };
+    };
+    let mut parts = rest.splitn(3, '\u{0}');
+    let (kind, limit, message) = (parts.next(), parts.next(), parts.next().unwrap_or_default().to_string());
+    match kind {
+        Some("TimeoutError") => Error::Timeout { message, source: None },
+        Some("DecodeError") => Error::Decode { message, source: None },
+        Some("InvalidInput") => Error::InvalidInput(message),
+        Some("ResponseTooLarge") => {
+            Error::ResponseTooLarge { message, limit: limit.and_then(|l| l.parse().ok()).unwrap_or(0) }
+        }
+        _ => Error::Connection { message, source: None },
     }
 }
 

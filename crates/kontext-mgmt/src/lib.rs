@@ -25,6 +25,9 @@
 mod auth;
 mod client;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
+pub mod limits;
 pub mod logging;
 pub mod ops;
 pub mod pagination;
@@ -37,7 +40,6 @@ mod transport;
 #[allow(clippy::all, missing_docs, missing_debug_implementations, unused, unreachable_pub)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
-    include!(concat!(env!("OUT_DIR"), "/pagination_impls.rs"));
 }
 
 /// Forward-compatible string enums of the spec (unknown values decode to `Unknown`).
@@ -46,9 +48,10 @@ pub mod enums {
     include!(concat!(env!("OUT_DIR"), "/enums.rs"));
 }
 
-pub use client::{ClientBuilder, DEFAULT_BASE_URL};
+pub use client::{redact_url, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use generated::{builder, types, Client};
+pub use limits::Limits;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::CallOptions;

@@ -171,6 +171,9 @@ impl crate::Client {
         let request = self.build_request(op, args)?;
         validate(op, &request).map_err(Error::InvalidInput)?;
         let response = self.inner().execute(request, op).await.map_err(Error::from_reqwest)?;
+        if let Some(e) = crate::transport::take_core_failure(&response) {
+            return Err(e);
+        }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::from_reqwest)?;
@@ -178,6 +181,14 @@ impl crate::Client {
             return Err(Error::from_response_parts(status, &headers, &body));
         }
         if op.has_response_body {
+            // Skipping over a string does not check its UTF-8; the bindings would then fail
+            // (or decode lossily) on their own.
+            if let Err(e) = std::str::from_utf8(&body) {
+                return Err(Error::Decode {
+                    message: format!("the response body is not UTF-8: {e}"),
+                    source: Some(Box::new(e)),
+                });
+            }
             if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
                 return Err(Error::Decode {
                     message: format!("{e} (body starts {:?})", crate::error::preview(&body)),
@@ -249,8 +260,28 @@ impl crate::Client {
                 Next::Offset(args.query.iter().find(|(k, _)| k == "offset").and_then(|(_, v)| v.as_u64()).unwrap_or(0))
             }
         };
-        Ok(Pager { client: self.clone(), op, args, state: PageState::new(start) })
+        let state = PageState::with_max_pages(start, self.limits().max_pages);
+        Ok(Pager { client: self.clone(), op, args, state })
     }
+}
+
+/// The item count and next cursor of a page body (`nextCursor` only for cursor walks).
+pub fn decode_envelope(op: &OpSpec, body: &[u8]) -> Result<(usize, Option<String>)> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        items: Vec<serde::de::IgnoredAny>,
+        #[serde(rename = "nextCursor")]
+        next_cursor: Option<String>,
+    }
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| Error::Decode {
+        message: format!("page of {} has no `items` list: {e}", op.id),
+        source: Some(Box::new(e)),
+    })?;
+    let next_cursor = match op.pagination {
+        Some(PaginationKind::Cursor) => envelope.next_cursor,
+        _ => None,
+    };
+    Ok((envelope.items.len(), next_cursor))
 }
 
 const SEGMENT: &percent_encoding::AsciiSet =
@@ -287,23 +318,15 @@ impl Pager {
             self.args.query.push((key.to_string(), value));
         }
         let response = self.client.call_op(self.op, &self.args).await?;
-        #[derive(serde::Deserialize)]
-        struct Envelope {
-            items: Vec<serde::de::IgnoredAny>,
-            #[serde(rename = "nextCursor")]
-            next_cursor: Option<String>,
-        }
-        let envelope: Envelope = serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
-            message: format!("page of {} has no `items` list: {e}", self.op.id),
-            source: Some(Box::new(e)),
-        })?;
-        let len = envelope.items.len();
-        let next_cursor = match self.op.pagination {
-            Some(PaginationKind::Cursor) => envelope.next_cursor,
-            _ => None,
-        };
-        self.state.advance(len, next_cursor.clone(), self.op.pagination == Some(PaginationKind::Offset));
+        let (len, next_cursor) = decode_envelope(self.op, &response.body)?;
+        self.state.advance(len, next_cursor.clone(), self.op.pagination == Some(PaginationKind::Offset))?;
         Ok(Some(RawPage { body: response.body, len, next_cursor }))
+    }
+
+    /// Continues the walk with another client (after `fork()`, the parent's connections
+    /// and runtime are not usable in the child).
+    pub fn set_client(&mut self, client: crate::Client) {
+        self.client = client;
     }
 
     /// Where to resume a later walk (the cursor of the page not yet fetched).

@@ -58,20 +58,23 @@ pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
 }
 
 /// The wait a response asks for: `retry-after-ms`, else `Retry-After` (seconds or HTTP date).
+/// Any value is clamped to [`crate::limits::MAX_WIRE_DURATION`] (a day): larger waits stay
+/// above every sensible `max_retry_after`, so the call fails with `RateLimited` instead.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    use crate::limits::{clamp_secs, MAX_WIRE_DURATION};
     if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()) {
         if let Ok(ms) = ms.trim().parse::<f64>() {
             if ms.is_finite() && ms >= 0.0 {
-                return Some(Duration::from_secs_f64(ms / 1000.0));
+                return Some(clamp_secs(ms / 1000.0, Duration::ZERO, MAX_WIRE_DURATION));
             }
         }
     }
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return (!secs.is_nan() && secs >= 0.0).then(|| clamp_secs(secs, Duration::ZERO, MAX_WIRE_DURATION));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(MAX_WIRE_DURATION))
 }
 
 #[cfg(test)]
@@ -101,6 +104,25 @@ mod tests {
         let d = retry_after(&h).unwrap();
         assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28), "{d:?}");
         h.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn extreme_retry_after_is_clamped_to_a_day() {
+        let day = crate::limits::MAX_WIRE_DURATION;
+        for (name, value) in [
+            ("retry-after", "1e30"),
+            ("retry-after", "inf"),
+            ("retry-after", "18446744073709551616"),
+            ("retry-after-ms", "1e30"),
+            ("retry-after-ms", "1e300"),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(name, HeaderValue::from_static(value));
+            assert_eq!(retry_after(&h), Some(day), "{name}: {value}");
+        }
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("NaN"));
         assert_eq!(retry_after(&h), None);
     }
 

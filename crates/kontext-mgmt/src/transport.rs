@@ -32,6 +32,7 @@ pub struct Transport {
 pub(crate) struct Shared {
     pub http: reqwest::Client,
     pub auth: Auth,
+    pub limits: crate::limits::Limits,
 }
 
 impl std::fmt::Debug for Transport {
@@ -56,13 +57,15 @@ impl Transport {
         op: &crate::ops::OpSpec,
     ) -> reqwest::Result<reqwest::Response> {
         let span = tracing::debug_span!("kontext.request", op = op.id, method = op.http_method, path = op.path);
-        self.execute_inner(request).instrument(span).await
+        let response = self.execute_inner(request).instrument(span).await?;
+        Ok(crate::limits::limit_by_status(response, &self.shared.limits))
     }
 
     async fn execute_inner(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
         let policy = &self.options.retry;
         let started = Instant::now();
-        let deadline = policy.budget.map(|b| started + b);
+        // `checked_add`: a budget too large to represent is no budget at all.
+        let deadline = policy.budget.and_then(|b| started.checked_add(b));
         let mut retries = 0u32;
         let mut reauthenticated = false;
         loop {
@@ -105,7 +108,8 @@ impl Transport {
                     }
                 }
                 Err(e) => {
-                    tracing::debug!(attempt = retries + 1, elapsed_ms, error = %e, "request failed");
+                    let shown = crate::error::describe(e);
+                    tracing::debug!(attempt = retries + 1, elapsed_ms, error = %shown, "request failed");
                     // A connect error never reached the server; anything else may have.
                     let safe = e.is_connect() || crate::retry::is_idempotent(request.method());
                     if retries >= policy.max_retries || !safe {
@@ -114,7 +118,7 @@ impl Transport {
                     policy.backoff(retries)
                 }
             };
-            if deadline.is_some_and(|d| Instant::now() + retry_delay >= d) {
+            if deadline.is_some_and(|d| Instant::now().checked_add(retry_delay).is_none_or(|t| t >= d)) {
                 return result;
             }
             drop(result);
@@ -142,20 +146,52 @@ impl Transport {
                     )))
                 }
             },
-            Auth::Credentials(cache) => match cache.get().await {
-                Ok(token) => (token.header.clone(), Some(token.generation)),
-                Err(TokenFailure::Transport(e)) => return Err(Err(e)),
-                Err(TokenFailure::Status { status, headers, body }) => {
-                    return Err(Ok(token_error_response(status, &headers, &body)))
+            Auth::Credentials(cache) => {
+                // A waiter on another caller's token request gives up at its own deadline.
+                let timeout = request.timeout().copied().unwrap_or(self.options.timeout);
+                let got = tokio::time::timeout(timeout, cache.get(&self.options))
+                    .await
+                    .unwrap_or_else(|_| Err(TokenFailure::Timeout(timeout_message(timeout))));
+                match got {
+                    Ok(token) => (token.header.clone(), Some(token.generation)),
+                    Err(TokenFailure::Transport(e)) => return Err(Err(e)),
+                    Err(TokenFailure::Status { status, headers, body }) => {
+                        return Err(Ok(token_error_response(status, &headers, &body)))
+                    }
+                    Err(failure) => return Err(Ok(core_failure(crate::client::token_error(failure)))),
                 }
-                Err(TokenFailure::Decode(message)) => {
-                    return Err(Ok(synthetic(502, None, &message, "Bad Gateway")));
-                }
-            },
+            }
         };
         request.headers_mut().insert(AUTHORIZATION, header);
         Ok(generation)
     }
+}
+
+fn timeout_message(timeout: Duration) -> String {
+    format!("no token from the token endpoint within {:.3}s", timeout.as_secs_f64())
+}
+
+pub(crate) fn token_timeout(timeout: Duration) -> crate::Error {
+    crate::Error::Timeout { message: timeout_message(timeout), source: None }
+}
+
+/// An error of the SDK itself (not of reqwest, not an answer of the server) travelling
+/// through the generated client, whose hooks only pass responses: it rides on a synthetic
+/// response, and [`take_core_failure`] gets it back.
+#[derive(Clone)]
+struct CoreFailure(Arc<std::sync::Mutex<Option<crate::Error>>>);
+
+fn core_failure(error: crate::Error) -> reqwest::Response {
+    let mut response = synthetic(502, None, &error.message(), "Bad Gateway");
+    response.extensions_mut().insert(CoreFailure(Arc::new(std::sync::Mutex::new(Some(error)))));
+    response
+}
+
+/// The SDK error a response stands for, if it is one made by [`core_failure`].
+pub(crate) fn take_core_failure(response: &reqwest::Response) -> Option<crate::Error> {
+    let failure = response.extensions().get::<CoreFailure>()?;
+    let taken = failure.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    taken
 }
 
 /// `Authorization: Bearer …`, marked sensitive so it never prints.
@@ -199,6 +235,19 @@ impl progenitor_client::ClientHooks<Transport> for crate::generated::Client {
             progenitor_client::Error::InvalidRequest(format!("unknown operation {}", info.operation_id))
         })?;
         crate::ops::validate(op, request).map_err(progenitor_client::Error::InvalidRequest)
+    }
+
+    /// Turns an SDK error carried by a synthetic response into the generated client's
+    /// error (decoded again by `From<progenitor_client::Error>`).
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &progenitor_client::OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        match result.as_ref().ok().and_then(take_core_failure) {
+            Some(error) => Err(progenitor_client::Error::Custom(crate::error::encode_custom(&error))),
+            None => Ok(()),
+        }
     }
 
     async fn exec(

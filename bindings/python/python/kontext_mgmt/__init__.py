@@ -33,6 +33,7 @@ from ._errors import (
     TimeoutError,
     DecodeError,
     InvalidInput,
+    ResponseTooLarge,
 )
 from ._generated import (
     AccessGraph,
@@ -144,6 +145,7 @@ __all__ = [
     "TimeoutError",
     "DecodeError",
     "InvalidInput",
+    "ResponseTooLarge",
     "AccessGraph",
     "AccessGraphEdge",
     "AccessGraphNode",

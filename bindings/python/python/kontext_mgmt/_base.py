@@ -363,6 +363,10 @@ class _ClientCore:
         connect_timeout: float | None = None,
         max_retries: int | None = None,
         user_agent: str | None = None,
+        max_body_bytes: int | None = None,
+        max_error_body_bytes: int | None = None,
+        max_token_body_bytes: int | None = None,
+        max_pages: int | None = None,
     ) -> None:
         """Configure a client. Every argument is optional: unset values come from the
         environment (``KONTEXT_BASE_URL``, ``KONTEXT_CLIENT_ID``, ``KONTEXT_CLIENT_SECRET``,
@@ -371,7 +375,13 @@ class _ClientCore:
 
         Pass ``client_id`` and ``client_secret`` (service-account credentials: tokens are
         fetched, cached and refreshed for you) or a bearer ``token``. ``timeout`` and
-        ``connect_timeout`` are in seconds. ``user_agent`` is appended to the User-Agent header.
+        ``connect_timeout`` are in seconds (at least 0.001; above a year they are clamped).
+        ``user_agent`` is appended to the User-Agent header.
+
+        Limits: a response body over ``max_body_bytes`` (32 MiB), an error body over
+        ``max_error_body_bytes`` (64 KiB) or a token response over ``max_token_body_bytes``
+        (1 MiB) raises ``ResponseTooLarge``; a pagination walk stops with ``DecodeError``
+        after ``max_pages`` (100 000) pages or when the server repeats a cursor.
         """
         from ._native import NativeClient
 
@@ -388,6 +398,10 @@ class _ClientCore:
             connect_timeout=connect_timeout,
             max_retries=max_retries,
             user_agent_suffix=_user_agent(user_agent),
+            max_body_bytes=max_body_bytes,
+            max_error_body_bytes=max_error_body_bytes,
+            max_token_body_bytes=max_token_body_bytes,
+            max_pages=max_pages,
         )
         self._adopt(native)
 

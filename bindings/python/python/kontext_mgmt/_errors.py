@@ -3,7 +3,7 @@
 ``KontextError`` > ``ApiError`` (the server answered with an error status) >
 ``BadRequest`` (400), ``Unauthorized`` (401), ``Forbidden`` (403), ``NotFound`` (404),
 ``Conflict`` (409), ``RateLimited`` (429), ``ServerError`` (5xx); and ``KontextError`` >
-``ConnectionError``, ``TimeoutError``, ``DecodeError``, ``InvalidInput``.
+``ConnectionError``, ``TimeoutError``, ``DecodeError``, ``InvalidInput``, ``ResponseTooLarge``.
 
 Instances are created by the native core with a one-line message that never contains a
 credential. ``ConnectionError``/``TimeoutError`` also derive from the builtins of the same
@@ -28,6 +28,7 @@ __all__ = [
     "TimeoutError",
     "DecodeError",
     "InvalidInput",
+    "ResponseTooLarge",
 ]
 
 
@@ -150,6 +151,11 @@ class InvalidInput(KontextError, ValueError):
     """The arguments cannot be sent (nothing was sent)."""
 
 
+class ResponseTooLarge(KontextError):
+    """A response body was larger than the client's limit for it (``max_body_bytes``,
+    ``max_error_body_bytes`` or ``max_token_body_bytes``); the message names the limit."""
+
+
 _DEFAULT_CODES = {
     "BadRequest": "kontext_validation_error",
     "Unauthorized": "kontext_authorization_required",
@@ -163,10 +169,11 @@ _DEFAULT_CODES = {
     "TimeoutError": "kontext_timeout",
     "DecodeError": "kontext_decode_error",
     "InvalidInput": "kontext_invalid_input",
+    "ResponseTooLarge": "kontext_response_too_large",
 }
 
 # Tracebacks and pickles name the public module.
 for _cls in (KontextError, ApiError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RateLimited,
-             ServerError, ConnectionError, TimeoutError, DecodeError, InvalidInput):
+             ServerError, ConnectionError, TimeoutError, DecodeError, InvalidInput, ResponseTooLarge):
     _cls.__module__ = "kontext_mgmt"
 del _cls

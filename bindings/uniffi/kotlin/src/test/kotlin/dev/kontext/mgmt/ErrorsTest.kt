@@ -38,6 +38,7 @@ class ErrorsTest {
         is KontextException.TimeoutException -> "timeout"
         is KontextException.DecodeException -> "decode"
         is KontextException.InvalidInput -> "input"
+        is KontextException.ResponseTooLarge -> "too large"
     }
 
     @Test
