@@ -149,9 +149,10 @@ impl Transport {
             Auth::Credentials(cache) => {
                 // A waiter on another caller's token request gives up at its own deadline.
                 let timeout = request.timeout().copied().unwrap_or(self.options.timeout);
-                let got = tokio::time::timeout(timeout, cache.get(&self.options))
-                    .await
-                    .unwrap_or_else(|_| Err(TokenFailure::Timeout(timeout_message(timeout))));
+                let got = match tokio::time::timeout(timeout, cache.get(&self.options)).await {
+                    Ok(got) => got,
+                    Err(_) => Err(TokenFailure::Timeout(timeout_message(timeout))),
+                };
                 match got {
                     Ok(token) => (token.header.clone(), Some(token.generation)),
                     Err(TokenFailure::Transport(e)) => return Err(Err(e)),
