@@ -1,0 +1,47 @@
+//! Names that two spec elements would share in Kotlin/Swift are refused by the uniffi
+//! generator with the schema or operation named, instead of generating code that does not
+//! compile or silently hides one of them.
+
+use std::path::Path;
+
+fn spec() -> serde_yaml::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/kontext-management.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn uniffi_error(spec: &serde_yaml::Value) -> String {
+    let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(spec).unwrap()).expect("the edited spec loads");
+    match kontext_mgmt_codegen::uniffi::artifacts(&api) {
+        Ok(_) => panic!("the uniffi generator accepted a clash"),
+        Err(e) => {
+            let glue = kontext_mgmt_codegen::uniffi::rust_glue(&api).expect_err("the glue refuses it too");
+            assert_eq!(glue, e);
+            e
+        }
+    }
+}
+
+#[test]
+fn the_unchanged_spec_has_no_clash() {
+    let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(&spec()).unwrap()).unwrap();
+    kontext_mgmt_codegen::uniffi::artifacts(&api).unwrap();
+}
+
+#[test]
+fn two_fields_with_one_kotlin_name_are_refused() {
+    let mut spec = spec();
+    let props = &mut spec["components"]["schemas"]["Application"]["properties"];
+    props["client_id"] = serde_yaml::from_str("{type: string}").unwrap();
+    let e = uniffi_error(&spec);
+    assert!(e.contains("schema Application") && e.contains("clientId"), "{e}");
+}
+
+#[test]
+fn two_parameters_with_one_kotlin_name_are_refused() {
+    let mut spec = spec();
+    let params = spec["paths"]["/applications"]["get"]["parameters"].as_sequence_mut().unwrap();
+    params.push(serde_yaml::from_str("{name: include_archived, in: query, schema: {type: boolean}}").unwrap());
+    params.push(serde_yaml::from_str("{name: includeArchived, in: query, schema: {type: boolean}}").unwrap());
+    let e = uniffi_error(&spec);
+    assert!(e.contains("applications_list") && e.contains("includeArchived"), "{e}");
+}
