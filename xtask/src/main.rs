@@ -4,6 +4,7 @@ mod bench;
 mod publish;
 mod regen;
 mod test;
+mod workflows;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

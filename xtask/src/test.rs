@@ -18,7 +18,7 @@ pub struct Args {
 
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
 const STEPS: &[&str] =
-    &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios", "drill"];
+    &["regen", "fmt", "workflows", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios", "drill"];
 
 pub fn run(args: Args) -> Result<()> {
     // A typo must not turn into "nothing ran, all passed".
@@ -70,6 +70,7 @@ fn run_step(step: &str, args: &[String]) -> Result<()> {
     match step {
         "regen" => no_args(step, args).and_then(|()| crate::regen::run_check()),
         "fmt" => no_args(step, args).and_then(|()| run_cmd(cargo().args(["fmt", "--all", "--check"]))),
+        "workflows" => no_args(step, args).and_then(|()| crate::workflows::check()),
         "clippy" => no_args(step, args)
             .and_then(|()| run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))),
         "rust" => run_cmd(cargo().args(["test", "--workspace"]).args(args)),
