@@ -3,6 +3,8 @@
 mod bench;
 mod publish;
 mod regen;
+mod smoke;
+mod targets;
 mod test;
 mod workflows;
 
