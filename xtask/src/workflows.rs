@@ -16,7 +16,7 @@ fn actionlint(tools: &Path) -> Result<PathBuf> {
     let exe = tools.join(if cfg!(windows) { "actionlint.exe" } else { "actionlint" });
     let current =
         Command::new(&exe).arg("-version").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    if !current.as_deref().is_some_and(|v| v.lines().next() == Some(ACTIONLINT_VERSION)) {
+    if current.as_deref().is_none_or(|v| v.lines().next() != Some(ACTIONLINT_VERSION)) {
         fs::create_dir_all(tools)?;
         let go = std::env::var("GO").unwrap_or_else(|_| "go".into());
         run_cmd(Command::new(&go).args(["install", &format!("{ACTIONLINT}@{ACTIONLINT_VERSION}")]).env("GOBIN", tools))
