@@ -188,17 +188,14 @@ pub fn run(args: Args) -> Result<()> {
             _ => None,
         };
         let platforms: Vec<PathBuf> = built.iter().map(|b| b.npm.clone()).collect();
+        let inputs = SmokeInputs { npm_main, platforms: &platforms, kotlin_cp: kotlin_cp.as_deref(), url: &url };
         for b in &built {
             match (b.target.triple, b.target.libc) {
-                ("x86_64-unknown-linux-gnu", _) => {
-                    smoke_x86(&ctx, b, npm_main, &platforms, kotlin_cp.as_deref(), &url, &mut notes)?
-                }
+                ("x86_64-unknown-linux-gnu", _) => smoke_x86(&ctx, b, &inputs, &mut notes)?,
                 ("aarch64-unknown-linux-gnu", _) if args.skip_qemu => {
                     notes.push("aarch64 packages not run (--skip-qemu)".into())
                 }
-                ("aarch64-unknown-linux-gnu", _) => {
-                    smoke_aarch64(&ctx, b, npm_main, &platforms, kotlin_cp.as_deref(), &url)?
-                }
+                ("aarch64-unknown-linux-gnu", _) => smoke_aarch64(&ctx, b, &inputs)?,
                 (_, Libc::Musl) => notes.push(format!(
                     "{}: checked statically (no glibc symbol, links musl, auditwheel's tag); running it needs an \
                      Alpine (musl) system with Python and Node of that architecture",
@@ -548,17 +545,19 @@ fn print_table(rows: &[Row]) {
     );
 }
 
+/// What every smoke test uses: the npm packages, the compiled Kotlin program's class path, the
+/// emulator's address.
+struct SmokeInputs<'a> {
+    npm_main: &'a Path,
+    platforms: &'a [PathBuf],
+    kotlin_cp: Option<&'a str>,
+    url: &'a str,
+}
+
 /// x86_64 glibc: the wheel on Python 3.9 and the newest pyenv Python, the npm packages with
 /// this machine's Node, the jar with its Java.
-fn smoke_x86(
-    ctx: &Ctx,
-    b: &Built,
-    npm_main: &Path,
-    platforms: &[PathBuf],
-    kotlin_cp: Option<&str>,
-    url: &str,
-    notes: &mut Vec<String>,
-) -> Result<()> {
+fn smoke_x86(ctx: &Ctx, b: &Built, s: &SmokeInputs, notes: &mut Vec<String>) -> Result<()> {
+    let SmokeInputs { npm_main, platforms, kotlin_cp, url } = s;
     let pythons = smoke::pythons();
     if pythons.is_empty() {
         notes.push("no pyenv Pythons found: the wheel ran on python3 only".into());
@@ -589,14 +588,8 @@ fn smoke_x86(
 }
 
 /// aarch64 glibc under qemu, with the arm64 Debian root's own python3, node and java.
-fn smoke_aarch64(
-    ctx: &Ctx,
-    b: &Built,
-    npm_main: &Path,
-    platforms: &[PathBuf],
-    kotlin_cp: Option<&str>,
-    url: &str,
-) -> Result<()> {
+fn smoke_aarch64(ctx: &Ctx, b: &Built, s: &SmokeInputs) -> Result<()> {
+    let SmokeInputs { npm_main, platforms, kotlin_cp, url } = s;
     let root = smoke::Arm64Root::get()?;
     eprintln!("arm64 root: {}", root.dir.display());
     // pip installs the wheel for the aarch64 platform (its tag decides whether it may).
