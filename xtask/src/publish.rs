@@ -114,7 +114,7 @@ pub fn run(args: Args) -> Result<()> {
     let root = root();
     if let Some(dir) = &args.upload_only {
         let dir = if dir.is_absolute() { dir.clone() } else { root.join(dir) };
-        run_cmd(Command::new("sha256sum").current_dir(&dir).args(["--quiet", "-c", "SHA256SUMS"]))?;
+        run_cmd(sha256sum().current_dir(&dir).args(["--quiet", "-c", "SHA256SUMS"]))?;
         return upload(&root, &dir);
     }
     let host = targets::host()?;
@@ -341,6 +341,9 @@ fn build_native(ctx: &Ctx, t: &Target, with_uniffi: bool) -> Result<(PathBuf, Op
 
 /// A strip that knows every target's object format (llvm-strip), else the system's.
 fn strip(file: &Path, t: &Target) -> Result<()> {
+    if t.os == "win32" {
+        return Ok(()); // MSVC keeps a DLL's symbols in its .pdb, not in the DLL
+    }
     let tool = if Command::new("llvm-strip").arg("--version").output().is_ok() {
         "llvm-strip"
     } else {
@@ -715,6 +718,17 @@ fn build_crates(root: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// `sha256sum` (Linux, Git Bash on Windows), else macOS's `shasum -a 256` (same format).
+fn sha256sum() -> Command {
+    if Command::new("sha256sum").arg("--version").output().is_ok() {
+        Command::new("sha256sum")
+    } else {
+        let mut c = Command::new("shasum");
+        c.args(["-a", "256"]);
+        c
+    }
+}
+
 fn write_sums(dist: &Path) -> Result<()> {
     let mut names: Vec<String> = fs::read_dir(dist)?
         .filter_map(|e| e.ok())
@@ -724,9 +738,9 @@ fn write_sums(dist: &Path) -> Result<()> {
         .collect();
     names.sort();
     ensure!(!names.is_empty(), "dist/ is empty");
-    let sums = output(Command::new("sha256sum").current_dir(dist).args(&names))?;
+    let sums = output(sha256sum().current_dir(dist).args(&names))?;
     fs::write(dist.join("SHA256SUMS"), sums)?;
-    run_cmd(Command::new("sha256sum").current_dir(dist).args(["--quiet", "-c", "SHA256SUMS"]))
+    run_cmd(sha256sum().current_dir(dist).args(["--quiet", "-c", "SHA256SUMS"]))
 }
 
 /// Uploads what `dist` holds: wheels and sdist (twine), npm platform packages before the main
