@@ -25,9 +25,10 @@ if [ ${#LIBS[@]} -eq 0 ]; then
     (cd "$ROOT" && cargo build --release --quiet -p kontext-mgmt-uniffi)
     LIBS=("linux-x86-64=$TARGET/release/libkontext_mgmt_uniffi.so")
 fi
-(cd "$ROOT" && cargo build --release --quiet -p kontext-mgmt-uniffi-bindgen)
+# The generator is a build tool: its debug build (shared with the tests) does the same work.
+(cd "$ROOT" && cargo build --quiet -p kontext-mgmt-uniffi-bindgen)
 FIRST=${LIBS[0]#*=}
-"$HERE/stage.sh" "$TARGET/release/uniffi-bindgen" "$FIRST" "$STAGE"
+"$HERE/stage.sh" "$TARGET/debug/uniffi-bindgen" "$FIRST" "$STAGE"
 # The shipped copies are stripped (symbols and debug info: ~9.4 MB -> ~7 MB); the bindings were
 # generated above from the unstripped library.
 rm -rf "$STAGE/native"
