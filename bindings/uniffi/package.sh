@@ -6,10 +6,10 @@
 # DIST_DIR/KontextMgmt-swift-VERSION.zip        Swift package: Package.swift, sources, C header,
 #                                               module map (xcode/), tests, lib/ (first LIB)
 # Without JNA_DIR=LIB pairs: a release build for this machine (linux-x86-64). With them
-# (`cargo xtask publish` passes its cross-built, unstripped libraries, e.g.
-# linux-x86-64=/…/libkontext_mgmt_uniffi.so linux-aarch64=/…): the bindings are generated from
-# the first (library mode reads the UniFFI metadata, which `strip` removes) and each library
-# goes, stripped, into the jar under its JNA resource folder. Maven downloads what it needs.
+# (`cargo xtask publish` passes its cross-built libraries, e.g.
+# linux-x86-64=/…/libkontext_mgmt_uniffi.so linux-aarch64=/…) each library goes, stripped, into
+# the jar under its JNA resource folder (see below for where the bindings come from). Maven
+# downloads what it needs.
 # macOS and Windows libraries are added to the jar by the release workflow's gathering job.
 set -euo pipefail
 DIST=$(mkdir -p "$1" && cd "$1" && pwd)
@@ -22,15 +22,20 @@ VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)
 shift
 LIBS=("$@")
 if [ ${#LIBS[@]} -eq 0 ]; then
-    (cd "$ROOT" && cargo build --release --quiet -p kontext-mgmt-uniffi)
+    (cd "$ROOT" && cargo build --release --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen)
     LIBS=("linux-x86-64=$TARGET/release/libkontext_mgmt_uniffi.so")
+    GEN_LIB=$TARGET/release/libkontext_mgmt_uniffi.so BINDGEN=$TARGET/release/uniffi-bindgen
+else
+    # Libraries linked by zig carry no symbol table (its linker strips it with the debug info),
+    # so uniffi-bindgen cannot read their UniFFI metadata: the bindings are generated from this
+    # machine's debug build of the same sources (the metadata, and so the checksums the library
+    # verifies when it loads, are the same). The debug builds are shared with the tests.
+    (cd "$ROOT" && cargo build --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen)
+    GEN_LIB=$TARGET/debug/libkontext_mgmt_uniffi.so BINDGEN=$TARGET/debug/uniffi-bindgen
 fi
-# The generator is a build tool: its debug build (shared with the tests) does the same work.
-(cd "$ROOT" && cargo build --quiet -p kontext-mgmt-uniffi-bindgen)
-FIRST=${LIBS[0]#*=}
-"$HERE/stage.sh" "$TARGET/debug/uniffi-bindgen" "$FIRST" "$STAGE"
-# The shipped copies are stripped (symbols and debug info: ~9.4 MB -> ~7 MB); the bindings were
-# generated above from the unstripped library.
+"$HERE/stage.sh" "$BINDGEN" "$GEN_LIB" "$STAGE"
+# The shipped copies are stripped (symbols and debug info: ~9.4 MB -> ~7 MB for a native
+# release build); the bindings were generated above from an unstripped library.
 rm -rf "$STAGE/native"
 for pair in "${LIBS[@]}"; do
     dir=${pair%%=*} lib=${pair#*=}
