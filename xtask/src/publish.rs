@@ -279,6 +279,9 @@ fn build_wheel(ctx: &mut Ctx, t: &Target) -> Result<PathBuf> {
         // zig links against the target's libc at the version the tag promises (glibc 2.17).
         cmd.args(["--zig", "--compatibility", t.wheel_compat()]);
     }
+    // maturin's Rust flags differ from cargo-zigbuild's, and cargo keeps one build of a crate
+    // per flag-independent hash: sharing target/ would rebuild everything twice on every run.
+    cmd.env("CARGO_TARGET_DIR", ctx.root.join("target/publish/wheel-target"));
     run_cmd(&mut cmd)?;
     let built = find(&out, |n| n.ends_with(".whl"))?;
     let wheel = ctx.dist.join(file_name(&built));
