@@ -694,6 +694,23 @@ fn workspace_version(root: &Path) -> Result<String> {
 }
 
 fn build_crates(root: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
+    let version = workspace_version(root)?;
+    // Cargo extracts the packaged crates of the verification overlay under
+    // $CARGO_HOME/registry/src/ once per name and version, and never again: a later run of the
+    // same version would verify against the sources of the first. Remove those extractions.
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(src) = cargo_home.map(|h| h.join("registry/src")) {
+        for registry in fs::read_dir(&src).into_iter().flatten().filter_map(|e| e.ok()) {
+            for name in CRATES {
+                let stale = registry.path().join(format!("{name}-{version}"));
+                if stale.is_dir() {
+                    fs::remove_dir_all(&stale).with_context(|| format!("removing {}", stale.display()))?;
+                }
+            }
+        }
+    }
     // Packaged together so kontext-mgmt verifies against the packaged codegen and emulator (a
     // local overlay); its verification build proves it builds from its own carried spec.
     run_cmd(
@@ -703,7 +720,6 @@ fn build_crates(root: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
             .args(CRATES.iter().flat_map(|c| ["-p", c]))
             .env_remove("KONTEXT_SPEC"),
     )?;
-    let version = workspace_version(root)?;
     let mut out = Vec::new();
     for name in CRATES {
         let file = format!("{name}-{version}.crate");
