@@ -711,6 +711,16 @@ fn build_crates(root: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
             }
         }
     }
+    // Cargo takes a registry crate's build as final for its name and version, so an earlier
+    // verification's build of the packaged codegen would be reused for changed sources too: the
+    // verification has its own target dir, where our crates' fingerprints are removed first.
+    let target = root.join("target/publish/package-target");
+    let fingerprints = target.join("debug/.fingerprint");
+    for e in fs::read_dir(&fingerprints).into_iter().flatten().filter_map(|e| e.ok()) {
+        if e.file_name().to_string_lossy().starts_with("kontext-mgmt") {
+            fs::remove_dir_all(e.path())?;
+        }
+    }
     // Packaged together so kontext-mgmt verifies against the packaged codegen and emulator (a
     // local overlay); its verification build proves it builds from its own carried spec.
     run_cmd(
@@ -718,12 +728,13 @@ fn build_crates(root: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
             .current_dir(root)
             .args(["package", "--allow-dirty"])
             .args(CRATES.iter().flat_map(|c| ["-p", c]))
+            .env("CARGO_TARGET_DIR", &target)
             .env_remove("KONTEXT_SPEC"),
     )?;
     let mut out = Vec::new();
     for name in CRATES {
         let file = format!("{name}-{version}.crate");
-        let from = root.join("target/package").join(&file);
+        let from = target.join("package").join(&file);
         let to = dist.join(&file);
         fs::copy(&from, &to).with_context(|| format!("copying {}", from.display()))?;
         out.push(to);
