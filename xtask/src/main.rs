@@ -4,8 +4,11 @@ mod bench;
 mod fuzz;
 mod publish;
 mod regen;
+mod smoke;
 mod swift;
+mod targets;
 mod test;
+mod workflows;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

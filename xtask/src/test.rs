@@ -19,7 +19,7 @@ pub struct Args {
 
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
 const STEPS: &[&str] =
-    &["regen", "fmt", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios", "drill"];
+    &["regen", "fmt", "workflows", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios", "drill"];
 /// The steps that compile and run Swift: a toolchain is made available before the first.
 const SWIFT_STEPS: &[&str] = &["uniffi", "scenarios", "drill"];
 
@@ -143,6 +143,7 @@ fn run_step(step: &str, args: &[String]) -> Result<()> {
     match step {
         "regen" => no_args(step, args).and_then(|()| crate::regen::run_check()),
         "fmt" => no_args(step, args).and_then(|()| run_cmd(cargo().args(["fmt", "--all", "--check"]))),
+        "workflows" => no_args(step, args).and_then(|()| crate::workflows::check()),
         "clippy" => no_args(step, args)
             .and_then(|()| run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))),
         "rust" => run_cmd(cargo().args(["test", "--workspace"]).args(args)),
