@@ -12,8 +12,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -24,12 +24,40 @@ CLIENT_ID = "sa_11111111-1111-4111-8111-111111111111"
 CLIENT_SECRET = "kontext-emulator-secret"
 
 
-def emulator_binary() -> pathlib.Path:
-    explicit = os.environ.get("KONTEXT_EMULATOR")
+T = TypeVar("T")
+
+
+def debug_binary(name: str, override: str) -> pathlib.Path:
+    """A binary of the workspace's debug build (test.sh builds it), or the one ``$override`` names."""
+    explicit = os.environ.get(override)
     if explicit:
         return pathlib.Path(explicit)
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    return target / "debug" / "kontext-emulator"
+    return target / "debug" / name
+
+
+def emulator_binary() -> pathlib.Path:
+    return debug_binary("kontext-emulator", "KONTEXT_EMULATOR")
+
+
+def in_child(work: Callable[[], T]) -> T:
+    """Runs ``work`` in a forked child and returns what it returned (sent back as its repr)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 1
+        try:
+            os.close(read)
+            os.write(write, repr(work()).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read) as f:
+        report = f.read()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
+    return cast(T, eval(report))  # our own child's repr of plain values
 
 
 class Emulator:

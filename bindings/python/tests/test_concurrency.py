@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, PYTHON, Emulator, python_env
+from conftest import CLIENT_ID, CLIENT_SECRET, PYTHON, Emulator, in_child, python_env
 
 import kontext_mgmt as k
 from kontext_mgmt import _native
@@ -89,27 +89,15 @@ async def test_many_loops_one_client(emulator: Emulator) -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
 def test_fork_child_creates_a_new_client(client: k.Client, emulator: Emulator) -> None:
     client.applications.create(name="before-fork", oauth={"redirectUris": []})
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 1
-        try:
-            os.close(read)
-            fresh = k.Client(base_url=emulator.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-            names = [a.name for a in fresh.applications.list().items]
-            fresh.applications.create(name="from-child", oauth={"redirectUris": []})
-            # The parent's client, inherited, is rebuilt for the child too.
-            inherited = [a.name for a in client.applications.list().items]
-            os.write(write, repr((names, inherited)).encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    _, status = os.waitpid(pid, 0)
-    with os.fdopen(read) as f:
-        report = f.read()
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
-    names, inherited = eval(report)  # our own child's repr of two lists
+
+    def in_the_child() -> tuple[list[str], list[str]]:
+        fresh = k.Client(base_url=emulator.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        names = [a.name for a in fresh.applications.list().items]
+        fresh.applications.create(name="from-child", oauth={"redirectUris": []})
+        # The parent's client, inherited, is rebuilt for the child too.
+        return names, [a.name for a in client.applications.list().items]
+
+    names, inherited = in_child(in_the_child)
     assert names == ["before-fork"]
     assert sorted(inherited) == ["before-fork", "from-child"]
     assert sorted(a.name for a in client.applications.list().items) == ["before-fork", "from-child"]

@@ -17,15 +17,11 @@ from typing import Any
 import pytest
 
 import kontext_mgmt as k
-from conftest import CLIENT_ID, CLIENT_SECRET, ROOT, Emulator
+from conftest import CLIENT_ID, CLIENT_SECRET, Emulator, debug_binary, in_child
 
 
 def hostile_binary() -> pathlib.Path:
-    explicit = os.environ.get("KONTEXT_HOSTILE")
-    if explicit:
-        return pathlib.Path(explicit)
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    return target / "debug" / "kontext-hostile"
+    return debug_binary("kontext-hostile", "KONTEXT_HOSTILE")
 
 
 @pytest.fixture(scope="module")
@@ -185,24 +181,12 @@ def test_a_pager_made_before_fork_works_in_the_child(emulator: Emulator) -> None
         client.applications.create(name=f"app-{i}", oauth={"redirectUris": []})
     walk = iter(client.applications.list_all(limit=1))
     first = next(walk).name
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 1
-        try:
-            os.close(read)
-            started = time.monotonic()
-            rest = [a.name for a in walk]
-            os.write(write, repr((rest, time.monotonic() - started)).encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    _, status = os.waitpid(pid, 0)
-    with os.fdopen(read) as f:
-        report = f.read()
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
-    rest, took = eval(report)  # our own child's repr
+
+    def rest_of_walk() -> tuple[list[str], float]:
+        started = time.monotonic()
+        return [a.name for a in walk], time.monotonic() - started
+
+    rest, took = in_child(rest_of_walk)
     assert sorted([first, *rest]) == ["app-0", "app-1", "app-2"]
     assert took < 5, f"the child's pager stalled {took:.1f}s"
 
