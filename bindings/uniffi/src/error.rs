@@ -59,13 +59,6 @@ impl KontextError {
     }
 }
 
-impl KontextError {
-    /// The class name every binding uses (`NotFound`, `ConnectionError`, …).
-    pub fn kind_name(&self) -> &'static str {
-        self.parts().kind.name()
-    }
-}
-
 impl std::fmt::Display for KontextError {
     /// One line, as the core prints it: `404 NotFound: no such application [request id …]`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -99,5 +99,5 @@ fn core_errors_map_to_their_kinds() {
     assert_eq!(e.to_string(), "429 RateLimited: slow down (retry after 7.000s) [request id req-1]");
     let e = crate::KontextError::from(kontext_mgmt::Error::InvalidInput("limit".into()));
     assert_eq!(e.to_string(), "invalid input: limit");
-    assert_eq!(e.kind_name(), "InvalidInput");
+    assert_eq!(e.info().kind, "InvalidInput");
 }
