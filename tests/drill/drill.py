@@ -394,13 +394,17 @@ def main() -> None:
         run_python(emu)
         run_node(emu)
         stage = run_kotlin(emu)
+        swift_started = time.monotonic()
         swift_ran = run_swift(emu, stage)
+        swift_seconds = time.monotonic() - swift_started
     finally:
         emu.stop()
     if swift_ran:
         report = TARGET / "swift-report"
         report.mkdir(parents=True, exist_ok=True)
         (report / "drill").write_text("ok (widgets.spin called from Swift: NotFound 404; Application.color typed)\n")
+        with open(report / "times", "a") as times:
+            times.write(f"drill {swift_seconds:.0f}\n")
     ran = "rust, python, node, kotlin, swift ran" if swift_ran else "rust, python, node, kotlin ran; swift SKIPPED (asked)"
     print(f"drill: passed in {time.monotonic() - started:.0f} s ({ran})")
 
