@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, uuid, sdk, PKG_DIR, CLIENT_ID, CLIENT_SECRET } from './helpers.mjs';
+import { startWithApplications, sdk, PKG_DIR, CLIENT_ID, CLIENT_SECRET } from './helpers.mjs';
 
 const run = promisify(execFile);
 
@@ -16,10 +16,7 @@ let client;
 let ids;
 
 before(async () => {
-  emu = await startEmulator();
-  client = emu.client();
-  ids = Array.from({ length: 64 }, () => uuid());
-  await emu.seed({ applications: ids.map((id, i) => ({ id, name: `conc-${i}` })) });
+  ({ emu, client, ids } = await startWithApplications(Array.from({ length: 64 }, (_, i) => `conc-${i}`)));
   await client.applications.list({ limit: 1 }); // token and a first connection
 });
 after(() => emu.stop());
