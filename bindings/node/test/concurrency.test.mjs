@@ -23,14 +23,18 @@ after(() => emu.stop());
 
 test('64 concurrent calls each get their own answer', async () => {
   const results = await Promise.all(ids.map((id) => client.applications.get(id)));
-  results.forEach((r, i) => assert.equal(r.application.id, ids[i]));
+  results.forEach((r, i) => {
+    assert.equal(r.application.id, ids[i]);
+  });
   // and a larger burst of mixed operations
   const mixed = await Promise.all(
     Array.from({ length: 512 }, (_, i) =>
       i % 2 ? client.applications.get(ids[i % 64]).then((r) => r.application.id) : client.policies.getSettings().then(() => 'ok'),
     ),
   );
-  mixed.forEach((v, i) => assert.equal(v, i % 2 ? ids[i % 64] : 'ok'));
+  mixed.forEach((v, i) => {
+    assert.equal(v, i % 2 ? ids[i % 64] : 'ok');
+  });
 });
 
 test('64 in flight overlap: they take far less than 8 sequential calls', async () => {

@@ -5,7 +5,6 @@ repeating cursors, bodies that are not JSON; plus fork-safe pagers against the e
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import textwrap
