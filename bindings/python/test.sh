@@ -29,8 +29,8 @@ echo "==> building the emulator and the extension (debug)"
 VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --manifest-path "$here/Cargo.toml"
 
 echo "==> pytest"
-export KONTEXT_EMULATOR="$target/debug/kontext-emulator"
-export KONTEXT_HOSTILE="$target/debug/kontext-hostile"
+export KONTEXT_EMULATOR_BIN="$target/debug/kontext-emulator"
+export KONTEXT_HOSTILE_BIN="$target/debug/kontext-hostile"
 cd "$here"
 # -p no:cacheprovider: nothing written into the source tree.
 "$venv/bin/python" -m pytest -p no:cacheprovider -q "$@"

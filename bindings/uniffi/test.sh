@@ -37,30 +37,11 @@ LIB=$TARGET/debug/libkontext_mgmt_uniffi.so
 BINDGEN=$TARGET/debug/uniffi-bindgen
 "$HERE/stage.sh" "$BINDGEN" "$LIB" "$WORK"
 
-step "emulator"
-"$TARGET/debug/kontext-emulator" --port 0 --rate-limit 0 >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
-EMULATOR_PID=$!
-trap 'kill "$EMULATOR_PID" 2>/dev/null || true' EXIT
-URL=
-for _ in $(seq 200); do
-    line=$(head -n 1 "$WORK/emulator.out" 2>/dev/null || true)
-    if [[ $line == "listening on "* ]]; then URL=${line#listening on }; break; fi
-    kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$WORK/emulator.err" >&2; exit 1; }
-    sleep 0.05
-done
-[[ -n $URL ]] || { echo "the emulator did not start" >&2; exit 1; }
-export KONTEXT_EMULATOR_URL=$URL
-
-step "hostile server"
-"$TARGET/debug/kontext-hostile" >"$WORK/hostile.out" &
-HOSTILE_PID=$!
-trap 'kill "$EMULATOR_PID" "$HOSTILE_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 200); do
-    line=$(head -n 1 "$WORK/hostile.out" 2>/dev/null || true)
-    if [[ $line == "listening on "* ]]; then export KONTEXT_HOSTILE_URL=${line#listening on }; break; fi
-    sleep 0.05
-done
-[[ -n ${KONTEXT_HOSTILE_URL:-} ]] || { echo "the hostile server did not start" >&2; exit 1; }
+step "emulator and hostile server"
+source "$ROOT/tests/support/servers.sh"
+start_server URL "$WORK/emulator.out" "$TARGET/debug/kontext-emulator" --port 0 --rate-limit 0 || exit 1
+start_server KONTEXT_HOSTILE_URL "$WORK/hostile.out" "$TARGET/debug/kontext-hostile" || exit 1
+export KONTEXT_EMULATOR_URL=$URL KONTEXT_HOSTILE_URL
 
 step "Kotlin: mvn test (JUnit 5) against $URL"
 rm -rf "$WORK/maven/surefire-reports"

@@ -46,6 +46,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+import servers  # noqa: E402  (tests/support: the test servers, shared with the Python tests)
+
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve()
 WORK = TARGET / "drill"
 COPY = WORK / "repo"
@@ -197,15 +200,11 @@ def copy_repo() -> None:
 class Emulator:
     def __init__(self) -> None:
         sh(CARGO, "build", "--quiet", "-p", "kontext-mgmt-emulator", "--bin", "kontext-emulator")
-        self.proc = subprocess.Popen(
-            [TARGET / "debug" / "kontext-emulator", "--port", "0", "--rate-limit", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line.startswith("listening on "):
-            fail(f"the emulator did not start: {line!r}")
-        self.url = line.removeprefix("listening on ").strip()
+        try:
+            self.server = servers.start_emulator(binary=TARGET / "debug" / "kontext-emulator", env=ENV)
+        except servers.ServerError as e:
+            fail(str(e))
+        self.url = self.server.url
         self.token = self.call("POST", "/oauth2/token", form={
             "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
         })["access_token"]  # fmt: skip
@@ -250,8 +249,7 @@ class Emulator:
               f"widgets.spin -> POST {hit['path']} {hit['body']} -> NotFound 404", flush=True)  # fmt: skip
 
     def stop(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
+        self.server.stop()
 
 
 def last_json(output: str, prefix: str = "") -> dict[str, Any]:
@@ -338,7 +336,7 @@ def run_kotlin(emu: Emulator) -> Path:
     tests = COPY / "bindings" / "uniffi" / "kotlin" / "src" / "test" / "kotlin" / "dev" / "kontext" / "mgmt"
     shutil.copy(HERE / "kotlin" / "DrillTest.kt", tests / "DrillTest.kt")
     app, widget = emu.prepare()
-    env = dict(COPY_ENV, KONTEXT_DRILL_URL=emu.url, KONTEXT_DRILL_APP=app, KONTEXT_DRILL_WIDGET=widget)
+    env = dict(COPY_ENV, KONTEXT_EMULATOR_URL=emu.url, KONTEXT_DRILL_APP=app, KONTEXT_DRILL_WIDGET=widget)
     out = sh("mvn", "-B", "-q", "-ntp", "-Dstyle.color=never", "-f", COPY / "bindings" / "uniffi" / "kotlin" / "pom.xml",
              f"-Duniffi.work.dir={stage}", "-Dtest=DrillTest", "-Dsurefire.failIfNoSpecifiedTests=false", "test",
              cwd=COPY, env=env)  # fmt: skip

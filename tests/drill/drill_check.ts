@@ -1,6 +1,6 @@
 // The API-change drill, TypeScript side: the regenerated index.d.ts must type the new
 // operation, schema and field (`tsc --strict --noEmit`).
-import { KontextManagementClient, NotFound } from './index';
+import { type KontextManagementClient, NotFound } from './index';
 import type { Application, SpinDirection, SpinRequest, SpinResult } from './index';
 
 export async function drill(c: KontextManagementClient, appId: string): Promise<string | number> {

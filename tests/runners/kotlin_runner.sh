@@ -22,7 +22,7 @@ cargo="${CARGO:-cargo}"
 "$cargo" build --quiet -p kontext-mgmt-uniffi -p kontext-mgmt-uniffi-bindgen
 bash bindings/uniffi/stage.sh "$TARGET/debug/uniffi-bindgen" "$TARGET/debug/libkontext_mgmt_uniffi.so" "$WORK"
 rm -f "$out"
-KONTEXT_SCENARIO_URL=$url KONTEXT_SCENARIO_OUT=$out \
+KONTEXT_EMULATOR_URL=$url KONTEXT_SCENARIO_OUT=$out \
     mvn -B -q -ntp -Dstyle.color=never -f bindings/uniffi/kotlin/pom.xml "-Duniffi.work.dir=$WORK" \
     -Dtest=ScenarioRunner -Dsurefire.failIfNoSpecifiedTests=false test 2>&1 | sed 's/\x1b\[0m//g'
 [[ ${PIPESTATUS[0]} == 0 ]]

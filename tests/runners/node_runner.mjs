@@ -190,7 +190,7 @@ async function main() {
     }
   }
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-  fs.writeFileSync(out, lines.join('\n') + '\n');
+  fs.writeFileSync(out, `${lines.join('\n')}\n`);
   console.log(`node: ${files.length} scenarios, ${lines.length} steps, ${failures.length} failures -> ${out}`);
   for (const f of failures) console.error('FAIL', f);
   process.exitCode = failures.length || !lines.length ? 1 : 0;

@@ -18,21 +18,13 @@ unset KONTEXT_BASE_URL KONTEXT_CLIENT_ID KONTEXT_CLIENT_SECRET KONTEXT_TOKEN
 
 echo "==> building the emulator (debug)"
 "$cargo" build --quiet -p kontext-mgmt-emulator --bin kontext-emulator
-log="$out/emulator.log"
-"$target/debug/kontext-emulator" --port 0 --rate-limit 0 >"$out/emulator.out" 2>"$log" &
-emu=$!
-trap 'kill "$emu" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    url="$(sed -n 's/^listening on //p' "$out/emulator.out" 2>/dev/null | head -1)"
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-[ -n "${url:-}" ] || { echo "the emulator did not start" >&2; cat "$log" >&2; exit 1; }
+source tests/support/servers.sh
+start_server url "$out/emulator.out" "$target/debug/kontext-emulator" --port 0 --rate-limit 0 || exit 1
 echo "emulator at $url"
 required=(python)
 
 echo "==> rust"
-KONTEXT_SCENARIO_URL="$url" KONTEXT_SCENARIO_OUT="$out/rust.txt" \
+KONTEXT_EMULATOR_URL="$url" KONTEXT_SCENARIO_OUT="$out/rust.txt" \
     "$cargo" test --quiet -p kontext-mgmt --test scenarios
 
 echo "==> python"

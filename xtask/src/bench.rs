@@ -4,12 +4,12 @@
 //! lines `{"contender", "scenario", "value", "unit", "reps"}`; rounds interleave programs
 //! so machine drift hits every contender alike. Output: target/bench/report.{md,json}.
 
+use crate::smoke::Emulator;
 use crate::{root, run_cmd};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -64,18 +64,7 @@ fn script_program(path: &'static str) -> Result<Command> {
     Ok(cmd)
 }
 
-struct Emulator {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// The release emulator (and the `loadgen` example), started like every other test server.
 fn start_emulator() -> Result<Emulator> {
     run_cmd(Command::new("cargo").current_dir(root()).args([
         "build",
@@ -88,19 +77,7 @@ fn start_emulator() -> Result<Emulator> {
         "--example",
         "loadgen",
     ]))?;
-    let mut child = Command::new(root().join("target/release/kontext-emulator"))
-        .args(["--port", "0", "--rate-limit", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting the emulator")?;
-    let mut reader = BufReader::new(child.stdout.take().context("emulator stdout")?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let url = line.trim().strip_prefix("listening on ").context("emulator's first line")?.to_string();
-    // Keep draining its stdout: a closed pipe would end the emulator at its next line.
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    Ok(Emulator { child, url })
+    Emulator::start(&root().join("target/release/kontext-emulator"))
 }
 
 fn measure(cmd: &mut Command, url: &str, scenario: &str) -> Result<Vec<Value>> {
@@ -133,7 +110,6 @@ pub fn run(args: Args) -> Result<()> {
         lap = Instant::now();
     };
     let emulator = start_emulator()?;
-    eprintln!("emulator at {}", emulator.url);
     phase("build and start the emulator");
     let mut rows: Vec<Value> = Vec::new();
 

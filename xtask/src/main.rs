@@ -2,6 +2,7 @@
 
 mod bench;
 mod fuzz;
+mod lint;
 mod publish;
 mod regen;
 mod smoke;

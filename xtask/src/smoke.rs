@@ -14,6 +14,9 @@ use crate::run_cmd;
 pub const CLIENT_ID: &str = "sa_11111111-1111-4111-8111-111111111111";
 pub const CLIENT_SECRET: &str = "kontext-emulator-secret";
 
+/// A `kontext-emulator` process on a free loopback port (`--rate-limit 0`), stopped on drop:
+/// the xtask's one way to start one (`publish` smoke tests, `bench`). The other languages'
+/// test supports: tests/support/servers.{sh,py}, bindings/node/test/helpers.mjs.
 pub struct Emulator {
     child: Child,
     pub url: String,

@@ -18,8 +18,20 @@ pub struct Args {
 }
 
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
-const STEPS: &[&str] =
-    &["regen", "fmt", "workflows", "clippy", "rust", "schemathesis", "python", "node", "uniffi", "scenarios", "drill"];
+const STEPS: &[&str] = &[
+    "regen",
+    "fmt",
+    "workflows",
+    "clippy",
+    "lint",
+    "rust",
+    "schemathesis",
+    "python",
+    "node",
+    "uniffi",
+    "scenarios",
+    "drill",
+];
 /// The steps that compile and run Swift: a toolchain is made available before the first.
 const SWIFT_STEPS: &[&str] = &["uniffi", "scenarios", "drill"];
 
@@ -157,6 +169,7 @@ fn run_step(step: &str, args: &[String]) -> Result<()> {
         "workflows" => no_args(step, args).and_then(|()| crate::workflows::check()),
         "clippy" => no_args(step, args)
             .and_then(|()| run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))),
+        "lint" => no_args(step, args).and_then(|()| crate::lint::run()),
         "rust" => run_cmd(cargo().args(["test", "--workspace"]).args(args)),
         "schemathesis" => script("crates/kontext-mgmt-emulator/tests/schemathesis.sh", args),
         "python" => script("bindings/python/test.sh", args),

@@ -30,17 +30,22 @@ function parseArgs(argv) {
     reps: 3,
     seedStream: 0,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [k, v] = [argv[i], argv[i + 1]];
-    if (k === '--url') (out.url = v), i++;
-    else if (k === '--contenders') (out.contenders = v.split(',')), i++;
-    else if (k === '--scenarios' || k === '--scenario') (out.scenarios = v.split(',')), i++;
-    else if (k === '--seconds') (out.seconds = Number(v)), i++;
-    else if (k === '--reps') (out.reps = Number(v)), i++;
-    else if (k === '--seed-stream') (out.seedStream = Number(v)), i++;
-    else if (k === '--child') (out.child = v), i++;
-    else if (k === '--contender') (out.contender = v), i++;
-    else throw new Error(`unknown argument ${k}`);
+  // Every flag takes a value: `--flag VALUE`.
+  const flags = {
+    '--url': (v) => ({ url: v }),
+    '--contenders': (v) => ({ contenders: v.split(',') }),
+    '--scenarios': (v) => ({ scenarios: v.split(',') }),
+    '--scenario': (v) => ({ scenarios: v.split(',') }),
+    '--seconds': (v) => ({ seconds: Number(v) }),
+    '--reps': (v) => ({ reps: Number(v) }),
+    '--seed-stream': (v) => ({ seedStream: Number(v) }),
+    '--child': (v) => ({ child: v }),
+    '--contender': (v) => ({ contender: v }),
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = Object.hasOwn(flags, argv[i]) ? flags[argv[i]] : undefined;
+    if (!flag) throw new Error(`unknown argument ${argv[i]}`);
+    Object.assign(out, flag(argv[i + 1]));
   }
   if (!out.url && out.child !== 'gen') throw new Error('--url URL is required');
   if (!out.url) return out;

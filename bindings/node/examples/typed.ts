@@ -102,7 +102,7 @@ async function tour(): Promise<void> {
   await client.applications.updateOAuth(app.id, { redirectUris: ['https://example.com/other'] });
   const rotated: { oauth: ApplicationOAuth } = await client.applications.rotateSecret(app.id);
   const graph: AccessGraph = await client.applications.accessGraph();
-  graph.nodes.forEach((n) => console.log(n.id, n.type));
+  for (const n of graph.nodes) console.log(n.id, n.type);
 
   // integrations
   const { integration } = await client.integrations.create({
@@ -136,6 +136,7 @@ async function tour(): Promise<void> {
   const ids: IntegrationIds = await client.applications.setIntegrations(app.id, { integrationIds: [i.id] });
   await client.applications.listIntegrations(app.id);
   await client.applications.attachIntegration(app.id, i.id);
+  // biome-ignore lint/suspicious/noConfusingVoidType: the example checks that the method's type is void
   const nothing: void = await client.applications.detachIntegration(app.id, i.id);
 
   // service accounts

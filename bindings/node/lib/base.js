@@ -163,7 +163,10 @@ function maskSecrets(value, shape) {
   if (!s) return;
   if (s.secret.length) {
     let fn = inspectors.get(shape);
-    if (!fn) inspectors.set(shape, (fn = maskedInspector(s.secret)));
+    if (!fn) {
+      fn = maskedInspector(s.secret);
+      inspectors.set(shape, fn);
+    }
     Object.defineProperty(value, inspectCustom, { value: fn, configurable: true, writable: true, enumerable: false });
   }
   for (const k in s.nested) maskSecrets(value[k], s.nested[k]);
@@ -254,7 +257,8 @@ class Dispatcher {
    * drops the native work (and its HTTP request).
    */
   run(start, signal, cancel) {
-    const id = (this.lastId = this.lastId >= 0xfffffffe ? 1 : this.lastId + 1);
+    this.lastId = this.lastId >= 0xfffffffe ? 1 : this.lastId + 1;
+    const id = this.lastId;
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       try {
@@ -483,7 +487,7 @@ class BaseClient {
     return { ...this[INFO] };
   }
 
-  [inspectCustom](depth, opts, inspect) {
+  [inspectCustom](_depth, opts, inspect) {
     const body = inspect ? inspect({ ...this[INFO] }, opts) : JSON.stringify(this[INFO]);
     return `${this.constructor.name} ${body}`;
   }

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, uuid, sdk, PKG_DIR, CLIENT_ID, CLIENT_SECRET } from './helpers.mjs';
+import { startWithApplications, sdk, PKG_DIR, CLIENT_ID, CLIENT_SECRET } from './helpers.mjs';
 
 const run = promisify(execFile);
 
@@ -16,24 +16,25 @@ let client;
 let ids;
 
 before(async () => {
-  emu = await startEmulator();
-  client = emu.client();
-  ids = Array.from({ length: 64 }, () => uuid());
-  await emu.seed({ applications: ids.map((id, i) => ({ id, name: `conc-${i}` })) });
+  ({ emu, client, ids } = await startWithApplications(Array.from({ length: 64 }, (_, i) => `conc-${i}`)));
   await client.applications.list({ limit: 1 }); // token and a first connection
 });
 after(() => emu.stop());
 
 test('64 concurrent calls each get their own answer', async () => {
   const results = await Promise.all(ids.map((id) => client.applications.get(id)));
-  results.forEach((r, i) => assert.equal(r.application.id, ids[i]));
+  results.forEach((r, i) => {
+    assert.equal(r.application.id, ids[i]);
+  });
   // and a larger burst of mixed operations
   const mixed = await Promise.all(
     Array.from({ length: 512 }, (_, i) =>
       i % 2 ? client.applications.get(ids[i % 64]).then((r) => r.application.id) : client.policies.getSettings().then(() => 'ok'),
     ),
   );
-  mixed.forEach((v, i) => assert.equal(v, i % 2 ? ids[i % 64] : 'ok'));
+  mixed.forEach((v, i) => {
+    assert.equal(v, i % 2 ? ids[i % 64] : 'ok');
+  });
 });
 
 test('64 in flight overlap: they take far less than 8 sequential calls', async () => {

@@ -15,36 +15,63 @@ export const sdk = require(PKG_DIR);
 export const CLIENT_ID = 'sa_11111111-1111-4111-8111-111111111111';
 export const CLIENT_SECRET = 'kontext-emulator-secret';
 
-export function emulatorBinary() {
+const BINARY_ENV = { 'kontext-emulator': 'KONTEXT_EMULATOR_BIN', 'kontext-hostile': 'KONTEXT_HOSTILE_BIN' };
+
+/** `name` of the workspace's debug build, or the binary its environment variable names. */
+export function debugBinary(name) {
   const candidates = [
-    process.env.KONTEXT_EMULATOR_BIN,
-    join(process.env.CARGO_TARGET_DIR || join(REPO, 'target'), 'debug', 'kontext-emulator'),
+    process.env[BINARY_ENV[name]],
+    join(process.env.CARGO_TARGET_DIR || join(REPO, 'target'), 'debug', name),
   ].filter(Boolean);
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`kontext-emulator not found (tried ${candidates.join(', ')}); build it first`);
+  if (!found) throw new Error(`${name} not found (tried ${candidates.join(', ')}); build it first`);
   return found;
 }
 
-/** Starts an emulator; `await emu.stop()` when done. */
-export async function startEmulator(args = ['--rate-limit', '0']) {
-  const child = spawn(emulatorBinary(), ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  // Never leave an emulator behind, even when a suite dies before its `after` hook.
+/**
+ * Starts a test server (`kontext-emulator`, `kontext-hostile`) and waits for its first line,
+ * `listening on URL`; resolves to `{ url, child }`. The Python and shell test supports
+ * (tests/support/) do the same with the same environment variables.
+ */
+export async function startServer(name, args = []) {
+  const child = spawn(debugBinary(name), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Never leave a server behind, even when a suite dies before its `after` hook.
   const reap = () => child.exitCode === null && child.kill('SIGKILL');
   process.once('exit', reap);
   child.once('exit', () => process.removeListener('exit', reap));
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error('emulator did not start within 20 s')), 20000);
-    child.once('exit', (code) => rej(new Error(`emulator exited with ${code}`)));
+    const timer = setTimeout(() => rej(new Error(`${name} did not start within 20 s`)), 20000);
+    child.once('exit', (code) => rej(new Error(`${name} exited with ${code}`)));
     lines.once('line', (line) => {
       clearTimeout(timer);
       const m = /listening on (http:\/\/\S+)/.exec(line);
       if (m) res(m[1]);
-      else rej(new Error(`unexpected first line: ${line}`));
+      else rej(new Error(`unexpected first line from ${name}: ${line}`));
     });
   });
   lines.on('line', () => {});
+  return { url, child };
+}
+
+/**
+ * Starts an emulator of its own for a suite (suites run in parallel and reset it, so they do
+ * not share one); `await emu.stop()` when done.
+ */
+export async function startEmulator(args = ['--rate-limit', '0']) {
+  const { url, child } = await startServer('kontext-emulator', ['--port', '0', ...args]);
   return new Emulator(url, child);
+}
+
+/**
+ * An emulator of its own seeded with one application per name (fresh ids, in order), and a
+ * client for it: `{ emu, client, ids }`.
+ */
+export async function startWithApplications(names) {
+  const emu = await startEmulator();
+  const ids = names.map(() => uuid());
+  await emu.seed({ applications: ids.map((id, i) => ({ id, name: names[i] })) });
+  return { emu, client: emu.client(), ids };
 }
 
 export class Emulator {

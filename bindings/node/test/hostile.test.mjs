@@ -3,27 +3,15 @@
 // repeating cursors, bodies that are not JSON, a password in the base URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { inspect } from 'node:util';
-import { sdk, REPO, PKG_DIR } from './helpers.mjs';
+import { sdk, PKG_DIR, startServer } from './helpers.mjs';
 
 let child;
 let url;
 
 before(async () => {
-  const bin =
-    process.env.KONTEXT_HOSTILE_BIN || join(process.env.CARGO_TARGET_DIR || join(REPO, 'target'), 'debug', 'kontext-hostile');
-  if (!existsSync(bin)) throw new Error(`${bin} not found: build it (cargo build -p kontext-mgmt-hostile)`);
-  child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'inherit'] });
-  url = await new Promise((res, rej) => {
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      m ? res(m[1]) : rej(new Error(line));
-    });
-  });
+  ({ url, child } = await startServer('kontext-hostile'));
 });
 
 after(() => child.kill('SIGKILL'));

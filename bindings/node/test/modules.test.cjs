@@ -22,7 +22,7 @@ test('require() exposes the client, the error classes and the operation table', 
 });
 
 test('import() gives the very same objects (one module instance)', async () => {
-  const esm = await import(PKG + '/index.mjs');
+  const esm = await import(`${PKG}/index.mjs`);
   const cjs = require(PKG);
   assert.equal(esm.KontextManagementClient, cjs.KontextManagementClient);
   assert.equal(esm.default, cjs.KontextManagementClient);

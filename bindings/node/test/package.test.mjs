@@ -27,6 +27,7 @@ after(async () => {
 /** The fenced ```js <name> block of the README. */
 async function snippet(name) {
   const readme = await readFile(join(PKG_DIR, 'README.md'), 'utf8');
+  // biome-ignore lint/style/useTemplate: the pattern's backticks read better in a quoted string
   const m = new RegExp('```js ' + name.replace('.', '\\.') + '\\n([\\s\\S]*?)\\n```').exec(readme);
   assert.ok(m, `README has a \`\`\`js ${name} block`);
   return m[1];

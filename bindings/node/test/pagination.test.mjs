@@ -2,7 +2,7 @@
 // from a cursor, offset pagination, and errors in the middle of a walk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, sdk, uuid } from './helpers.mjs';
+import { startWithApplications, sdk, uuid } from './helpers.mjs';
 
 const N = 53;
 let emu;
@@ -10,12 +10,8 @@ let client;
 let ids;
 
 before(async () => {
-  emu = await startEmulator();
-  client = emu.client();
-  ids = Array.from({ length: N }, () => uuid());
-  await emu.seed({
-    applications: ids.map((id, i) => ({ id, name: `paged-${String(i).padStart(3, '0')}` })),
-  });
+  const names = Array.from({ length: N }, (_, i) => `paged-${String(i).padStart(3, '0')}`);
+  ({ emu, client, ids } = await startWithApplications(names));
 });
 after(() => emu.stop());
 

@@ -289,7 +289,7 @@ def run_sync(contender: str, url: str, reps: int, scale: float, scenarios: list[
             for _ in range(reps):
                 barrier = threading.Barrier(workers + 1)
 
-                def worker(_: int) -> None:
+                def worker(_: int, barrier: threading.Barrier = barrier) -> None:
                     barrier.wait()
                     for _ in range(per):
                         c.get(app_id)

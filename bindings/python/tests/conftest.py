@@ -7,7 +7,6 @@ import inspect
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import time
 import urllib.error
@@ -20,24 +19,14 @@ import pytest
 import kontext_mgmt
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+import servers  # noqa: E402  (tests/support: the test servers, shared with the drill)
+
 CLIENT_ID = "sa_11111111-1111-4111-8111-111111111111"
 CLIENT_SECRET = "kontext-emulator-secret"
 
 
 T = TypeVar("T")
-
-
-def debug_binary(name: str, override: str) -> pathlib.Path:
-    """A binary of the workspace's debug build (test.sh builds it), or the one ``$override`` names."""
-    explicit = os.environ.get(override)
-    if explicit:
-        return pathlib.Path(explicit)
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    return target / "debug" / name
-
-
-def emulator_binary() -> pathlib.Path:
-    return debug_binary("kontext-emulator", "KONTEXT_EMULATOR")
 
 
 def in_child(work: Callable[[], T]) -> T:
@@ -61,11 +50,11 @@ def in_child(work: Callable[[], T]) -> T:
 
 
 class Emulator:
-    """A running emulator and its admin routes."""
+    """A running emulator (ours when ``server`` is set) and its admin routes."""
 
-    def __init__(self, url: str, process: subprocess.Popen[str]) -> None:
+    def __init__(self, url: str, server: servers.Server | None = None) -> None:
         self.url = url
-        self.process = process
+        self.server = server
 
     def admin(self, method: str, route: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -105,34 +94,19 @@ class Emulator:
         return result
 
 
-def start_emulator(*args: str) -> Emulator:
-    binary = emulator_binary()
-    if not binary.exists():
-        pytest.exit(f"emulator binary {binary} not found: build it (cargo build -p kontext-mgmt-emulator)", 2)
-    process = subprocess.Popen(
-        [str(binary), "--port", "0", "--rate-limit", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    prefix = "listening on "
-    if not line.startswith(prefix):
-        process.kill()
-        pytest.exit(f"the emulator did not start: {line!r}", 2)
-    return Emulator(line[len(prefix) :], process)
-
-
 @pytest.fixture(scope="session")
 def emulator_process() -> Iterator[Emulator]:
-    emu = start_emulator()
-    yield emu
-    emu.process.terminate()
+    """The emulator at ``$KONTEXT_EMULATOR_URL`` when set, else one started for the session."""
+    running = os.environ.get(servers.URL_ENV)
+    if running:
+        yield Emulator(running.rstrip("/"))
+        return
     try:
-        emu.process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        emu.process.kill()
+        server = servers.start_emulator()
+    except servers.ServerError as e:
+        pytest.exit(str(e), 2)
+    yield Emulator(server.url, server)
+    server.stop()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, PYTHON, Emulator, in_child, python_env
 
 import kontext_mgmt as k
+from conftest import CLIENT_ID, CLIENT_SECRET, PYTHON, Emulator, in_child, python_env
 from kontext_mgmt import _native
 
 

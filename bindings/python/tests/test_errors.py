@@ -9,9 +9,9 @@ import pickle
 import socket
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, Emulator
 
 import kontext_mgmt as k
+from conftest import CLIENT_ID, CLIENT_SECRET, Emulator
 
 GHOST = "00000000-0000-4000-8000-000000000000"
 

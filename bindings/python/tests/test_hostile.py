@@ -5,8 +5,6 @@ repeating cursors, bodies that are not JSON; plus fork-safe pagers against the e
 from __future__ import annotations
 
 import asyncio
-import os
-import pathlib
 import subprocess
 import sys
 import textwrap
@@ -17,25 +15,17 @@ from typing import Any
 import pytest
 
 import kontext_mgmt as k
-from conftest import CLIENT_ID, CLIENT_SECRET, Emulator, debug_binary, in_child
-
-
-def hostile_binary() -> pathlib.Path:
-    return debug_binary("kontext-hostile", "KONTEXT_HOSTILE")
+from conftest import CLIENT_ID, CLIENT_SECRET, Emulator, in_child, servers
 
 
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[str]:
-    binary = hostile_binary()
-    if not binary.exists():
-        pytest.fail(f"{binary} not found: build it (cargo build -p kontext-mgmt-hostile)")
-    process = subprocess.Popen([str(binary)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    assert line.startswith("listening on "), line
-    yield line[len("listening on ") :]
-    process.kill()
-    process.wait()
+    try:
+        server = servers.start(servers.debug_binary("kontext-hostile"))
+    except servers.ServerError as e:
+        pytest.fail(str(e))
+    yield server.url
+    server.stop()
 
 
 def make(hostile: str, scenario: str, cls: Any = k.Client, **options: Any) -> Any:

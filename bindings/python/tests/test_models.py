@@ -8,9 +8,9 @@ import pickle
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, Emulator
 
 import kontext_mgmt as k
+from conftest import CLIENT_ID, CLIENT_SECRET, Emulator
 
 
 def last_api_request(emulator: Emulator) -> dict[str, Any]:

@@ -7,9 +7,9 @@ import datetime
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, Emulator, collect, drive
 
 import kontext_mgmt as k
+from conftest import CLIENT_ID, Emulator, collect, drive
 from kontext_mgmt import _native
 
 APP_NS = "applications"

@@ -2,50 +2,24 @@
 
 mod common;
 
-use common::{client, mint, to_resp};
+use common::{client, mint, spawn_binary, to_resp, Running, BIN};
 use kontext_mgmt_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use serde_json::json;
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kontext-emulator");
-
-struct Running {
-    child: Child,
-    base: String,
-    rest: Vec<String>,
-}
-
-/// Starts the binary and reads its banner; panics with stderr when it fails.
-fn spawn(args: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
-        .args(["--port", "0", "--rate-limit", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kontext-emulator");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    out.read_line(&mut first).expect("read first line");
-    if first.is_empty() {
-        let mut err = String::new();
-        let _ = child.stderr.take().expect("stderr").read_to_string(&mut err);
-        panic!("emulator printed nothing; stderr: {err}");
-    }
-    let base = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
+/// Starts the binary and reads its banner (the address, then two credential lines).
+fn spawn(args: &[&str]) -> (Running, Vec<String>) {
+    let mut r =
+        spawn_binary(Command::new(BIN).args(["--port", "0", "--rate-limit", "0"]).args(args).stderr(Stdio::piped()));
     let mut rest = Vec::new();
     for _ in 0..2 {
         let mut line = String::new();
-        out.read_line(&mut line).expect("read banner");
+        r.stdout.read_line(&mut line).expect("read banner");
         rest.push(line.trim_end().to_owned());
     }
-    Running { child, base, rest }
+    (r, rest)
 }
 
 /// SIGTERM, then the exit status.
@@ -64,12 +38,12 @@ fn run_to_exit(args: &[&str]) -> (std::process::ExitStatus, String) {
 
 #[tokio::test]
 async fn first_line_is_the_address_then_credentials() {
-    let r = spawn(&[]);
+    let (r, rest) = spawn(&[]);
     assert!(r.base.starts_with("http://127.0.0.1:"), "{}", r.base);
     let port: u16 = r.base.rsplit(':').next().unwrap().parse().unwrap();
     assert_ne!(port, 0);
-    assert!(r.rest[0].contains(DEFAULT_CLIENT_ID));
-    assert!(r.rest[1].contains(DEFAULT_CLIENT_SECRET));
+    assert!(rest[0].contains(DEFAULT_CLIENT_ID));
+    assert!(rest[1].contains(DEFAULT_CLIENT_SECRET));
     let c = client();
     let t = mint(&c, &r.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
     let resp = to_resp(c.get(format!("{}/api/v1/applications", r.base)).bearer_auth(&t).send().await.unwrap()).await;
@@ -80,22 +54,16 @@ async fn first_line_is_the_address_then_credentials() {
 
 #[tokio::test]
 async fn custom_credentials_from_flags_and_env() {
-    let mut child = Command::new(BIN)
-        .args(["--port", "0", "--client-id", "sa_custom"])
-        .env("KONTEXT_EMULATOR_CLIENT_SECRET", "env-secret")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let base = first.trim_end().strip_prefix("listening on ").unwrap().to_owned();
+    let r = spawn_binary(
+        Command::new(BIN)
+            .args(["--port", "0", "--client-id", "sa_custom"])
+            .env("KONTEXT_EMULATOR_CLIENT_SECRET", "env-secret")
+            .stderr(Stdio::null()),
+    );
+    let base = r.base.clone();
     let c = client();
     assert!(mint(&c, &base, "sa_custom", "env-secret").await.is_ok());
     assert_eq!(mint(&c, &base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await, Err(401));
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 async fn api_call(
@@ -118,7 +86,7 @@ async fn state_file_survives_restart() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let state_arg = state.to_str().unwrap();
-    let r = spawn(&["--state", state_arg]);
+    let (r, _) = spawn(&["--state", state_arg]);
     let c = client();
     let token = mint(&c, &r.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
     let app = api_call(
@@ -164,7 +132,7 @@ async fn state_file_survives_restart() {
 
     // Restart with the same file: every object is back, the SA secret still mints,
     // and a token issued before the restart still works.
-    let r = spawn(&["--state", state_arg]);
+    let (r, _) = spawn(&["--state", state_arg]);
     let got = api_call(&r.base, &token, reqwest::Method::GET, &format!("/applications/{app_id}"), None).await;
     assert_eq!(got.status, 200, "{}", got.text);
     assert_eq!(got.body["application"]["name"], "Persisted");
@@ -234,7 +202,7 @@ async fn seed_file_populates_a_fresh_emulator() {
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("seed.json");
     write_seed(&seed);
-    let r = spawn(&["--seed", seed.to_str().unwrap()]);
+    let (r, _) = spawn(&["--seed", seed.to_str().unwrap()]);
     let c = client();
     let token = mint(&c, &r.base, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await.unwrap();
     let s = api_call(

@@ -7,14 +7,13 @@
 mod common;
 
 use bytes::Bytes;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use common::{spawn_binary, Running, BIN};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kontext-emulator");
 const SLOW_CLIENTS: usize = 1500;
 const BIG_BODIES: usize = 200;
 const UPLOADERS: usize = 20;
@@ -24,31 +23,13 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 const SLACK: Duration = Duration::from_millis(1500);
 const MAX_PEAK_KB: u64 = 300 * 1024;
 
-struct Emulator {
-    child: Child,
-    host: String,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn() -> Emulator {
+fn spawn() -> Running {
     let timeout = TIMEOUT.as_secs().to_string();
-    let mut child = Command::new(BIN)
-        .args(["--port", "0", "--rate-limit", "0", "--header-timeout", &timeout, "--body-timeout", &timeout])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn kontext-emulator");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("banner");
-    let host =
-        first.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("banner {first:?}")).to_owned();
-    Emulator { child, host }
+    spawn_binary(
+        Command::new(BIN)
+            .args(["--port", "0", "--rate-limit", "0", "--header-timeout", &timeout, "--body-timeout", &timeout])
+            .stderr(Stdio::null()),
+    )
 }
 
 /// Peak resident set size of a process, in KiB.
@@ -90,11 +71,12 @@ async fn big_anonymous_bodies_and_slow_clients_cannot_make_it_eat_memory() {
     // 1,500 sockets here and there; a low soft limit would fail the test, not the emulator.
     rlimit::increase_nofile_limit(4 * SLOW_CLIENTS as u64).expect("raise the open-file limit");
     let emu = spawn();
+    let host = emu.base.strip_prefix("http://").expect("an http URL").to_owned();
     let pid = emu.child.id();
     let before = peak_kb(pid);
     let started = Instant::now();
 
-    let slow: Vec<_> = (0..SLOW_CLIENTS).map(|i| tokio::spawn(slow_client(emu.host.clone(), i % 2 == 1))).collect();
+    let slow: Vec<_> = (0..SLOW_CLIENTS).map(|i| tokio::spawn(slow_client(host.clone(), i % 2 == 1))).collect();
 
     // A JSON array of about 1 MB: the kind of body that used to be parsed and kept.
     let mut text = String::with_capacity(1_000_001);
@@ -105,7 +87,7 @@ async fn big_anonymous_bodies_and_slow_clients_cannot_make_it_eat_memory() {
     let client = Arc::new(common::client());
     let uploads: Vec<_> = (0..UPLOADERS)
         .map(|w| {
-            let (client, body, url) = (client.clone(), body.clone(), format!("http://{}/flood/{w}", emu.host));
+            let (client, body, url) = (client.clone(), body.clone(), format!("http://{host}/flood/{w}"));
             tokio::spawn(async move {
                 for _ in 0..BIG_BODIES / UPLOADERS {
                     let r = client
@@ -150,7 +132,7 @@ async fn big_anonymous_bodies_and_slow_clients_cannot_make_it_eat_memory() {
     assert!(peak < MAX_PEAK_KB, "emulator peak RSS {} MiB >= 300 MiB", peak / 1024);
 
     // The bodies are counted in the log, not kept.
-    let url = format!("http://{}/_emulator/requests?limit=1000", emu.host);
+    let url = format!("http://{host}/_emulator/requests?limit=1000");
     let log = common::to_resp(client.get(url).send().await.expect("request log")).await.body;
     let big = log["items"].as_array().unwrap().iter().filter(|e| e["bodyBytes"] == body.len()).count();
     assert_eq!(big, BIG_BODIES);

@@ -37,17 +37,9 @@ py=$venv/bin/python
     || die "cannot build kontext-emulator"
 bin=$target/debug/kontext-emulator
 
-log=$(mktemp)
-"$bin" --port 0 --rate-limit 0 --token-ttl 86400 >"$log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do
-    if head -n1 "$log" | grep -q '^listening on '; then break; fi
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "emulator exited early"; }
-    sleep 0.1
-done
-base=$(head -n1 "$log" | sed 's/^listening on //')
-[ -n "$base" ] || die "emulator did not print its address"
+source "$root/tests/support/servers.sh"
+start_server base "$target/schemathesis-emulator.out" "$bin" --port 0 --rate-limit 0 --token-ttl 86400 \
+    || die "the emulator did not start"
 echo "emulator at $base" >&2
 
 # Token and seed data (a few of every object, so gets/lists return real shapes).

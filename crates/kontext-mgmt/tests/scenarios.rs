@@ -2,7 +2,7 @@
 //! `tests/scenarios/*.json` through the untyped call path (`client.call` / `client.pager`),
 //! against a fresh emulator state, writing the normalized transcript to
 //! `target/scenarios/rust.txt` (or `$KONTEXT_SCENARIO_OUT`). Uses the emulator at
-//! `$KONTEXT_SCENARIO_URL` when set (tests/scenarios/run.sh), else starts one in process.
+//! `$KONTEXT_EMULATOR_URL` when set (tests/scenarios/run.sh), else starts one in process.
 
 use kontext_mgmt::ops::CallArgs;
 use kontext_mgmt::Client;
@@ -232,7 +232,7 @@ fn scenario_dir() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenarios() {
-    let (emu, url) = match std::env::var("KONTEXT_SCENARIO_URL") {
+    let (emu, url) = match std::env::var("KONTEXT_EMULATOR_URL") {
         Ok(u) => (None, u.trim_end_matches('/').to_string()),
         Err(_) => {
             let emu = Emulator::start(Config { rate_limit: 0, ..Config::default() }).await.unwrap();

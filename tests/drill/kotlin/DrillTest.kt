@@ -2,7 +2,7 @@ package dev.kontext.mgmt
 
 // The API-change drill, Kotlin side (tests/drill/README.md): copied into the drill's copy
 // of the Kotlin project and run with `mvn test -Dtest=DrillTest` against the regenerated
-// binding. Reads KONTEXT_DRILL_URL, KONTEXT_DRILL_APP, KONTEXT_DRILL_WIDGET; prints one JSON line.
+// binding. Reads KONTEXT_EMULATOR_URL, KONTEXT_DRILL_APP, KONTEXT_DRILL_WIDGET; prints one JSON line.
 
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -14,7 +14,7 @@ class DrillTest {
     fun newOperationAndField() = runBlocking {
         val env = System.getenv()
         val client = KontextManagementClient(
-            baseUrl = env.getValue("KONTEXT_DRILL_URL"),
+            baseUrl = env.getValue("KONTEXT_EMULATOR_URL"),
             clientId = "sa_11111111-1111-4111-8111-111111111111",
             clientSecret = "kontext-emulator-secret",
         )

@@ -149,3 +149,43 @@ impl Api {
         }
     }
 }
+
+/// The `kontext-emulator` binary as a process (the startup-contract and flood tests).
+pub const BIN: &str = env!("CARGO_BIN_EXE_kontext-emulator");
+
+/// A `kontext-emulator` process, killed on drop; `stdout` is after its first line.
+pub struct Running {
+    pub child: std::process::Child,
+    pub base: String,
+    pub stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Spawns `cmd` (the binary, its arguments and stderr set by the caller) and reads its first
+/// line, `listening on URL`; panics with its stderr (when piped) if it prints nothing.
+pub fn spawn_binary(cmd: &mut std::process::Command) -> Running {
+    use std::io::{BufRead, Read};
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().expect("spawn kontext-emulator");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("read first line");
+    if first.is_empty() {
+        let mut err = String::new();
+        if let Some(mut stderr) = child.stderr.take() {
+            let _ = stderr.read_to_string(&mut err);
+        }
+        panic!("emulator printed nothing; stderr: {err}");
+    }
+    let base = first
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    Running { child, base, stdout }
+}

@@ -5,7 +5,7 @@ package dev.kontext.mgmt
 // the default JUnit suite). Every API step goes through the uniffi binding: the generic
 // `client.callJson(opId, path, queryJson, bodyJson)` / `client.pagerJson(...)`, the core's
 // error mapping (`KontextException.kind` / `status`) and `withOptions`. Reads
-// KONTEXT_SCENARIO_URL and KONTEXT_SCENARIO_OUT; writes the normalized transcript.
+// KONTEXT_EMULATOR_URL and KONTEXT_SCENARIO_OUT; writes the normalized transcript.
 
 import kotlinx.coroutines.runBlocking
 import org.json.JSONArray
@@ -181,7 +181,7 @@ class ScenarioRunner {
 
     @Test
     fun scenarios() = runBlocking {
-        val url = System.getenv("KONTEXT_SCENARIO_URL")?.trimEnd('/') ?: error("KONTEXT_SCENARIO_URL is not set")
+        val url = System.getenv("KONTEXT_EMULATOR_URL")?.trimEnd('/') ?: error("KONTEXT_EMULATOR_URL is not set")
         val out = File(System.getenv("KONTEXT_SCENARIO_OUT") ?: error("KONTEXT_SCENARIO_OUT is not set"))
         val root = System.getProperty("kontext.repo.root") ?: "."
         val files = File(root, "tests/scenarios").listFiles { f -> f.name.endsWith(".json") }!!.sortedBy { it.name }
