@@ -1,39 +1,8 @@
 // Declarations of the hand-written part of the package (lib/base.js); index.d.ts, generated
 // from the API description, re-exports them and adds the models and namespaces.
 
-/** Options of `new KontextManagementClient(...)` — the official SDK's, plus a few. */
-export interface KontextManagementClientOptions {
-  /** Host of the API, e.g. `https://api.kontext.dev` (default, or `$KONTEXT_BASE_URL`). */
-  baseUrl?: string;
-  /** Service-account credentials (default `$KONTEXT_CLIENT_ID` / `$KONTEXT_CLIENT_SECRET`). */
-  credentials?: { clientId: string; clientSecret: string };
-  /** A bearer token to send as is, instead of credentials (default `$KONTEXT_TOKEN`). */
-  token?: string;
-  /** @default "v1" */
-  apiVersion?: string;
-  /** @default `${baseUrl}/oauth2/token` */
-  tokenUrl?: string;
-  /** @default ["management:all"] */
-  scopes?: string[];
-  /** @default `${baseUrl}/api/${apiVersion}` */
-  audience?: string;
-  /** Time for one attempt, in milliseconds. @default 60000 */
-  timeout?: number;
-  /** Time to establish a connection, in milliseconds. @default 5000 */
-  connectTimeout?: number;
-  /** Retries of failed idempotent requests, 429s and 5xx. @default 2 */
-  maxRetries?: number;
-  /** Appended to the User-Agent header. */
-  userAgent?: string;
-  /** Largest successful response body, in bytes (at most 256 MiB); larger fails with `ResponseTooLarge`. @default 33554432 */
-  maxBodyBytes?: number;
-  /** Largest error response body, in bytes. @default 65536 */
-  maxErrorBodyBytes?: number;
-  /** Largest token endpoint response, in bytes. @default 1048576 */
-  maxTokenBodyBytes?: number;
-  /** Most pages one `listAll()` walk fetches; then it fails with `DecodeError`. @default 100000 */
-  maxPages?: number;
-}
+import { KontextManagementClientOptions } from './options';
+export { KontextManagementClientOptions };
 
 /** Per-call options: the last argument of every method. */
 export interface RequestOptions {

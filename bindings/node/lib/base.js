@@ -5,6 +5,7 @@
 // error decoding) lives in the Rust core; this file only translates values, errors and async.
 
 const { loadNative } = require('./native.js');
+const { CLIENT_OPTIONS } = require('./options.js');
 
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 const NATIVE = Symbol('kontext-mgmt.native');
@@ -352,53 +353,44 @@ class Namespace {
 
 const FROM = Symbol('kontext-mgmt.from');
 
-function str(options, key) {
-  const v = options[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalid(`${key} must be a string`);
-  return v;
-}
+/** The checks of option values by kind (the table of options is generated: options.js). */
+const CHECKS = {
+  string(v, key) {
+    if (typeof v !== 'string') throw invalid(`${key} must be a string`);
+    return v;
+  },
+  strings(v, key) {
+    const s = typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v;
+    if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) throw invalid(`${key} must be an array of strings`);
+    return s;
+  },
+  millis(v, key) {
+    if (typeof v !== 'number' || !(v > 0)) throw invalid(`${key} must be a positive number of milliseconds`);
+    return v;
+  },
+  count(v, key) {
+    if (!Number.isInteger(v) || v < 0) throw invalid(`${key} must be a non-negative integer`);
+    return v;
+  },
+  size(v, key) {
+    if (!Number.isSafeInteger(v) || v < 1) throw invalid(`${key} must be a positive integer`);
+    return v;
+  },
+};
 
+/** The options of the constructor as the native client takes them (flat, checked). */
 function nativeOptions(options) {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object') throw invalid('options must be an object');
+  const groups = { credentials: options.credentials };
+  if (groups.credentials !== undefined && groups.credentials !== null && typeof groups.credentials !== 'object') {
+    throw invalid('credentials must be { clientId, clientSecret }');
+  }
   const o = {};
-  const baseUrl = str(options, 'baseUrl');
-  if (baseUrl !== undefined) o.baseUrl = baseUrl;
-  for (const key of ['apiVersion', 'tokenUrl', 'audience', 'token', 'userAgent']) {
-    const v = str(options, key);
-    if (v !== undefined) o[key] = v;
-  }
-  const creds = options.credentials;
-  if (creds !== undefined && creds !== null) {
-    if (typeof creds !== 'object') throw invalid('credentials must be { clientId, clientSecret }');
-    const clientId = str(creds, 'clientId');
-    const clientSecret = str(creds, 'clientSecret');
-    if (clientId !== undefined) o.clientId = clientId;
-    if (clientSecret !== undefined) o.clientSecret = clientSecret;
-  }
-  if (options.scopes !== undefined && options.scopes !== null) {
-    const s = typeof options.scopes === 'string' ? options.scopes.split(/\s+/).filter(Boolean) : options.scopes;
-    if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) throw invalid('scopes must be an array of strings');
-    o.scopes = s;
-  }
-  for (const key of ['timeout', 'connectTimeout']) {
-    const v = options[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !(v > 0)) throw invalid(`${key} must be a positive number of milliseconds`);
-    o[key] = v;
-  }
-  if (options.maxRetries !== undefined && options.maxRetries !== null) {
-    if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {
-      throw invalid('maxRetries must be a non-negative integer');
-    }
-    o.maxRetries = options.maxRetries;
-  }
-  for (const key of ['maxBodyBytes', 'maxErrorBodyBytes', 'maxTokenBodyBytes', 'maxPages']) {
-    const v = options[key];
-    if (v === undefined || v === null) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw invalid(`${key} must be a positive integer`);
-    o[key] = v;
+  for (const { key, kind, group } of CLIENT_OPTIONS) {
+    const source = group === undefined ? options : groups[group];
+    const v = source === undefined || source === null ? undefined : source[key];
+    if (v !== undefined && v !== null) o[key] = CHECKS[kind](v, key);
   }
   return o;
 }
