@@ -11,8 +11,8 @@ command -v node >/dev/null || { echo "node is required (20+)" >&2; exit 1; }
 echo "==> npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 
-echo "==> cargo build (debug): addon + emulator"
-(cd "$root" && cargo build -p kontext-mgmt-node -p kontext-mgmt-emulator -p kontext-mgmt-hostile)
+echo "==> cargo build (debug): addon (with its test hooks) + emulator"
+(cd "$root" && cargo build -p kontext-mgmt-node --features kontext-mgmt-node/test-hooks -p kontext-mgmt-emulator -p kontext-mgmt-hostile)
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$(uname -s)" in
   Darwin) lib=libkontext_mgmt_node.dylib ;;

@@ -26,7 +26,7 @@ fi
 echo "==> building the emulator and the extension (debug)"
 "$cargo" build --quiet -p kontext-mgmt-emulator --bin kontext-emulator
 "$cargo" build --quiet -p kontext-mgmt-hostile --bin kontext-hostile
-VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --manifest-path "$here/Cargo.toml"
+VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --features test-hooks --manifest-path "$here/Cargo.toml"
 
 echo "==> pytest"
 export KONTEXT_EMULATOR_BIN="$target/debug/kontext-emulator"

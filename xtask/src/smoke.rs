@@ -95,6 +95,8 @@ try:
     raise SystemExit("expected NotFound")
 except kontext_mgmt.NotFound:
     pass
+hooks = [h for h in ("_in_flight", "_panic_for_test") if hasattr(kontext_mgmt._native, h) or hasattr(kontext_mgmt._native.NativeClient, h)]
+assert not hooks, f"the released extension has test hooks: {hooks}"
 print(f"python smoke ok: Python {platform.python_version()} on {platform.machine()}, kontext_mgmt from {kontext_mgmt.__file__}, {len(page.items)} application(s) listed")
 "#;
 
@@ -173,6 +175,10 @@ const path = require.resolve(`kontext-mgmt-${plat}`);
   } catch (e) {
     if (!(e instanceof NotFound)) throw e;
   }
+  const native = require(path);
+  const hooks = ['_benchSetSample', '_benchAsString', '_benchAsObject'].filter((h) => h in native);
+  if ('_panicForTest' in native.NativeClient.prototype) hooks.push('_panicForTest');
+  if (hooks.length) throw new Error(`the released addon has test hooks: ${hooks}`);
   console.log(`node smoke ok: Node ${process.version} on ${process.arch}, native module ${path}, ${items.length} application(s) listed`);
 })().catch((e) => { console.error(e); process.exit(1); });
 "#;

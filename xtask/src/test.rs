@@ -167,8 +167,10 @@ fn run_step(step: &str, args: &[String]) -> Result<()> {
         "regen" => no_args(step, args).and_then(|()| crate::regen::run_check()),
         "fmt" => no_args(step, args).and_then(|()| run_cmd(cargo().args(["fmt", "--all", "--check"]))),
         "workflows" => no_args(step, args).and_then(|()| crate::workflows::check()),
-        "clippy" => no_args(step, args)
-            .and_then(|()| run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))),
+        // --all-features: the bindings' test hooks (feature `test-hooks`) are linted too.
+        "clippy" => no_args(step, args).and_then(|()| {
+            run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))
+        }),
         "lint" => no_args(step, args).and_then(|()| crate::lint::run()),
         "rust" => run_cmd(cargo().args(["test", "--workspace"]).args(args)),
         "schemathesis" => script("crates/kontext-mgmt-emulator/tests/schemathesis.sh", args),

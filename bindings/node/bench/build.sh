@@ -6,7 +6,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$here"
 [ -d node_modules/openapi-fetch ] || npm ci --no-audit --no-fund --loglevel=error
-(cd "$root" && cargo build --release -p kontext-mgmt-node)
+(cd "$root" && cargo build --release -p kontext-mgmt-node --features test-hooks)
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$(uname -s)" in
   Darwin) lib=libkontext_mgmt_node.dylib ;;

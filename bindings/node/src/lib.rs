@@ -364,7 +364,13 @@ impl NativeClient {
         let o = self.client.options();
         format!("timeout={}ms maxRetries={}", o.timeout.as_millis(), o.retry.max_retries)
     }
+}
 
+/// Test hooks, built only with the `test-hooks` feature (bindings/node/test.sh, the bench):
+/// the published addon does not have them.
+#[cfg(feature = "test-hooks")]
+#[napi]
+impl NativeClient {
     /// Panics on purpose, inside a future on the runtime (`inFuture`, settling `id`) or
     /// right here, to prove in tests that a panic becomes an error instead of a crash.
     #[napi(catch_unwind, js_name = "_panicForTest")]
@@ -426,6 +432,8 @@ pub fn operation_ids() -> Vec<String> {
 
 /// Support of `bench/json_transfer.mjs`: how should a response cross into JavaScript — as
 /// JSON text that JavaScript parses, or as objects built through N-API from serde values?
+/// Built only with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
 pub mod bench_support {
     use napi_derive::napi;
     use std::sync::Mutex;

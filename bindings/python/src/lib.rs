@@ -510,7 +510,8 @@ impl NativeClient {
 
     /// Panics on purpose inside a blocking call, or (with `bridge` and `future`) inside a
     /// spawned one, to prove in tests that a panic becomes `KontextError` and the asyncio
-    /// future still settles.
+    /// future still settles. Built only with the `test-hooks` feature (test.sh).
+    #[cfg(feature = "test-hooks")]
     #[pyo3(signature = (bridge=None, future=None))]
     fn _panic_for_test(&self, py: Python<'_>, bridge: Option<&Bridge>, future: Option<Py<PyAny>>) -> PyResult<()> {
         let work = async {
@@ -586,9 +587,11 @@ impl NativePager {
     }
 }
 
-/// Async requests spawned and not yet finished (for tests of cancellation).
+/// Async requests spawned and not yet finished (for tests of cancellation). Built only with
+/// the `test-hooks` feature (test.sh).
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
-fn in_flight() -> usize {
+fn _in_flight() -> usize {
     IN_FLIGHT.load(Ordering::Relaxed)
 }
 
@@ -606,7 +609,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativePager>()?;
     m.add_class::<Bridge>()?;
     m.add_class::<Ticket>()?;
-    m.add_function(wrap_pyfunction!(in_flight, m)?)?;
+    // Set, not added: out of `__all__`, so the stubs (which describe the release) and
+    // stubtest leave it out.
+    #[cfg(feature = "test-hooks")]
+    m.setattr("_in_flight", wrap_pyfunction!(_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -48,17 +48,17 @@ async def test_async_requests_overlap(aclient: k.AsyncClient, emulator: Emulator
 async def test_cancelling_the_task_aborts_the_request(aclient: k.AsyncClient, emulator: Emulator) -> None:
     await aclient.applications.list()  # token fetched
     emulator.faults({"latencyMs": 5000})
-    assert _native.in_flight() == 0
+    assert _native._in_flight() == 0
     task = asyncio.ensure_future(aclient.applications.list())
     await asyncio.sleep(0.2)
-    assert _native.in_flight() == 1, "the request is running in the core"
+    assert _native._in_flight() == 1, "the request is running in the core"
     started = time.perf_counter()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    while _native.in_flight() and time.perf_counter() - started < 2:
+    while _native._in_flight() and time.perf_counter() - started < 2:
         await asyncio.sleep(0.01)
-    assert _native.in_flight() == 0, "the core's request was aborted"
+    assert _native._in_flight() == 0, "the core's request was aborted"
     assert time.perf_counter() - started < 1.0, "aborted at once, not after the latency"
     # The loop and the client stay healthy.
     emulator.admin("DELETE", "faults")
@@ -69,7 +69,7 @@ async def test_cancelling_the_task_aborts_the_request(aclient: k.AsyncClient, em
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(aclient.applications.list(), 0.2)
     await asyncio.sleep(0.05)
-    assert _native.in_flight() == 0
+    assert _native._in_flight() == 0
 
 
 async def test_many_loops_one_client(emulator: Emulator) -> None:

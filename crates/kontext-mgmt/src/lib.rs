@@ -29,10 +29,16 @@ pub mod error;
 pub mod fuzz;
 pub mod limits;
 pub mod logging;
+// Binding plumbing: the generic call path, the pagination machinery of the generated client
+// and the shared runtime, public for the bindings in bindings/ but not the Rust API (which
+// is `Client` and its builders), so hidden from the docs.
+#[doc(hidden)]
 pub mod ops;
 mod options;
+#[doc(hidden)]
 pub mod pagination;
 pub mod retry;
+#[doc(hidden)]
 pub mod runtime;
 mod secret;
 mod transport;
