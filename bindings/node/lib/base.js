@@ -15,75 +15,8 @@ const DISPATCH = Symbol('kontext-mgmt.dispatch');
 const MASK = '********';
 const DEFAULT_BASE_URL = 'https://api.kontext.dev';
 
-// ---- errors ----------------------------------------------------------------------------
-
-/** Base of every error the SDK throws. */
-class KontextError extends Error {
-  constructor(message, info) {
-    super(message);
-    const i = info || {};
-    // The official SDK's code, e.g. `kontext_not_found`.
-    this.code = i.code || 'kontext_error';
-    // HTTP status, request id (`x-request-id`), error body (parsed JSON when it is JSON)
-    // and the seconds to wait before retrying: set when known.
-    if (i.statusCode !== undefined) this.statusCode = i.statusCode;
-    if (i.requestId !== undefined) this.requestId = i.requestId;
-    if (i.body !== undefined) this.body = i.body;
-    if (i.retryAfter !== undefined) this.retryAfter = i.retryAfter;
-  }
-}
-
-/** The server answered with an error status. */
-class ApiError extends KontextError {
-  /** Alias of `statusCode`. */
-  get status() {
-    return this.statusCode;
-  }
-}
-class BadRequest extends ApiError {
-  constructor(message, info) {
-    super(message, info);
-    const m = info && info.body && typeof info.body === 'object' ? info.body.message : undefined;
-    /** Field-level messages of a validation failure (when the server gave a list). */
-    this.validationErrors = Array.isArray(m) ? m : undefined;
-  }
-}
-class Unauthorized extends ApiError {}
-class Forbidden extends ApiError {}
-class NotFound extends ApiError {}
-class Conflict extends ApiError {}
-class RateLimited extends ApiError {}
-class ServerError extends ApiError {}
-/** The request never got an answer (refused, reset, DNS, TLS). */
-class ConnectionError extends KontextError {}
-/** The request (or its whole time budget) timed out. */
-class TimeoutError extends KontextError {}
-/** The server answered 2xx with a body that is not what the API describes. */
-class DecodeError extends KontextError {}
-/** The arguments cannot be sent; nothing was sent. */
-class InvalidInput extends KontextError {}
-/** A response body was larger than the client's limit for it (the message names the limit). */
-class ResponseTooLarge extends KontextError {}
-
-const ERROR_CLASSES = {
-  KontextError,
-  ApiError,
-  BadRequest,
-  Unauthorized,
-  Forbidden,
-  NotFound,
-  Conflict,
-  RateLimited,
-  ServerError,
-  ConnectionError,
-  TimeoutError,
-  DecodeError,
-  InvalidInput,
-  ResponseTooLarge,
-};
-for (const [name, cls] of Object.entries(ERROR_CLASSES)) {
-  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
-}
+const { ERROR_CLASSES } = require('./errors.js');
+const { KontextError, ApiError, DecodeError, InvalidInput } = ERROR_CLASSES;
 
 function parseBody(text) {
   if (text === undefined || text === null || text === '') return undefined;
