@@ -14,8 +14,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=KONTEXT_SPEC");
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| fail(&format!("cannot read the spec {}: {e}", spec_path.display())));
-    let api = kontext_mgmt_codegen::load(&text).unwrap_or_else(|e| fail(&e));
-    let glue = kontext_mgmt_codegen::uniffi::rust_glue(&api).unwrap_or_else(|e| fail(&e));
+    let api = kontext_mgmt_codegen::load(&text).unwrap_or_else(|e| fail(&e.to_string()));
+    let glue = kontext_mgmt_codegen::uniffi::rust_glue(&api).unwrap_or_else(|e| fail(&e.to_string()));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("surface.rs");
     std::fs::write(&out, glue).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
     let error = syn::parse2(kontext_mgmt_codegen::errors::uniffi_error())

@@ -17,7 +17,7 @@ fn main() {
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| fail(&format!("cannot read the spec {}: {e}", spec_path.display())));
     let spec = kontext_mgmt_codegen::parse_and_check(&text).unwrap_or_else(|e| fail(&e.to_string()));
-    let api = kontext_mgmt_codegen::ir::Api::from_spec(&spec).unwrap_or_else(|e| fail(&e));
+    let api = kontext_mgmt_codegen::ir::Api::from_spec(&spec).unwrap_or_else(|e| fail(&e.to_string()));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
     let mut settings = progenitor::GenerationSettings::default();

@@ -11,7 +11,7 @@ pub struct Artifact {
 }
 
 /// All artifacts, in a stable order.
-pub fn all(api: &Api) -> Result<Vec<Artifact>, String> {
+pub fn all(api: &Api) -> Result<Vec<Artifact>, crate::CodegenError> {
     let mut out = vec![crate::docs::operations_md(api)];
     out.extend(crate::python::artifacts(api)?);
     out.extend(crate::node::artifacts(api)?);

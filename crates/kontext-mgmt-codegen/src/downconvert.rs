@@ -1,5 +1,6 @@
 //! OpenAPI 3.1 → 3.0.3, for specs downloaded from a server that speaks 3.1.
 
+use crate::CodegenError;
 use serde_yaml::{Mapping, Value};
 
 #[derive(Debug, Clone)]
@@ -12,18 +13,21 @@ pub struct Converted {
 }
 
 /// Converts a 3.1 document (YAML or JSON) to 3.0.3; a 3.0.x document comes back unchanged.
-pub fn to_303(text: &str) -> Result<Converted, String> {
-    let mut doc: Value = serde_yaml::from_str(text).map_err(|e| format!("the spec is not YAML/JSON: {e}"))?;
+pub fn to_303(text: &str) -> Result<Converted, CodegenError> {
+    let mut doc: Value =
+        serde_yaml::from_str(text).map_err(|e| CodegenError::Spec(format!("the spec is not YAML/JSON: {e}")))?;
     let version = doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_string();
     if version.starts_with("3.0.") {
         return Ok(Converted { text: text.to_string(), notes: vec![], unconvertible: vec![] });
     }
     if !version.starts_with("3.1.") {
-        return Err(format!("unsupported OpenAPI version {version:?} (3.0.x and 3.1.x are accepted)"));
+        return Err(CodegenError::Spec(format!(
+            "unsupported OpenAPI version {version:?} (3.0.x and 3.1.x are accepted)"
+        )));
     }
     let mut notes = vec![format!("openapi {version} -> 3.0.3")];
     let mut bad = Vec::new();
-    let map = doc.as_mapping_mut().ok_or("the spec is not a mapping")?;
+    let map = doc.as_mapping_mut().ok_or_else(|| CodegenError::Spec("the spec is not a mapping".into()))?;
     map.insert("openapi".into(), "3.0.3".into());
     for key in ["jsonSchemaDialect", "webhooks"] {
         if map.remove(key).is_some() {
@@ -36,7 +40,7 @@ pub fn to_303(text: &str) -> Result<Converted, String> {
         }
     }
     walk(&mut doc, "#", &mut notes, &mut bad);
-    let text = serde_yaml::to_string(&doc).map_err(|e| e.to_string())?;
+    let text = serde_yaml::to_string(&doc).map_err(|e| CodegenError::Spec(e.to_string()))?;
     Ok(Converted { text, notes, unconvertible: bad })
 }
 

@@ -3,6 +3,7 @@
 //! Every emitter (Rust op table, Python, Node, Kotlin, Swift, docs) works from this and
 //! never from the raw OpenAPI document, so naming and typing rules live in one place.
 
+use crate::error::{CodegenError, TypeError};
 use openapiv3::{
     AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
 };
@@ -158,12 +159,12 @@ pub fn split_operation_id(id: &str) -> Option<(&str, &str)> {
 
 impl Api {
     /// Reads a gated spec. Call [`crate::gate::check`] first: this assumes its rules hold.
-    pub fn from_spec(spec: &OpenAPI) -> Result<Api, String> {
+    pub fn from_spec(spec: &OpenAPI) -> Result<Api, CodegenError> {
         let mut models = BTreeMap::new();
         if let Some(components) = &spec.components {
             for (name, schema) in &components.schemas {
                 let ReferenceOr::Item(schema) = schema else {
-                    return Err(format!("schema {name}: a component schema may not be a bare $ref"));
+                    return Err(CodegenError::schema(name, "a component schema may not be a bare $ref"));
                 };
                 if let Some(model) = model(name, schema)? {
                     models.insert(name.clone(), model);
@@ -172,23 +173,27 @@ impl Api {
         }
         let mut operations = Vec::new();
         for (path, method, op) in spec.operations() {
-            let id = op.operation_id.clone().ok_or_else(|| format!("{method} {path}: no operationId"))?;
-            let (namespace, m) = split_operation_id(&id).ok_or_else(|| format!("{id}: bad operationId"))?;
+            let id = op
+                .operation_id
+                .clone()
+                .ok_or_else(|| CodegenError::operation(format!("{method} {path}"), "no operationId"))?;
+            let (namespace, m) =
+                split_operation_id(&id).ok_or_else(|| CodegenError::operation(&id, "bad operationId"))?;
             let item = match spec.paths.paths.get(path) {
                 Some(ReferenceOr::Item(item)) => item,
-                _ => return Err(format!("{id}: path item must be inline")),
+                _ => return Err(CodegenError::operation(&id, "path item must be inline")),
             };
             let mut path_params = Vec::new();
             let mut query_params = Vec::new();
             for p in item.parameters.iter().chain(op.parameters.iter()) {
-                let p = resolve_param(spec, p).ok_or_else(|| format!("{id}: unresolvable parameter"))?;
+                let p = resolve_param(spec, p).ok_or_else(|| CodegenError::operation(&id, "unresolvable parameter"))?;
                 let (data, is_path) = match p {
                     Parameter::Path { parameter_data, .. } => (parameter_data, true),
                     Parameter::Query { parameter_data, .. } => (parameter_data, false),
-                    _ => return Err(format!("{id}: only path and query parameters are supported")),
+                    _ => return Err(CodegenError::operation(&id, "only path and query parameters are supported")),
                 };
                 let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-                    return Err(format!("{id}: parameter {} must have a schema", data.name));
+                    return Err(CodegenError::operation(&id, format!("parameter {} must have a schema", data.name)));
                 };
                 let (ty, default, minimum, maximum) = match schema {
                     ReferenceOr::Item(s) => {
@@ -196,9 +201,16 @@ impl Api {
                             SchemaKind::Type(Type::Integer(i)) => (i.minimum, i.maximum),
                             _ => (None, None),
                         };
-                        (type_of(schema)?, s.schema_data.default.clone(), min, max)
+                        (
+                            type_of(schema).map_err(|e| CodegenError::operation(&id, e))?,
+                            s.schema_data.default.clone(),
+                            min,
+                            max,
+                        )
                     }
-                    ReferenceOr::Reference { .. } => (type_of(schema)?, None, None, None),
+                    ReferenceOr::Reference { .. } => {
+                        (type_of(schema).map_err(|e| CodegenError::operation(&id, e))?, None, None, None)
+                    }
                 };
                 let param = Param {
                     name: data.name.clone(),
@@ -220,11 +232,18 @@ impl Api {
             let body = match &op.request_body {
                 None => None,
                 Some(ReferenceOr::Item(b)) => {
-                    let media = b.content.get("application/json").ok_or_else(|| format!("{id}: body must be JSON"))?;
-                    let schema = media.schema.as_ref().ok_or_else(|| format!("{id}: body needs a schema"))?;
-                    Some(Body { ty: type_of(schema)?, required: b.required })
+                    let media = b
+                        .content
+                        .get("application/json")
+                        .ok_or_else(|| CodegenError::operation(&id, "body must be JSON"))?;
+                    let schema =
+                        media.schema.as_ref().ok_or_else(|| CodegenError::operation(&id, "body needs a schema"))?;
+                    Some(Body {
+                        ty: type_of(schema).map_err(|e| CodegenError::operation(&id, e))?,
+                        required: b.required,
+                    })
                 }
-                Some(ReferenceOr::Reference { .. }) => return Err(format!("{id}: body must be inline")),
+                Some(ReferenceOr::Reference { .. }) => return Err(CodegenError::operation(&id, "body must be inline")),
             };
             let mut response = None;
             let mut success_status = 204;
@@ -236,9 +255,10 @@ impl Api {
                     continue;
                 }
                 success_status = *c;
-                let r = crate::gate::resolve_response(spec, r).ok_or_else(|| format!("{id}: unresolvable response"))?;
+                let r = crate::gate::resolve_response(spec, r)
+                    .ok_or_else(|| CodegenError::operation(&id, "unresolvable response"))?;
                 if let Some(schema) = r.content.get("application/json").and_then(|m| m.schema.as_ref()) {
-                    response = Some(type_of(schema)?);
+                    response = Some(type_of(schema).map_err(|e| CodegenError::operation(&id, e))?);
                 }
             }
             let pagination = pagination(&models, &query_params, response.as_ref());
@@ -250,7 +270,7 @@ impl Api {
                 path: path.to_string(),
                 summary: op.summary.clone().unwrap_or_default(),
                 description: op.description.clone().unwrap_or_default(),
-                notes: notes(op.extensions.get(NOTES_EXTENSION)).map_err(|e| format!("{id}: {e}"))?,
+                notes: notes(op.extensions.get(NOTES_EXTENSION)).map_err(|e| CodegenError::operation(&id, e))?,
                 path_params,
                 query_params,
                 body,
@@ -262,7 +282,7 @@ impl Api {
         Ok(Api {
             title: spec.info.title.clone(),
             version: spec.info.version.clone(),
-            notes: notes(spec.info.extensions.get(NOTES_EXTENSION)).map_err(|e| format!("info: {e}"))?,
+            notes: notes(spec.info.extensions.get(NOTES_EXTENSION)).map_err(CodegenError::Spec)?,
             operations,
             models,
         })
@@ -318,7 +338,7 @@ fn resolve_param<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option
     }
 }
 
-fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
+fn model(name: &str, schema: &Schema) -> Result<Option<Model>, CodegenError> {
     let description = schema.schema_data.description.clone().unwrap_or_default();
     let kind = match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
@@ -328,7 +348,7 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
         // Every generator of ours already decodes unknown enum values, so it is an enum here.
         SchemaKind::AnyOf { any_of } => match open_enum_values(any_of) {
             Some(values) => ModelKind::Enum { values },
-            None => return Err(format!("schema {name}: anyOf is only supported as an open string enum")),
+            None => return Err(CodegenError::schema(name, "anyOf is only supported as an open string enum")),
         },
         SchemaKind::Type(Type::Object(o)) => {
             let mut fields = Vec::new();
@@ -345,7 +365,7 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
                 };
                 fields.push(Field {
                     name: fname.clone(),
-                    ty: type_of(&unboxed).map_err(|e| format!("{name}.{fname}: {e}"))?,
+                    ty: type_of(&unboxed).map_err(|e| CodegenError::schema(format!("{name}.{fname}"), e))?,
                     required: o.required.contains(fname),
                     nullable,
                     description: fdesc,
@@ -357,7 +377,7 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
         // Component schemas that are plain aliases (none today) are inlined where used.
         _ => return Ok(None),
     };
-    let notes = notes(schema.schema_data.extensions.get(NOTES_EXTENSION)).map_err(|e| format!("schema {name}: {e}"))?;
+    let notes = notes(schema.schema_data.extensions.get(NOTES_EXTENSION)).map_err(|e| CodegenError::schema(name, e))?;
     Ok(Some(Model { name: name.to_string(), description, notes, kind }))
 }
 
@@ -395,12 +415,12 @@ fn notes(value: Option<&serde_json::Value>) -> Result<Vec<String>, String> {
 
 /// The type of a schema at a point of use. Named component schemas stay named; inline
 /// schemas must be primitives, arrays, maps, or a nullable `allOf` of one `$ref`.
-pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, String> {
+pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, TypeError> {
     let s = match schema {
         ReferenceOr::Reference { reference } => {
             let name = reference
                 .strip_prefix("#/components/schemas/")
-                .ok_or_else(|| format!("unsupported $ref {reference}"))?;
+                .ok_or_else(|| TypeError(format!("unsupported $ref {reference}")))?;
             return Ok(TypeRef::Named(name.to_string()));
         }
         ReferenceOr::Item(s) => s,
@@ -408,7 +428,9 @@ pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, String> {
     Ok(match &s.schema_kind {
         SchemaKind::Type(Type::String(st)) => {
             if !st.enumeration.is_empty() {
-                return Err("inline string enums are not supported: make the enum a component schema".into());
+                return Err(TypeError(
+                    "inline string enums are not supported: make the enum a component schema".into(),
+                ));
             }
             match &st.format {
                 openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => TypeRef::DateTime,
@@ -424,7 +446,9 @@ pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, String> {
         },
         SchemaKind::Type(Type::Object(o)) => {
             if !o.properties.is_empty() {
-                return Err("inline objects with properties are not supported: make it a component schema".into());
+                return Err(TypeError(
+                    "inline objects with properties are not supported: make it a component schema".into(),
+                ));
             }
             match &o.additional_properties {
                 Some(AdditionalProperties::Schema(inner)) => TypeRef::Map(Box::new(type_of(inner)?)),
@@ -434,7 +458,7 @@ pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, String> {
         SchemaKind::AllOf { all_of } if all_of.len() == 1 => type_of(&all_of[0])?,
         SchemaKind::Any(a) if a.properties.is_empty() && a.typ.is_none() => TypeRef::Any,
         SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => TypeRef::Any,
-        other => return Err(format!("unsupported inline schema {other:?}")),
+        other => return Err(TypeError(format!("unsupported inline schema {other:?}"))),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod artifacts;
 pub mod diff;
 pub mod docs;
 pub mod downconvert;
+pub mod error;
 pub mod errors;
 pub mod gate;
 pub mod ir;
@@ -20,10 +21,11 @@ pub mod python;
 pub mod rust;
 pub mod uniffi;
 
+pub use error::CodegenError;
 pub use gate::{check, parse_and_check, GateError, GateErrors};
 
 /// Reads, gates and lowers a spec file's text in one step.
-pub fn load(text: &str) -> Result<ir::Api, String> {
-    let spec = parse_and_check(text).map_err(|e| e.to_string())?;
+pub fn load(text: &str) -> Result<ir::Api, CodegenError> {
+    let spec = parse_and_check(text)?;
     ir::Api::from_spec(&spec)
 }

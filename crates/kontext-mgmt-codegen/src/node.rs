@@ -13,6 +13,7 @@
 //!   of `lib/base.d.ts` re-exported.
 
 use crate::artifacts::Artifact;
+use crate::error::CodegenError;
 use crate::ir::{Api, Field, ModelKind, Operation, Param, TypeRef};
 use crate::names::{camel, pascal};
 use std::collections::BTreeSet;
@@ -85,7 +86,7 @@ const RESERVED: &[&str] = &[
     "options",
 ];
 
-pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, String> {
+pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     let surface = Surface::new(api)?;
     Ok(vec![
         Artifact { path: GENERATED_JS.into(), contents: surface.js() },
@@ -192,18 +193,21 @@ struct Surface<'a> {
 }
 
 impl<'a> Surface<'a> {
-    fn new(api: &'a Api) -> Result<Surface<'a>, String> {
+    fn new(api: &'a Api) -> Result<Surface<'a>, CodegenError> {
         let namespaces: Vec<(String, String)> =
             api.namespaces().into_iter().map(|ns| (camel(ns), format!("{}Api", pascal(ns)))).collect();
         let mut taken: BTreeSet<String> = api.models.keys().cloned().collect();
         for (_, class) in &namespaces {
             if !taken.insert(class.clone()) {
-                return Err(format!("node: namespace class {class} collides with a model name"));
+                return Err(CodegenError::clash("node", format!("namespace class {class} collides with a model name")));
             }
         }
         for fixed in ["KontextManagementClient", "RequestOptions", "KontextManagementClientOptions"] {
             if !taken.insert(fixed.to_string()) {
-                return Err(format!("node: the spec defines a schema named {fixed}, which the Node surface uses"));
+                return Err(CodegenError::clash(
+                    "node",
+                    format!("the spec defines a schema named {fixed}, which the Node surface uses"),
+                ));
             }
         }
         let mut methods = Vec::new();
@@ -226,7 +230,7 @@ impl<'a> Surface<'a> {
             } else {
                 let t = format!("{}{}Params", pascal(&op.namespace), pascal(&op.method));
                 if !taken.insert(t.clone()) {
-                    return Err(format!("node: {}: type name {t} is already used", op.id));
+                    return Err(CodegenError::clash("node", format!("{}: type name {t} is already used", op.id)));
                 }
                 Some(t)
             };
@@ -239,7 +243,7 @@ impl<'a> Surface<'a> {
                 let names = [Some(m.name.clone()), m.op.pagination.as_ref().map(|_| format!("{}All", m.name))];
                 for n in names.into_iter().flatten() {
                     if !seen.insert(n.clone()) {
-                        return Err(format!("node: {}.{n} is defined twice", ns.0));
+                        return Err(CodegenError::clash("node", format!("{}.{n} is defined twice", ns.0)));
                     }
                 }
             }

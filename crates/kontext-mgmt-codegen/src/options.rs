@@ -416,8 +416,9 @@ pub fn uniffi_constructor(options: &[ClientOption]) -> TokenStream {
 
 /// Formats generated Rust (parsed first, so a mistake in a generator names itself here
 /// rather than in an unreadable file in `OUT_DIR`).
-pub fn unparse(what: &str, tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("the generated {what} does not parse: {e}"))?;
+pub fn unparse(what: &str, tokens: TokenStream) -> Result<String, crate::CodegenError> {
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| crate::CodegenError::Unparse { file: what.to_string(), reason: e.to_string() })?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -431,7 +432,7 @@ pub fn build_script(file_name: &str, generate: fn(&[ClientOption]) -> TokenStrea
         println!("cargo:rerun-if-changed={}", path.display());
         let source = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let options = parse(&source).map_err(|e| e.to_string())?;
-        let text = unparse(file_name, generate(&options))?;
+        let text = unparse(file_name, generate(&options)).map_err(|e| e.to_string())?;
         let out = std::path::Path::new(&std::env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?).join(file_name);
         std::fs::write(&out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))
     };

@@ -14,6 +14,7 @@
 //!   against the runtime module, by `stubtest`).
 
 use crate::artifacts::Artifact;
+use crate::error::CodegenError;
 use crate::ir::{Api, Field, ModelKind, Operation, Pagination, TypeRef};
 use crate::names::snake;
 use std::collections::BTreeSet;
@@ -77,7 +78,7 @@ const RESERVED: &[&str] = &[
     "from_dict",
 ];
 
-pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, String> {
+pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     let surface = Surface::new(api)?;
     Ok(vec![
         Artifact { path: GENERATED_PY.into(), contents: surface.runtime() },
@@ -249,7 +250,7 @@ struct Surface<'a> {
 }
 
 impl<'a> Surface<'a> {
-    fn new(api: &'a Api) -> Result<Surface<'a>, String> {
+    fn new(api: &'a Api) -> Result<Surface<'a>, CodegenError> {
         let enums =
             api.models.values().filter(|m| matches!(m.kind, ModelKind::Enum { .. })).map(|m| m.name.clone()).collect();
         let surface = Surface { api, enums };
@@ -258,13 +259,16 @@ impl<'a> Surface<'a> {
     }
 
     /// Name clashes the generated code could not express.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), CodegenError> {
         for model in self.api.models.values() {
             if let ModelKind::Object { fields } = &model.kind {
                 let mut seen = BTreeSet::new();
                 for f in fields {
                     if !seen.insert(ident(&f.name)) {
-                        return Err(format!("{}: two fields map to the Python name {}", model.name, ident(&f.name)));
+                        return Err(CodegenError::clash(
+                            "python",
+                            format!("{}: two fields map to the Python name {}", model.name, ident(&f.name)),
+                        ));
                     }
                 }
             }
@@ -273,15 +277,24 @@ impl<'a> Surface<'a> {
             let mut seen = BTreeSet::new();
             for op in self.ops(ns) {
                 if !seen.insert(snake(&op.method)) {
-                    return Err(format!("{}: two operations map to the Python method {}", op.id, snake(&op.method)));
+                    return Err(CodegenError::clash(
+                        "python",
+                        format!("{}: two operations map to the Python method {}", op.id, snake(&op.method)),
+                    ));
                 }
                 if op.pagination.is_some() && !seen.insert(format!("{}_all", snake(&op.method))) {
-                    return Err(format!("{}: {}_all clashes with another method", op.id, snake(&op.method)));
+                    return Err(CodegenError::clash(
+                        "python",
+                        format!("{}: {}_all clashes with another method", op.id, snake(&op.method)),
+                    ));
                 }
                 let mut args = BTreeSet::new();
                 for a in self.path_args(op).iter().chain(&self.keyword_args(op)) {
                     if !args.insert(a.name.clone()) {
-                        return Err(format!("{}: two parameters map to the Python name {}", op.id, a.name));
+                        return Err(CodegenError::clash(
+                            "python",
+                            format!("{}: two parameters map to the Python name {}", op.id, a.name),
+                        ));
                     }
                 }
             }

@@ -14,9 +14,13 @@ fn uniffi_error(spec: &serde_yaml::Value) -> String {
     match kontext_mgmt_codegen::uniffi::artifacts(&api) {
         Ok(_) => panic!("the uniffi generator accepted a clash"),
         Err(e) => {
+            assert!(
+                matches!(e, kontext_mgmt_codegen::CodegenError::NameClash { language: "uniffi", .. }),
+                "a clash is a typed NameClash error: {e:?}"
+            );
             let glue = kontext_mgmt_codegen::uniffi::rust_glue(&api).expect_err("the glue refuses it too");
-            assert_eq!(glue, e);
-            e
+            assert_eq!(glue.to_string(), e.to_string());
+            e.to_string()
         }
     }
 }
@@ -44,4 +48,18 @@ fn two_parameters_with_one_kotlin_name_are_refused() {
     params.push(serde_yaml::from_str("{name: includeArchived, in: query, schema: {type: boolean}}").unwrap());
     let e = uniffi_error(&spec);
     assert!(e.contains("applications_list") && e.contains("includeArchived"), "{e}");
+}
+
+#[test]
+fn a_schema_the_generators_cannot_express_is_a_typed_error_naming_it() {
+    let mut spec = spec();
+    let props = &mut spec["components"]["schemas"]["Application"]["properties"];
+    props["mood"] = serde_yaml::from_str("{type: string, enum: [calm, busy]}").unwrap();
+    match kontext_mgmt_codegen::load(&serde_yaml::to_string(&spec).unwrap()) {
+        Err(kontext_mgmt_codegen::CodegenError::Schema { schema, reason }) => {
+            assert_eq!(schema, "Application.mood");
+            assert!(reason.contains("inline string enums"), "{reason}");
+        }
+        other => panic!("expected a Schema error naming Application.mood, got {other:?}"),
+    }
 }
