@@ -1,8 +1,10 @@
 //! The `/api/v1` operations. Requests reach the handlers already authenticated,
 //! rate-limited and validated against the spec; handlers only implement semantics.
 
-use crate::server::{read, write, ApiError, App, Out};
+use crate::locks::{read, write};
+use crate::reply::{ApiError, Out};
 use crate::spec::{is_uuid, Loc, Operation, PathItem, Segment};
+use crate::state::App;
 use crate::store::{
     app_oauth_json, integration_json, new_uuid, random_text, sa_json, ts, AppOAuth, Application, Connection,
     Integration, IntegrationOAuthConfig, Kind, Secret, ServiceAccount, Store,
