@@ -122,6 +122,7 @@ export interface ConnectionResponse {
   connection: Connection;
 }
 
+/** The connection status. Other values may appear. */
 export type ConnectionState = 'connected' | 'expired' | 'revoked' | 'not_connected' | (string & {});
 
 export interface CreateApplicationInput {
@@ -171,9 +172,10 @@ export interface Error {
   error?: string;
 }
 
+/** Errors of one type. */
 export interface ErrorTypeCount {
-  type: string;
-  count: number;
+  type?: string;
+  count?: number;
 }
 
 export type EventStatus = 'ok' | 'warn' | 'error_remote' | 'error_proxy' | 'error_auth' | (string & {});
@@ -212,7 +214,7 @@ export interface Integration {
   id: string;
   name: string;
   url: string;
-  authMode: IntegrationAuthMode;
+  authMode?: IntegrationAuthMode;
   category: IntegrationCategory;
   capabilities?: IntegrationCapabilities;
   credentialSchema?: Record<string, unknown> | null;
@@ -290,14 +292,14 @@ export interface IntegrationResponse {
 
 /** Milliseconds. */
 export interface LatencyPercentiles {
-  p50: number;
+  p50?: number;
   p95: number;
-  p99: number;
+  p99?: number;
 }
 
 /** An MCP event. */
 export interface McpEvent {
-  id: string;
+  id?: string;
   sessionId?: string | null;
   traceId?: string | null;
   authenticatedUserId?: string | null;
@@ -311,7 +313,7 @@ export interface McpEvent {
   /** The tool response as received (any JSON). */
   responseJson?: unknown;
   /** ISO 8601 date-time. */
-  createdAt: string;
+  createdAt?: string;
 }
 
 export interface McpEventList {
@@ -348,11 +350,11 @@ export interface ServiceAccount {
   id: string;
   name: string;
   description?: string | null;
-  clientId: string;
+  clientId?: string;
   /** ISO 8601 date-time. */
-  createdAt: string;
+  createdAt?: string;
   /** ISO 8601 date-time. */
-  updatedAt: string;
+  updatedAt?: string;
   /** ISO 8601 date-time. */
   lastUsedAt?: string | null;
 }
@@ -417,9 +419,10 @@ export type SessionStatusFilter = 'active' | 'inactive' | 'all' | (string & {});
 
 export type StatsPeriod = '1d' | '7d' | '30d' | (string & {});
 
+/** Calls of one tool. */
 export interface ToolCount {
-  toolName: string;
-  count: number;
+  toolName?: string;
+  count?: number;
 }
 
 export interface Trace {
@@ -497,6 +500,7 @@ export interface ValidationResult {
   message?: string;
 }
 
+/** The validation outcome. `valid` is documented; other values may appear. */
 export type ValidationStatus = 'valid' | 'invalid' | 'error' | (string & {});
 
 // ---- query parameters -------------------------------------------------------

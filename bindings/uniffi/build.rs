@@ -23,6 +23,7 @@ fn main() {
     let out = out.with_file_name("error.rs");
     std::fs::write(&out, prettyplease::unparse(&error))
         .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
+    kontext_mgmt_codegen::options::build_script("options.rs", kontext_mgmt_codegen::options::uniffi_constructor);
 }
 
 fn fail(message: &str) -> ! {

@@ -71,6 +71,7 @@ if ((${#runner_args[@]})); then MIN_XCTESTS=1; fi
 
 step "Swift: fast checks (tree-sitter-swift parse, header symbols vs nm)"
 swift_status=0
+swift_all_started=$SECONDS
 SWIFT_PKG=$WORK/swift/KontextMgmt
 bash "$HERE/scripts/swift_check.sh" "$SWIFT_PKG" "$ROOT/tests/runners/swift" || swift_status=$?
 if [[ $SWIFT_SKIP == 1 ]]; then
@@ -100,6 +101,7 @@ elif [[ $swift_status == 0 ]]; then
         bash "$HERE/scripts/swift_mutant.sh" "$SWIFT_PKG" || swift_status=1
     fi
 fi
+swift_time uniffi $((SECONDS - swift_all_started))
 
 echo "uniffi: kotlin exit $kotlin_status, swift exit $swift_status"
 [[ $kotlin_status == 0 && $swift_status == 0 ]]

@@ -51,6 +51,14 @@ fn main() {
     write_rust(&out.join("enums.rs"), kontext_mgmt_codegen::rust::enums(&api));
     write_rust(&out.join("op_table.rs"), kontext_mgmt_codegen::rust::op_table(&api));
     write_rust(&out.join("error_kinds.rs"), kontext_mgmt_codegen::errors::core_kinds());
+
+    // The builder's setters, from the options' one description.
+    let options_path = manifest.join("src/options.rs");
+    println!("cargo:rerun-if-changed={}", options_path.display());
+    let source = std::fs::read_to_string(&options_path)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", options_path.display())));
+    let options = kontext_mgmt_codegen::options::parse(&source).unwrap_or_else(|e| fail(&e.to_string()));
+    write_rust(&out.join("client_builder.rs"), kontext_mgmt_codegen::options::rust_setters(&options));
 }
 
 fn write_rust(path: &Path, tokens: proc_macro2::TokenStream) {

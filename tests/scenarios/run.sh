@@ -81,7 +81,9 @@ if [ "$SWIFT_SKIP" = 1 ]; then
     echo "==> swift: SKIPPED (asked: KONTEXT_SKIP_SWIFT=1)"
 else
     echo "==> swift"
+    swift_started=$SECONDS
     bash tests/runners/swift/run.sh --url "$url" --out "$out/swift.txt" --scenarios "$scenarios"
+    swift_time scenarios $((SECONDS - swift_started))
     required+=(swift)
 fi
 

@@ -72,6 +72,9 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     let mut files = artifacts::all(&api).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let options = std::fs::read_to_string(root.join(kontext_mgmt_codegen::options::CORE_OPTIONS))
+        .context("reading the client options")?;
+    files.extend(kontext_mgmt_codegen::options::artifacts(&options)?);
     if spec_changed || args.out.is_some() {
         files.push(artifacts::Artifact { path: "openapi/kontext-management.yaml".into(), contents: new_text });
     }

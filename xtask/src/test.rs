@@ -69,11 +69,12 @@ pub fn run(args: Args) -> Result<()> {
     }
     anyhow::ensure!(!timings.is_empty(), "no step ran");
     eprintln!("\nall steps passed in {:.0?}:", started.elapsed());
-    for (step, d) in timings {
+    for (step, d) in &timings {
         eprintln!("  {step:<8} {d:.1?}");
     }
     if let Some(mode) = swift_mode {
-        swift_summary(&mode, &report);
+        let toolchain = timings.iter().find(|(s, _)| **s == "swift-toolchain").map(|(_, d)| *d).unwrap_or_default();
+        swift_summary(&mode, &report, toolchain);
     }
     Ok(())
 }
@@ -111,7 +112,7 @@ fn swift_report_dir() -> PathBuf {
 }
 
 /// The Swift lines of the summary, from what the steps that ran wrote.
-fn swift_summary(mode: &SwiftMode, report: &std::path::Path) {
+fn swift_summary(mode: &SwiftMode, report: &std::path::Path, toolchain: std::time::Duration) {
     let swift = match mode {
         SwiftMode::Skipped => {
             eprintln!("Swift: SKIPPED (asked)");
@@ -130,6 +131,16 @@ fn swift_summary(mode: &SwiftMode, report: &std::path::Path) {
     if let Some(s) = read("drill") {
         eprintln!("Drill Swift: {s}");
     }
+    // What Swift added to this run: the toolchain plus each step's Swift part.
+    let mut parts = vec![("toolchain".to_string(), toolchain.as_secs())];
+    for line in read("times").unwrap_or_default().lines() {
+        if let Some((part, secs)) = line.split_once(' ') {
+            parts.push((part.to_string(), secs.trim().parse().unwrap_or(0)));
+        }
+    }
+    let total: u64 = parts.iter().map(|(_, s)| s).sum();
+    let each: Vec<String> = parts.iter().map(|(p, s)| format!("{p} {s} s")).collect();
+    eprintln!("Swift time: {total} s ({})", each.join(", "));
 }
 
 fn cargo() -> Command {

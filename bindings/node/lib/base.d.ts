@@ -1,39 +1,8 @@
 // Declarations of the hand-written part of the package (lib/base.js); index.d.ts, generated
 // from the API description, re-exports them and adds the models and namespaces.
 
-/** Options of `new KontextManagementClient(...)` — the official SDK's, plus a few. */
-export interface KontextManagementClientOptions {
-  /** Host of the API, e.g. `https://api.kontext.dev` (default, or `$KONTEXT_BASE_URL`). */
-  baseUrl?: string;
-  /** Service-account credentials (default `$KONTEXT_CLIENT_ID` / `$KONTEXT_CLIENT_SECRET`). */
-  credentials?: { clientId: string; clientSecret: string };
-  /** A bearer token to send as is, instead of credentials (default `$KONTEXT_TOKEN`). */
-  token?: string;
-  /** @default "v1" */
-  apiVersion?: string;
-  /** @default `${baseUrl}/oauth2/token` */
-  tokenUrl?: string;
-  /** @default ["management:all"] */
-  scopes?: string[];
-  /** @default `${baseUrl}/api/${apiVersion}` */
-  audience?: string;
-  /** Time for one attempt, in milliseconds. @default 60000 */
-  timeout?: number;
-  /** Time to establish a connection, in milliseconds. @default 5000 */
-  connectTimeout?: number;
-  /** Retries of failed idempotent requests, 429s and 5xx. @default 2 */
-  maxRetries?: number;
-  /** Appended to the User-Agent header. */
-  userAgent?: string;
-  /** Largest successful response body, in bytes (at most 256 MiB); larger fails with `ResponseTooLarge`. @default 33554432 */
-  maxBodyBytes?: number;
-  /** Largest error response body, in bytes. @default 65536 */
-  maxErrorBodyBytes?: number;
-  /** Largest token endpoint response, in bytes. @default 1048576 */
-  maxTokenBodyBytes?: number;
-  /** Most pages one `listAll()` walk fetches; then it fails with `DecodeError`. @default 100000 */
-  maxPages?: number;
-}
+import { KontextManagementClientOptions } from './options';
+export { KontextManagementClientOptions };
 
 /** Per-call options: the last argument of every method. */
 export interface RequestOptions {
@@ -69,49 +38,4 @@ export declare class BaseClient {
   toJSON(): { baseUrl: string; apiVersion: string; auth: 'token' | 'client credentials' };
 }
 
-/** Base of every error the SDK throws. */
-export declare class KontextError extends Error {
-  /** The official SDK's code: `kontext_not_found`, `kontext_rate_limited`, ... */
-  readonly code: string;
-  /** HTTP status of an API error. */
-  readonly statusCode?: number;
-  /** The `x-request-id` of the answer: quote it when reporting a problem. */
-  readonly requestId?: string;
-  /** The error body: parsed JSON when it is JSON (`{ message, statusCode, error? }`), else text. */
-  readonly body?: unknown;
-  /** Seconds the server asked to wait before retrying (429, 503). */
-  readonly retryAfter?: number;
-}
-/** The server answered with an error status. */
-export declare class ApiError extends KontextError {
-  readonly statusCode: number;
-  /** Alias of `statusCode`. */
-  readonly status: number;
-}
-/** 400 */
-export declare class BadRequest extends ApiError {
-  /** Field-level messages of a validation failure, when the server sent a list. */
-  readonly validationErrors?: string[];
-}
-/** 401 */
-export declare class Unauthorized extends ApiError {}
-/** 403 */
-export declare class Forbidden extends ApiError {}
-/** 404 */
-export declare class NotFound extends ApiError {}
-/** 409 */
-export declare class Conflict extends ApiError {}
-/** 429: see `retryAfter`. */
-export declare class RateLimited extends ApiError {}
-/** 5xx */
-export declare class ServerError extends ApiError {}
-/** The request never got an answer (refused, reset, DNS, TLS). */
-export declare class ConnectionError extends KontextError {}
-/** The request timed out. */
-export declare class TimeoutError extends KontextError {}
-/** The server answered 2xx with a body that is not what the API describes. */
-export declare class DecodeError extends KontextError {}
-/** The arguments cannot be sent; nothing was sent. */
-export declare class InvalidInput extends KontextError {}
-/** A response body was larger than the client's limit for it (the message names the limit). */
-export declare class ResponseTooLarge extends KontextError {}
+export * from './errors';

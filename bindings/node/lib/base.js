@@ -5,6 +5,7 @@
 // error decoding) lives in the Rust core; this file only translates values, errors and async.
 
 const { loadNative } = require('./native.js');
+const { CLIENT_OPTIONS } = require('./options.js');
 
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 const NATIVE = Symbol('kontext-mgmt.native');
@@ -14,75 +15,8 @@ const DISPATCH = Symbol('kontext-mgmt.dispatch');
 const MASK = '********';
 const DEFAULT_BASE_URL = 'https://api.kontext.dev';
 
-// ---- errors ----------------------------------------------------------------------------
-
-/** Base of every error the SDK throws. */
-class KontextError extends Error {
-  constructor(message, info) {
-    super(message);
-    const i = info || {};
-    // The official SDK's code, e.g. `kontext_not_found`.
-    this.code = i.code || 'kontext_error';
-    // HTTP status, request id (`x-request-id`), error body (parsed JSON when it is JSON)
-    // and the seconds to wait before retrying: set when known.
-    if (i.statusCode !== undefined) this.statusCode = i.statusCode;
-    if (i.requestId !== undefined) this.requestId = i.requestId;
-    if (i.body !== undefined) this.body = i.body;
-    if (i.retryAfter !== undefined) this.retryAfter = i.retryAfter;
-  }
-}
-
-/** The server answered with an error status. */
-class ApiError extends KontextError {
-  /** Alias of `statusCode`. */
-  get status() {
-    return this.statusCode;
-  }
-}
-class BadRequest extends ApiError {
-  constructor(message, info) {
-    super(message, info);
-    const m = info && info.body && typeof info.body === 'object' ? info.body.message : undefined;
-    /** Field-level messages of a validation failure (when the server gave a list). */
-    this.validationErrors = Array.isArray(m) ? m : undefined;
-  }
-}
-class Unauthorized extends ApiError {}
-class Forbidden extends ApiError {}
-class NotFound extends ApiError {}
-class Conflict extends ApiError {}
-class RateLimited extends ApiError {}
-class ServerError extends ApiError {}
-/** The request never got an answer (refused, reset, DNS, TLS). */
-class ConnectionError extends KontextError {}
-/** The request (or its whole time budget) timed out. */
-class TimeoutError extends KontextError {}
-/** The server answered 2xx with a body that is not what the API describes. */
-class DecodeError extends KontextError {}
-/** The arguments cannot be sent; nothing was sent. */
-class InvalidInput extends KontextError {}
-/** A response body was larger than the client's limit for it (the message names the limit). */
-class ResponseTooLarge extends KontextError {}
-
-const ERROR_CLASSES = {
-  KontextError,
-  ApiError,
-  BadRequest,
-  Unauthorized,
-  Forbidden,
-  NotFound,
-  Conflict,
-  RateLimited,
-  ServerError,
-  ConnectionError,
-  TimeoutError,
-  DecodeError,
-  InvalidInput,
-  ResponseTooLarge,
-};
-for (const [name, cls] of Object.entries(ERROR_CLASSES)) {
-  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
-}
+const { ERROR_CLASSES } = require('./errors.js');
+const { KontextError, ApiError, DecodeError, InvalidInput } = ERROR_CLASSES;
 
 function parseBody(text) {
   if (text === undefined || text === null || text === '') return undefined;
@@ -352,53 +286,44 @@ class Namespace {
 
 const FROM = Symbol('kontext-mgmt.from');
 
-function str(options, key) {
-  const v = options[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalid(`${key} must be a string`);
-  return v;
-}
+/** The checks of option values by kind (the table of options is generated: options.js). */
+const CHECKS = {
+  string(v, key) {
+    if (typeof v !== 'string') throw invalid(`${key} must be a string`);
+    return v;
+  },
+  strings(v, key) {
+    const s = typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v;
+    if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) throw invalid(`${key} must be an array of strings`);
+    return s;
+  },
+  millis(v, key) {
+    if (typeof v !== 'number' || !(v > 0)) throw invalid(`${key} must be a positive number of milliseconds`);
+    return v;
+  },
+  count(v, key) {
+    if (!Number.isInteger(v) || v < 0) throw invalid(`${key} must be a non-negative integer`);
+    return v;
+  },
+  size(v, key) {
+    if (!Number.isSafeInteger(v) || v < 1) throw invalid(`${key} must be a positive integer`);
+    return v;
+  },
+};
 
+/** The options of the constructor as the native client takes them (flat, checked). */
 function nativeOptions(options) {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object') throw invalid('options must be an object');
+  const groups = { credentials: options.credentials };
+  if (groups.credentials !== undefined && groups.credentials !== null && typeof groups.credentials !== 'object') {
+    throw invalid('credentials must be { clientId, clientSecret }');
+  }
   const o = {};
-  const baseUrl = str(options, 'baseUrl');
-  if (baseUrl !== undefined) o.baseUrl = baseUrl;
-  for (const key of ['apiVersion', 'tokenUrl', 'audience', 'token', 'userAgent']) {
-    const v = str(options, key);
-    if (v !== undefined) o[key] = v;
-  }
-  const creds = options.credentials;
-  if (creds !== undefined && creds !== null) {
-    if (typeof creds !== 'object') throw invalid('credentials must be { clientId, clientSecret }');
-    const clientId = str(creds, 'clientId');
-    const clientSecret = str(creds, 'clientSecret');
-    if (clientId !== undefined) o.clientId = clientId;
-    if (clientSecret !== undefined) o.clientSecret = clientSecret;
-  }
-  if (options.scopes !== undefined && options.scopes !== null) {
-    const s = typeof options.scopes === 'string' ? options.scopes.split(/\s+/).filter(Boolean) : options.scopes;
-    if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) throw invalid('scopes must be an array of strings');
-    o.scopes = s;
-  }
-  for (const key of ['timeout', 'connectTimeout']) {
-    const v = options[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !(v > 0)) throw invalid(`${key} must be a positive number of milliseconds`);
-    o[key] = v;
-  }
-  if (options.maxRetries !== undefined && options.maxRetries !== null) {
-    if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {
-      throw invalid('maxRetries must be a non-negative integer');
-    }
-    o.maxRetries = options.maxRetries;
-  }
-  for (const key of ['maxBodyBytes', 'maxErrorBodyBytes', 'maxTokenBodyBytes', 'maxPages']) {
-    const v = options[key];
-    if (v === undefined || v === null) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw invalid(`${key} must be a positive integer`);
-    o[key] = v;
+  for (const { key, kind, group } of CLIENT_OPTIONS) {
+    const source = group === undefined ? options : groups[group];
+    const v = source === undefined || source === null ? undefined : source[key];
+    if (v !== undefined && v !== null) o[key] = CHECKS[kind](v, key);
   }
   return o;
 }

@@ -35,44 +35,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Options of `new NativeClient(...)`; unset values fall back to the environment
-/// (`KONTEXT_BASE_URL`, `KONTEXT_CLIENT_ID`, `KONTEXT_CLIENT_SECRET`, `KONTEXT_TOKEN`) and
-/// the core's defaults.
-#[napi(object)]
-#[derive(Default)]
-pub struct NativeOptions {
-    pub base_url: Option<String>,
-    pub api_version: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    pub token: Option<String>,
-    pub token_url: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    pub audience: Option<String>,
-    /// Per attempt, in milliseconds.
-    pub timeout: Option<f64>,
-    /// To establish a connection, in milliseconds.
-    pub connect_timeout: Option<f64>,
-    pub max_retries: Option<u32>,
-    /// Appended to the User-Agent.
-    pub user_agent: Option<String>,
-    pub max_body_bytes: Option<f64>,
-    pub max_error_body_bytes: Option<f64>,
-    pub max_token_body_bytes: Option<f64>,
-    pub max_pages: Option<f64>,
-}
-
-impl std::fmt::Debug for NativeOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the credentials.
-        f.debug_struct("NativeOptions")
-            .field("base_url", &self.base_url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "********"))
-            .field("token", &self.token.as_ref().map(|_| "********"))
-            .finish_non_exhaustive()
-    }
-}
+// `NativeOptions`, the options object of `new NativeClient(...)`, and its conversion into the
+// core's options: generated from the core's `ClientOptions` by the build script.
+include!(concat!(env!("OUT_DIR"), "/options.rs"));
 
 /// A failed call, as data: the JavaScript layer turns it into an error class.
 #[napi(object)]
@@ -216,6 +181,8 @@ fn millis(ms: f64, what: &str) -> Invalid<Duration> {
 
 /// A JavaScript string holds at most ~512 MiB: a larger body could not become one.
 const MAX_JS_BODY_BYTES: f64 = (256 * 1024 * 1024) as f64;
+/// `Number.MAX_SAFE_INTEGER`: the largest count a JavaScript number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 fn count(value: f64, what: &str, max: f64) -> Invalid<u64> {
     if value.fract() != 0.0 || !(1.0..=max).contains(&value) {
@@ -304,61 +271,13 @@ impl NativeClient {
         options: Option<NativeOptions>,
         #[napi(ts_arg_type = "(id: number, outcome: string | NativeError) => void")] settle: Settle,
     ) -> Result<Self> {
-        let o = options.unwrap_or_default();
-        let mut b = Client::builder();
-        if let Some(v) = o.base_url {
-            b = b.base_url(v);
-        }
-        if let Some(v) = o.api_version {
-            b = b.api_version(v);
-        }
-        match (o.client_id, o.client_secret) {
-            (Some(id), Some(secret)) => b = b.credentials(id, secret),
-            (None, None) => {}
-            (Some(_), None) | (None, Some(_)) => {
-                return Err(throw(NativeError::invalid("credentials need both clientId and clientSecret".into())))
-            }
-        }
-        if let Some(v) = o.token {
-            b = b.token(v);
-        }
-        if let Some(v) = o.token_url {
-            b = b.token_url(v);
-        }
-        if let Some(v) = o.scopes {
-            b = b.scopes(v);
-        }
-        if let Some(v) = o.audience {
-            b = b.audience(v);
-        }
-        if let Some(ms) = o.timeout {
-            b = b.timeout(millis(ms, "timeout").map_err(throw_invalid)?);
-        }
-        if let Some(ms) = o.connect_timeout {
-            b = b.connect_timeout(millis(ms, "connectTimeout").map_err(throw_invalid)?);
-        }
-        if let Some(n) = o.max_retries {
-            b = b.max_retries(n);
-        }
-        let safe = 9_007_199_254_740_991.0;
-        if let Some(v) = o.max_body_bytes {
-            b = b.max_body_bytes(count(v, "maxBodyBytes", MAX_JS_BODY_BYTES).map_err(throw_invalid)?);
-        }
-        if let Some(v) = o.max_error_body_bytes {
-            b = b.max_error_body_bytes(count(v, "maxErrorBodyBytes", MAX_JS_BODY_BYTES).map_err(throw_invalid)?);
-        }
-        if let Some(v) = o.max_token_body_bytes {
-            b = b.max_token_body_bytes(count(v, "maxTokenBodyBytes", MAX_JS_BODY_BYTES).map_err(throw_invalid)?);
-        }
-        if let Some(v) = o.max_pages {
-            b = b.max_pages(count(v, "maxPages", safe).map_err(throw_invalid)?);
-        }
-        let mut agent = format!("node/{}", std::env::consts::OS);
-        if let Some(extra) = o.user_agent {
-            agent = format!("{agent} {extra}");
-        }
-        b = b.user_agent_suffix(agent);
-        let client = b.build().map_err(|e| throw(NativeError::from_core(&e)))?;
+        let mut options = options.unwrap_or_default().into_core().map_err(throw_invalid)?;
+        let extra = options.user_agent_suffix.take();
+        options.user_agent_suffix = Some(match extra {
+            Some(extra) => format!("node/{} {extra}", std::env::consts::OS),
+            None => format!("node/{}", std::env::consts::OS),
+        });
+        let client = options.build().map_err(|e| throw(NativeError::from_core(&e)))?;
         Ok(NativeClient { client, channel: Channel { settle: Arc::new(settle), cancels: Arc::default() } })
     }
 

@@ -13,7 +13,7 @@
 #![forbid(unsafe_code)]
 
 use kontext_mgmt::ops::{CallArgs, Pager};
-use kontext_mgmt::{CallOptions, Client, ClientBuilder, Error};
+use kontext_mgmt::{CallOptions, Client, ClientOptions, Error};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -335,7 +335,7 @@ struct Handle {
 /// One configured client: connection pool, token cache and call options of the core.
 #[pyclass(frozen, module = "kontext_mgmt._native")]
 struct NativeClient {
-    builder: ClientBuilder,
+    builder: ClientOptions,
     options: Option<CallOptions>,
     /// Rebuilt from `builder` in a forked child: the parent's connections and runtime
     /// threads do not exist there.
@@ -344,9 +344,27 @@ struct NativeClient {
 }
 
 /// Seconds from Python: under 1 ms (or NaN) is `InvalidInput`, over a year is clamped.
-fn seconds(py: Python<'_>, name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    value.map(|s| kontext_mgmt::limits::timeout_from_secs(s, name).map_err(|e| to_py_err(py, &e))).transpose()
+fn seconds(py: Python<'_>, name: &str, value: f64) -> PyResult<Duration> {
+    kontext_mgmt::limits::timeout_from_secs(value, name).map_err(|e| to_py_err(py, &e))
 }
+
+/// A keyword argument as `T`; a wrong type is a `TypeError` naming the argument (as pyo3's
+/// own for declared arguments).
+fn argument<'py, T: FromPyObjectOwned<'py>>(value: &Bound<'py, PyAny>, name: &str) -> PyResult<T> {
+    value.extract::<T>().map_err(|e| {
+        let e: PyErr = e.into();
+        let py = value.py();
+        if e.is_instance_of::<pyo3::exceptions::PyTypeError>(py) {
+            pyo3::exceptions::PyTypeError::new_err(format!("argument '{name}': {}", e.value(py)))
+        } else {
+            e
+        }
+    })
+}
+
+// `client_options`: the conversion of `NativeClient(...)`'s keywords, generated from the
+// core's `ClientOptions` by the build script.
+include!(concat!(env!("OUT_DIR"), "/options.rs"));
 
 impl NativeClient {
     fn client(&self, py: Python<'_>) -> PyResult<Arc<Client>> {
@@ -360,7 +378,7 @@ impl NativeClient {
     }
 }
 
-fn build(builder: &ClientBuilder, options: Option<&CallOptions>) -> Result<Client, Error> {
+fn build(builder: &ClientOptions, options: Option<&CallOptions>) -> Result<Client, Error> {
     let client = builder.clone().build()?;
     Ok(match options {
         Some(options) => client.with_options(|o| *o = options.clone()),
@@ -370,79 +388,12 @@ fn build(builder: &ClientBuilder, options: Option<&CallOptions>) -> Result<Clien
 
 #[pymethods]
 impl NativeClient {
+    /// Keyword arguments as `Client(...)`'s (the Python layer adds its product token to
+    /// `user_agent`).
     #[new]
-    #[pyo3(signature = (*, base_url=None, client_id=None, client_secret=None, token=None, token_url=None,
-        scopes=None, audience=None, api_version=None, timeout=None, connect_timeout=None, max_retries=None,
-        user_agent_suffix=None, max_body_bytes=None, max_error_body_bytes=None, max_token_body_bytes=None,
-        max_pages=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        base_url: Option<String>,
-        client_id: Option<String>,
-        client_secret: Option<String>,
-        token: Option<String>,
-        token_url: Option<String>,
-        scopes: Option<Vec<String>>,
-        audience: Option<String>,
-        api_version: Option<String>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        max_retries: Option<u32>,
-        user_agent_suffix: Option<String>,
-        max_body_bytes: Option<u64>,
-        max_error_body_bytes: Option<u64>,
-        max_token_body_bytes: Option<u64>,
-        max_pages: Option<u64>,
-    ) -> PyResult<NativeClient> {
-        let mut b = Client::builder();
-        if let Some(v) = base_url {
-            b = b.base_url(v);
-        }
-        match (client_id, client_secret) {
-            (Some(id), Some(secret)) => b = b.credentials(id, secret),
-            (None, None) => {}
-            _ => return Err(invalid(py, "client_id and client_secret must be given together".into())),
-        }
-        if let Some(v) = token {
-            b = b.token(v);
-        }
-        if let Some(v) = token_url {
-            b = b.token_url(v);
-        }
-        if let Some(v) = scopes {
-            b = b.scopes(v);
-        }
-        if let Some(v) = audience {
-            b = b.audience(v);
-        }
-        if let Some(v) = api_version {
-            b = b.api_version(v);
-        }
-        if let Some(v) = seconds(py, "timeout", timeout)? {
-            b = b.timeout(v);
-        }
-        if let Some(v) = seconds(py, "connect_timeout", connect_timeout)? {
-            b = b.connect_timeout(v);
-        }
-        if let Some(v) = max_retries {
-            b = b.max_retries(v);
-        }
-        if let Some(v) = user_agent_suffix {
-            b = b.user_agent_suffix(v);
-        }
-        if let Some(v) = max_body_bytes {
-            b = b.max_body_bytes(v);
-        }
-        if let Some(v) = max_error_body_bytes {
-            b = b.max_error_body_bytes(v);
-        }
-        if let Some(v) = max_token_body_bytes {
-            b = b.max_token_body_bytes(v);
-        }
-        if let Some(v) = max_pages {
-            b = b.max_pages(v);
-        }
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<NativeClient> {
+        let b = client_options(py, options)?;
         let client = build(&b, None).map_err(|e| to_py_err(py, &e))?;
         let description = describe(&client);
         Ok(NativeClient {
@@ -456,7 +407,7 @@ impl NativeClient {
     /// A handle sharing this client's connections and token with other call options.
     #[pyo3(signature = (*, timeout=None, max_retries=None))]
     fn with_options(&self, py: Python<'_>, timeout: Option<f64>, max_retries: Option<u32>) -> PyResult<NativeClient> {
-        let timeout = seconds(py, "timeout", timeout)?;
+        let timeout = timeout.map(|t| seconds(py, "timeout", t)).transpose()?;
         let client = self.client(py)?.with_options(|o| {
             if let Some(t) = timeout {
                 o.timeout = t;

@@ -2,7 +2,8 @@
 #  - KONTEXT_SKIP_SWIFT=1: sets SWIFT_SKIP=1 (the caller runs only what needs no toolchain);
 #  - otherwise `swift` from PATH, or the pinned toolchain (`cargo xtask swift-toolchain`,
 #    which provisions or reuses it) put first on PATH; failing that, exits non-zero.
-# swift_report NAME TEXT records a result for the summary of `cargo xtask test`.
+# swift_report NAME TEXT records a result for the summary of `cargo xtask test`, swift_time
+# PART SECONDS the time spent on Swift.
 SWIFT_SKIP=0
 case ${KONTEXT_SKIP_SWIFT:-} in
     1) SWIFT_SKIP=1 ;;
@@ -19,4 +20,10 @@ swift_report() {
     local dir=${CARGO_TARGET_DIR:-$ROOT/target}/swift-report
     mkdir -p "$dir"
     printf '%s\n' "$2" >"$dir/$1"
+}
+# swift_time PART SECONDS: the wall time a step spent on Swift (the summary adds them up).
+swift_time() {
+    local dir=${CARGO_TARGET_DIR:-$ROOT/target}/swift-report
+    mkdir -p "$dir"
+    printf '%s %s\n' "$1" "$2" >>"$dir/times"
 }

@@ -9,7 +9,9 @@ PKG=$1
 GEN=$PKG/Sources/KontextMgmt/Generated.swift
 LOG=$PKG/.build/mutant.log
 cp -p "$GEN" "$GEN.orig"
-trap 'mv -f "$GEN.orig" "$GEN"' EXIT
+# Touched when put back: the build directory now holds the mutant's objects, and the next
+# build must see the file as changed.
+trap 'mv -f "$GEN.orig" "$GEN" && touch "$GEN"' EXIT
 sed -i 's/public func listAll(limit: /public func listAll(pageSize limit: /' "$GEN"
 grep -q 'listAll(pageSize limit: ' "$GEN" || { echo "swift mutant: nothing to break in $GEN (no listAll(limit:)): the check would prove nothing" >&2; exit 1; }
 started=$SECONDS

@@ -52,11 +52,16 @@ pub const ERROR_KINDS: &[ErrorKindDef] = &[
     kind(
         "RateLimited",
         "kontext_rate_limited",
-        "429: too many requests; `retry_after` is the wait the server asked for.",
+        "429: too many requests; the error carries the wait the server asked for.",
         Shape::RateLimited,
     ),
     kind("ServerError", "kontext_server_error", "5xx: the server failed.", Shape::Api),
-    kind("ApiError", "kontext_api_error", "Another error status (e.g. 408, 413, 422).", Shape::Api),
+    kind(
+        "ApiError",
+        "kontext_api_error",
+        "The server answered with an error status: the base of the status kinds, and the class of a status without one of its own (e.g. 408, 413, 422).",
+        Shape::Api,
+    ),
     local(
         "ConnectionError",
         "kontext_connection_error",

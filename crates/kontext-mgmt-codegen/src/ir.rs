@@ -324,6 +324,12 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
         SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
             ModelKind::Enum { values: s.enumeration.iter().flatten().cloned().collect() }
         }
+        // An open enum as other tools read it too: `anyOf: [{type: string, enum: [...]}, {type: string}]`.
+        // Every generator of ours already decodes unknown enum values, so it is an enum here.
+        SchemaKind::AnyOf { any_of } => match open_enum_values(any_of) {
+            Some(values) => ModelKind::Enum { values },
+            None => return Err(format!("schema {name}: anyOf is only supported as an open string enum")),
+        },
         SchemaKind::Type(Type::Object(o)) => {
             let mut fields = Vec::new();
             for (fname, fschema) in &o.properties {
@@ -353,6 +359,22 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, String> {
     };
     let notes = notes(schema.schema_data.extensions.get(NOTES_EXTENSION)).map_err(|e| format!("schema {name}: {e}"))?;
     Ok(Some(Model { name: name.to_string(), description, notes, kind }))
+}
+
+/// The known values of an open string enum: one string member with `enum` and one plain
+/// string member, in any order.
+fn open_enum_values(members: &[ReferenceOr<Schema>]) -> Option<Vec<String>> {
+    let strings: Vec<&openapiv3::StringType> = members
+        .iter()
+        .map(|m| match m {
+            ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. }) => Some(st),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let [a, b] = strings.as_slice() else { return None };
+    let (known, open) = if a.enumeration.is_empty() { (b, a) } else { (a, b) };
+    (!known.enumeration.is_empty() && open.enumeration.is_empty())
+        .then(|| known.enumeration.iter().flatten().cloned().collect())
 }
 
 /// The vendor extension that carries maintainers' notes (Chosen / Conflict remarks).

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod ir;
 pub mod names;
 pub mod node;
+pub mod options;
 pub mod python;
 pub mod rust;
 pub mod uniffi;

@@ -1,9 +1,11 @@
 //! Every client option of the core exists in every binding, under that language's naming.
 //!
-//! The core's options are the public setters of `ClientBuilder`; the bindings' are read from
-//! the surfaces their users see: Python's `Client(...)` keywords, Node's
+//! The core's options are the fields of `ClientOptions` (`crates/kontext-mgmt/src/options.rs`,
+//! read here with `syn` independently of the generators); the bindings' are read from the
+//! surfaces their users see: Python's `Client(...)` keywords, Node's
 //! `KontextManagementClientOptions`, and the uniffi constructor from which uniffi generates
-//! Kotlin's and Swift's. A difference in either direction fails.
+//! Kotlin's and Swift's. A difference in either direction fails, so a stale `cargo xtask
+//! regen` or a generator that drops an option is caught.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,36 +19,54 @@ fn read(path: &str) -> String {
 }
 
 /// Options only Rust can express: `retry_policy` takes a Rust `RetryPolicy` (backoff
-/// curve and status set); the bindings configure retries through `max_retries`.
+/// curve, status set and budget); the bindings configure retries through `max_retries`.
 const RUST_ONLY: &[&str] = &["retry_policy"];
 
-/// The core's options, in snake_case: `ClientBuilder`'s public `fn x(self, ..) -> Self`,
-/// with `credentials(id, secret)` as the two options it sets.
+/// The core's options, in snake_case: the public fields of `ClientOptions`.
 fn core_options() -> BTreeSet<String> {
-    let file = syn::parse_file(&read("crates/kontext-mgmt/src/client.rs")).unwrap();
+    let file = syn::parse_file(&read("crates/kontext-mgmt/src/options.rs")).unwrap();
     let mut options = BTreeSet::new();
     for item in &file.items {
-        let syn::Item::Impl(block) = item else { continue };
-        let syn::Type::Path(ty) = &*block.self_ty else { continue };
-        if block.trait_.is_some() || !ty.path.is_ident("ClientBuilder") {
+        let syn::Item::Struct(s) = item else { continue };
+        if s.ident != "ClientOptions" {
             continue;
         }
-        for item in &block.items {
-            let syn::ImplItem::Fn(f) = item else { continue };
-            let returns_self = matches!(&f.sig.output, syn::ReturnType::Type(_, t) if quote_type(t) == "Self");
-            if !matches!(f.vis, syn::Visibility::Public(_)) || !returns_self {
-                continue;
-            }
-            let name = f.sig.ident.to_string();
-            if name == "credentials" {
-                options.extend(["client_id".to_string(), "client_secret".to_string()]);
-            } else if !RUST_ONLY.contains(&name.as_str()) {
+        for field in &s.fields {
+            let name = field.ident.as_ref().unwrap().to_string();
+            if matches!(field.vis, syn::Visibility::Public(_)) && !RUST_ONLY.contains(&name.as_str()) {
                 options.insert(name);
             }
         }
     }
-    assert!(options.len() >= 10, "found only {options:?} in ClientBuilder");
+    assert!(options.len() >= 10, "found only {options:?} in ClientOptions");
     options
+}
+
+/// Every public `fn x(self, ..) -> Self` of `ClientBuilder`, from the setters the build
+/// script generates (read back from the generator) and the hand-written `credentials`.
+fn rust_builder_options() -> BTreeSet<String> {
+    let source = read("crates/kontext-mgmt/src/options.rs");
+    let options = kontext_mgmt_codegen::options::parse(&source).unwrap();
+    let generated = kontext_mgmt_codegen::options::rust_setters(&options);
+    let mut found = BTreeSet::new();
+    for text in [generated.to_string(), read("crates/kontext-mgmt/src/client.rs")] {
+        let file = syn::parse_file(&text).unwrap();
+        for item in &file.items {
+            let syn::Item::Impl(block) = item else { continue };
+            let syn::Type::Path(ty) = &*block.self_ty else { continue };
+            if block.trait_.is_some() || ty.path.segments.last().is_none_or(|s| s.ident != "ClientBuilder") {
+                continue;
+            }
+            for item in &block.items {
+                let syn::ImplItem::Fn(f) = item else { continue };
+                let returns_self = matches!(&f.sig.output, syn::ReturnType::Type(_, t) if quote_type(t) == "Self");
+                if matches!(f.vis, syn::Visibility::Public(_)) && returns_self {
+                    found.insert(f.sig.ident.to_string());
+                }
+            }
+        }
+    }
+    found
 }
 
 fn quote_type(t: &syn::Type) -> String {
@@ -70,12 +90,14 @@ fn snake(name: &str) -> String {
     out
 }
 
-/// The keyword-only parameters of `_ClientCore.__init__` (the constructor of `Client` and
-/// `AsyncClient`).
+/// The keyword-only parameters of `_Configure.__init__` (the constructor of `Client` and
+/// `AsyncClient`, through `_ClientCore`).
 fn python_options() -> BTreeSet<String> {
-    let text = read("bindings/python/python/kontext_mgmt/_base.py");
-    let start = text.find("class _ClientCore").expect("class _ClientCore");
-    let init = start + text[start..].find("def __init__(").expect("_ClientCore.__init__");
+    let base = read("bindings/python/python/kontext_mgmt/_base.py");
+    assert!(base.contains("class _ClientCore(_Configure):"), "_ClientCore no longer takes the generated constructor");
+    let text = read("bindings/python/python/kontext_mgmt/_options.py");
+    let start = text.find("class _Configure").expect("class _Configure");
+    let init = start + text[start..].find("def __init__(").expect("_Configure.__init__");
     let end = init + text[init..].find(") -> None:").expect("end of __init__'s parameters");
     let params = &text[init + "def __init__(".len()..end];
     params
@@ -89,7 +111,9 @@ fn python_options() -> BTreeSet<String> {
 /// The keys of `KontextManagementClientOptions`; `credentials: { clientId, clientSecret }`
 /// counts as its two keys.
 fn node_options() -> BTreeSet<String> {
-    let text = read("bindings/node/lib/base.d.ts");
+    let base = read("bindings/node/lib/base.d.ts");
+    assert!(base.contains("constructor(options?: KontextManagementClientOptions)"), "BaseClient's constructor");
+    let text = read("bindings/node/lib/options.d.ts");
     let start = text.find("export interface KontextManagementClientOptions {").expect("the options interface");
     let end = start + text[start..].find("\n}").expect("end of the interface");
     let mut options = BTreeSet::new();
@@ -115,31 +139,46 @@ fn node_options() -> BTreeSet<String> {
     options
 }
 
-/// The parameters of the uniffi constructor `KontextManagementClient::new`.
+/// The parameters of the uniffi constructor `KontextManagementClient::new`, as the uniffi
+/// build script generates it.
 fn uniffi_options() -> BTreeSet<String> {
-    let file = syn::parse_file(&read("bindings/uniffi/src/client.rs")).unwrap();
+    let source = read("crates/kontext-mgmt/src/options.rs");
+    let options = kontext_mgmt_codegen::options::parse(&source).unwrap();
+    let file = syn::parse2(kontext_mgmt_codegen::options::uniffi_constructor(&options)).unwrap();
+    let client = read("bindings/uniffi/src/client.rs");
+    assert!(
+        client.contains("include!(concat!(env!(\"OUT_DIR\"), \"/options.rs\"));"),
+        "client.rs includes the constructor"
+    );
+    let build = read("bindings/uniffi/build.rs");
+    assert!(build.contains("options::uniffi_constructor"), "the uniffi build script writes the constructor");
+    constructor_params(&file).expect("no #[uniffi::constructor] in the generated constructor")
+}
+
+fn constructor_params(file: &syn::File) -> Option<BTreeSet<String>> {
     for item in &file.items {
         let syn::Item::Impl(block) = item else { continue };
         for item in &block.items {
             let syn::ImplItem::Fn(f) = item else { continue };
             let is_constructor = f.attrs.iter().any(|a| a.path().segments.iter().any(|s| s.ident == "constructor"));
             if is_constructor {
-                return f
-                    .sig
-                    .inputs
-                    .iter()
-                    .filter_map(|arg| match arg {
-                        syn::FnArg::Typed(t) => match &*t.pat {
-                            syn::Pat::Ident(i) => Some(i.ident.to_string()),
-                            _ => None,
-                        },
-                        syn::FnArg::Receiver(_) => None,
-                    })
-                    .collect();
+                return Some(
+                    f.sig
+                        .inputs
+                        .iter()
+                        .filter_map(|arg| match arg {
+                            syn::FnArg::Typed(t) => match &*t.pat {
+                                syn::Pat::Ident(i) => Some(i.ident.to_string()),
+                                _ => None,
+                            },
+                            syn::FnArg::Receiver(_) => None,
+                        })
+                        .collect(),
+                );
             }
         }
     }
-    panic!("no #[uniffi::constructor] in bindings/uniffi/src/client.rs")
+    None
 }
 
 /// The core's `user_agent_suffix` is `user_agent` in every binding (Node's `userAgent`, as
@@ -164,6 +203,11 @@ fn assert_same(language: &str, found: &BTreeSet<String>, core: &BTreeSet<String>
 #[test]
 fn every_binding_exposes_exactly_the_core_client_options() {
     let core = core_options();
+    let mut rust = rust_builder_options();
+    assert!(rust.remove("credentials"), "ClientBuilder::credentials");
+    let mut core_with_rust_only = core.clone();
+    core_with_rust_only.extend(RUST_ONLY.iter().map(|s| s.to_string()));
+    assert_same("Rust (ClientBuilder)", &rust, &core_with_rust_only);
     assert_same("Python", &python_options(), &core);
     assert_same("Node", &node_options(), &core);
     assert_same("Kotlin/Swift (uniffi)", &uniffi_options(), &core);

@@ -262,6 +262,12 @@ fn validate(root: &Value, schema: &Value, value: &Value, at: &str) -> Result<(),
             return Err(format!("{}: has an invalid value", label(at)));
         }
     }
+    // Open enums are `anyOf: [{enum}, {type: string}]`: one match is enough.
+    if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
+        if let Some(Err(first)) = any.iter().map(|sub| validate(root, sub, value, at)).reduce(|a, b| a.or(b)) {
+            return Err(first);
+        }
+    }
     if let Some(ty) = s.get("type").and_then(Value::as_str) {
         check_type(ty, value, at)?;
     }

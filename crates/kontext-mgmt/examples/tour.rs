@@ -68,7 +68,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "4. created integration {:?} (auth mode {}) and attached it: {} integration(s) attached",
         integration.name,
-        integration.auth_mode,
+        // The server may leave `authMode` out; absent means `none`.
+        integration.auth_mode.map_or_else(|| "none".to_string(), |m| m.to_string()),
         attached.integration_ids.len()
     );
 

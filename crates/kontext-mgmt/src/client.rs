@@ -1,210 +1,43 @@
-//! Building a [`Client`]: base URL, credentials, timeouts, retries, environment.
+//! Building a [`Client`] (the options themselves are in `options.rs`), and what a built
+//! client offers beyond the generated calls.
 
-use crate::auth::{Auth, TokenCache};
+use crate::auth::Auth;
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
+use crate::options::ClientOptions;
 use crate::secret::Secret;
-use crate::transport::{CallOptions, Shared, Transport};
+use crate::transport::{CallOptions, Transport};
 use crate::Client;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The production host. The SDK appends `/api/{api_version}`.
 pub const DEFAULT_BASE_URL: &str = "https://api.kontext.dev";
 
-/// Options for [`Client`]. Unset values come from `KONTEXT_BASE_URL`, `KONTEXT_CLIENT_ID`,
-/// `KONTEXT_CLIENT_SECRET` and `KONTEXT_TOKEN`, then from the defaults.
+/// Builds a [`Client`] from [`ClientOptions`], one setter per option (generated from the
+/// options' fields, with their docs), plus [`ClientBuilder::credentials`] for the pair.
 #[derive(Debug, Clone, Default)]
 pub struct ClientBuilder {
-    base_url: Option<String>,
-    api_version: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<Secret>,
-    token: Option<Secret>,
-    token_url: Option<String>,
-    scopes: Option<Vec<String>>,
-    audience: Option<String>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    max_retries: Option<u32>,
-    user_agent_suffix: Option<String>,
-    limits: crate::limits::Limits,
+    pub(crate) options: ClientOptions,
 }
 
 impl ClientBuilder {
-    /// Host only, e.g. `https://api.kontext.dev` (default).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-    /// `v1` by default.
-    pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.api_version = Some(version.into());
-        self
-    }
     /// Service-account client credentials (tokens are fetched and refreshed for you).
-    pub fn credentials(mut self, client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
-        self.client_id = Some(client_id.into());
-        self.client_secret = Some(client_secret.into());
-        self
+    pub fn credentials(self, client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        self.client_id(client_id).client_secret(client_secret)
     }
-    /// A bearer token to send as is.
-    pub fn token(mut self, token: impl Into<Secret>) -> Self {
-        self.token = Some(token.into());
-        self
-    }
-    /// `{base}/oauth2/token` by default.
-    pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
-        self
-    }
-    /// `["management:all"]` by default.
-    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
-        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
-        self
-    }
-    /// `{base}/api/{version}` by default.
-    pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience = Some(audience.into());
-        self
-    }
-    /// Per attempt; 60 s by default.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-    /// 5 s by default.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-    /// 2 by default.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = Some(retries);
-        self
-    }
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-    /// Largest successful response body, 32 MiB by default; a larger one fails the call
-    /// with `ResponseTooLarge` without being read to the end.
-    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
-        self.limits.max_body_bytes = bytes;
-        self
-    }
-    /// Largest error response body, 64 KiB by default (`ResponseTooLarge` above it).
-    pub fn max_error_body_bytes(mut self, bytes: u64) -> Self {
-        self.limits.max_error_body_bytes = bytes;
-        self
-    }
-    /// Largest token endpoint response, 1 MiB by default (`ResponseTooLarge` above it).
-    pub fn max_token_body_bytes(mut self, bytes: u64) -> Self {
-        self.limits.max_token_body_bytes = bytes;
-        self
-    }
-    /// Most pages one pagination walk fetches, 100 000 by default; the walk then fails
-    /// with `DecodeError`.
-    pub fn max_pages(mut self, pages: u64) -> Self {
-        self.limits.max_pages = pages;
-        self
-    }
-    /// Appended to the User-Agent (bindings name themselves here).
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
+
+    /// The options set so far.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
     }
 
     pub fn build(self) -> Result<Client> {
-        crate::logging::init_from_env();
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let base = self.base_url.or_else(|| env("KONTEXT_BASE_URL")).unwrap_or_else(|| DEFAULT_BASE_URL.into());
-        let base = base.trim_end_matches('/').to_string();
-        let shown = redact_url(&base);
-        let parsed =
-            reqwest::Url::parse(&base).map_err(|e| Error::InvalidInput(format!("invalid base URL {shown:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::InvalidInput(format!("invalid base URL {shown:?}: expected http(s)://host")));
-        }
-        // Userinfo in the URL is never sent (the Authorization header is always ours), so it
-        // is dropped here, before the URL can reach a Debug output, an error or a log.
-        let base = if parsed.password().is_some() || !parsed.username().is_empty() {
-            let mut clean = parsed.clone();
-            let _ = clean.set_username("");
-            let _ = clean.set_password(None);
-            clean.to_string().trim_end_matches('/').to_string()
-        } else {
-            base
-        };
-        let version = self.api_version.unwrap_or_else(|| "v1".into());
-        let api_base = format!("{base}/api/{version}");
-        let timeout = crate::limits::clamp_timeout(self.timeout.unwrap_or(Duration::from_secs(60)), "timeout")?;
-        let connect_timeout =
-            crate::limits::clamp_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)), "connect_timeout")?;
-        let limits = self.limits;
-        if limits.max_body_bytes == 0 || limits.max_error_body_bytes == 0 || limits.max_token_body_bytes == 0 {
-            return Err(Error::InvalidInput("body size limits must be positive".into()));
-        }
-        if limits.max_pages == 0 {
-            return Err(Error::InvalidInput("max_pages must be positive".into()));
-        }
-        let mut retry = self.retry.unwrap_or_default();
-        if let Some(n) = self.max_retries {
-            retry.max_retries = n;
-        }
+        self.options.build()
+    }
+}
 
-        let mut agent = format!("kontext-mgmt-rust/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(suffix) = &self.user_agent_suffix {
-            agent = format!("{agent} {suffix}");
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(agent)
-            .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .tls_backend_preconfigured(tls_config()?)
-            // The API never redirects; not following keeps credentials where they were
-            // sent and skips reqwest's per-request redirect bookkeeping.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))?;
-
-        let client_id = self.client_id.or_else(|| env("KONTEXT_CLIENT_ID"));
-        let client_secret = self.client_secret.or_else(|| env("KONTEXT_CLIENT_SECRET").map(Secret::new));
-        let token = self.token.or_else(|| env("KONTEXT_TOKEN").map(Secret::new));
-        let auth = match (client_id, client_secret, token) {
-            (_, _, Some(token)) if !token.expose().is_empty() => Auth::Static(token),
-            (Some(id), Some(secret), _) if !id.is_empty() && !secret.expose().is_empty() => {
-                let token_url = self.token_url.unwrap_or_else(|| format!("{base}/oauth2/token"));
-                reqwest::Url::parse(&token_url)
-                    .map_err(|e| Error::InvalidInput(format!("invalid token URL {token_url:?}: {e}")))?;
-                Auth::Credentials(Arc::new(TokenCache::new(
-                    http.clone(),
-                    token_url,
-                    id,
-                    secret,
-                    self.scopes.unwrap_or_else(|| vec!["management:all".into()]),
-                    Some(self.audience.unwrap_or_else(|| api_base.clone())),
-                    limits,
-                )))
-            }
-            (Some(_), None, _) | (None, Some(_), _) => {
-                return Err(Error::InvalidInput("client_id and client_secret must be given together".into()))
-            }
-            _ => {
-                return Err(Error::InvalidInput(
-                    "no credentials: pass client_id and client_secret, or a token \
-                     (or set KONTEXT_CLIENT_ID and KONTEXT_CLIENT_SECRET, or KONTEXT_TOKEN)"
-                        .into(),
-                ))
-            }
-        };
-        let transport = Transport {
-            shared: Arc::new(Shared { http: http.clone(), auth, limits }),
-            options: Arc::new(CallOptions { timeout, retry }),
-        };
-        Ok(Client::new_with_client(&api_base, http, transport))
+impl From<ClientOptions> for ClientBuilder {
+    fn from(options: ClientOptions) -> Self {
+        ClientBuilder { options }
     }
 }
 
@@ -224,7 +57,7 @@ pub fn redact_url(url: &str) -> String {
 
 /// One TLS configuration per process: loading the system's root certificates costs a few
 /// milliseconds, which every client would otherwise pay again.
-fn tls_config() -> Result<rustls::ClientConfig> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig> {
     static CONFIG: std::sync::OnceLock<std::result::Result<rustls::ClientConfig, String>> = std::sync::OnceLock::new();
     CONFIG
         .get_or_init(|| {

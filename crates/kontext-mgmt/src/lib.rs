@@ -34,6 +34,7 @@ pub mod logging;
 // is `Client` and its builders), so hidden from the docs.
 #[doc(hidden)]
 pub mod ops;
+mod options;
 #[doc(hidden)]
 pub mod pagination;
 pub mod retry;
@@ -58,6 +59,7 @@ pub use client::{redact_url, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use generated::{builder, types, Client};
 pub use limits::Limits;
+pub use options::ClientOptions;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::CallOptions;

@@ -14,6 +14,8 @@ import json as _json
 import sys as _sys
 from typing import Generic, TypeVar
 
+from ._options import _Configure
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
@@ -341,69 +343,19 @@ def _user_agent(extra: str | None) -> str:
     return f"{agent} {extra}" if extra else agent
 
 
-class _ClientCore:
-    """What the sync and async clients share: construction and options."""
+class _ClientCore(_Configure):
+    """What the sync and async clients share: construction (the keyword arguments are
+    generated from the core's options, in ``_options.py``) and options."""
 
     #: (attribute, namespace class) pairs, generated.
     _namespaces: tuple[tuple[str, type[Namespace]], ...] = ()
     _native: _n.NativeClient
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        token: str | None = None,
-        token_url: str | None = None,
-        scopes: Sequence[str] | None = None,
-        audience: str | None = None,
-        api_version: str | None = None,
-        timeout: float | None = None,
-        connect_timeout: float | None = None,
-        max_retries: int | None = None,
-        user_agent: str | None = None,
-        max_body_bytes: int | None = None,
-        max_error_body_bytes: int | None = None,
-        max_token_body_bytes: int | None = None,
-        max_pages: int | None = None,
-    ) -> None:
-        """Configure a client. Every argument is optional: unset values come from the
-        environment (``KONTEXT_BASE_URL``, ``KONTEXT_CLIENT_ID``, ``KONTEXT_CLIENT_SECRET``,
-        ``KONTEXT_TOKEN``), then from the defaults (``https://api.kontext.dev``, scopes
-        ``["management:all"]``, 60 s per attempt, 2 retries).
-
-        Pass ``client_id`` and ``client_secret`` (service-account credentials: tokens are
-        fetched, cached and refreshed for you) or a bearer ``token``. ``timeout`` and
-        ``connect_timeout`` are in seconds (at least 0.001; above a year they are clamped).
-        ``user_agent`` is appended to the User-Agent header.
-
-        Limits: a response body over ``max_body_bytes`` (32 MiB), an error body over
-        ``max_error_body_bytes`` (64 KiB) or a token response over ``max_token_body_bytes``
-        (1 MiB) raises ``ResponseTooLarge``; a pagination walk stops with ``DecodeError``
-        after ``max_pages`` (100 000) pages or when the server repeats a cursor.
-        """
+    def _connect(self, **options: Any) -> None:
         from ._native import NativeClient
 
-        native = NativeClient(
-            base_url=base_url,
-            client_id=client_id,
-            client_secret=client_secret,
-            token=token,
-            token_url=token_url,
-            scopes=None if scopes is None else list(scopes),
-            audience=audience,
-            api_version=api_version,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            max_retries=max_retries,
-            user_agent_suffix=_user_agent(user_agent),
-            max_body_bytes=max_body_bytes,
-            max_error_body_bytes=max_error_body_bytes,
-            max_token_body_bytes=max_token_body_bytes,
-            max_pages=max_pages,
-        )
-        self._adopt(native)
+        options["user_agent"] = _user_agent(options.get("user_agent"))
+        self._adopt(NativeClient(**options))
 
     def _adopt(self, native: _n.NativeClient) -> None:
         self._native = native

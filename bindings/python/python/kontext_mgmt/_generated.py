@@ -491,7 +491,7 @@ class ConnectionResponse(_Model):
 
 
 class ConnectionState(_StrEnum):
-    """The ``ConnectionState`` values."""
+    """The connection status. Other values may appear."""
 
     CONNECTED = "connected"
     EXPIRED = "expired"
@@ -709,7 +709,7 @@ class Error(_Model):
 
 
 class ErrorTypeCount(_Model):
-    """The ``ErrorTypeCount`` object."""
+    """Errors of one type."""
 
     __slots__ = ()
     _fields = (
@@ -717,8 +717,12 @@ class ErrorTypeCount(_Model):
         ("count", "count", False),
     )
 
-    def __init__(self, *, type, count):
-        self._data = {"type": type, "count": count}
+    def __init__(self, *, type=None, count=None):
+        self._data = {}
+        if type is not None:
+            self._data["type"] = type
+        if count is not None:
+            self._data["count"] = count
 
     @property
     def type(self):
@@ -893,8 +897,10 @@ class Integration(_Model):
         ("updated_at", "updatedAt", False),
     )
 
-    def __init__(self, *, id, name, url, auth_mode, category, server_token_configured, created_at, updated_at, capabilities=None, credential_schema=_NOT_GIVEN, oauth=_NOT_GIVEN, validation_status=_NOT_GIVEN):
-        self._data = {"id": id, "name": name, "url": url, "authMode": auth_mode, "category": category, "serverTokenConfigured": server_token_configured, "createdAt": _wire(created_at), "updatedAt": _wire(updated_at)}
+    def __init__(self, *, id, name, url, category, server_token_configured, created_at, updated_at, auth_mode=None, capabilities=None, credential_schema=_NOT_GIVEN, oauth=_NOT_GIVEN, validation_status=_NOT_GIVEN):
+        self._data = {"id": id, "name": name, "url": url, "category": category, "serverTokenConfigured": server_token_configured, "createdAt": _wire(created_at), "updatedAt": _wire(updated_at)}
+        if auth_mode is not None:
+            self._data["authMode"] = auth_mode
         if capabilities is not None:
             self._data["capabilities"] = _wire(capabilities)
         if credential_schema is not _NOT_GIVEN:
@@ -1231,8 +1237,12 @@ class LatencyPercentiles(_Model):
         ("p99", "p99", False),
     )
 
-    def __init__(self, *, p50, p95, p99):
-        self._data = {"p50": p50, "p95": p95, "p99": p99}
+    def __init__(self, *, p95, p50=None, p99=None):
+        self._data = {"p95": p95}
+        if p50 is not None:
+            self._data["p50"] = p50
+        if p99 is not None:
+            self._data["p99"] = p99
 
     @property
     def p50(self):
@@ -1266,8 +1276,10 @@ class McpEvent(_Model):
         ("created_at", "createdAt", False),
     )
 
-    def __init__(self, *, id, event_type, status, created_at, session_id=_NOT_GIVEN, trace_id=_NOT_GIVEN, authenticated_user_id=_NOT_GIVEN, client_id=_NOT_GIVEN, duration_ms=_NOT_GIVEN, tool_name=_NOT_GIVEN, request_json=_NOT_GIVEN, response_json=_NOT_GIVEN):
-        self._data = {"id": id, "eventType": event_type, "status": status, "createdAt": _wire(created_at)}
+    def __init__(self, *, event_type, status, id=None, session_id=_NOT_GIVEN, trace_id=_NOT_GIVEN, authenticated_user_id=_NOT_GIVEN, client_id=_NOT_GIVEN, duration_ms=_NOT_GIVEN, tool_name=_NOT_GIVEN, request_json=_NOT_GIVEN, response_json=_NOT_GIVEN, created_at=None):
+        self._data = {"eventType": event_type, "status": status}
+        if id is not None:
+            self._data["id"] = id
         if session_id is not _NOT_GIVEN:
             self._data["sessionId"] = session_id
         if trace_id is not _NOT_GIVEN:
@@ -1284,6 +1296,8 @@ class McpEvent(_Model):
             self._data["requestJson"] = _wire(request_json)
         if response_json is not _NOT_GIVEN:
             self._data["responseJson"] = _wire(response_json)
+        if created_at is not None:
+            self._data["createdAt"] = _wire(created_at)
 
     @property
     def id(self):
@@ -1466,10 +1480,16 @@ class ServiceAccount(_Model):
         ("last_used_at", "lastUsedAt", False),
     )
 
-    def __init__(self, *, id, name, client_id, created_at, updated_at, description=_NOT_GIVEN, last_used_at=_NOT_GIVEN):
-        self._data = {"id": id, "name": name, "clientId": client_id, "createdAt": _wire(created_at), "updatedAt": _wire(updated_at)}
+    def __init__(self, *, id, name, description=_NOT_GIVEN, client_id=None, created_at=None, updated_at=None, last_used_at=_NOT_GIVEN):
+        self._data = {"id": id, "name": name}
         if description is not _NOT_GIVEN:
             self._data["description"] = description
+        if client_id is not None:
+            self._data["clientId"] = client_id
+        if created_at is not None:
+            self._data["createdAt"] = _wire(created_at)
+        if updated_at is not None:
+            self._data["updatedAt"] = _wire(updated_at)
         if last_used_at is not _NOT_GIVEN:
             self._data["lastUsedAt"] = _wire(last_used_at)
 
@@ -1745,7 +1765,7 @@ class StatsPeriod(_StrEnum):
 
 
 class ToolCount(_Model):
-    """The ``ToolCount`` object."""
+    """Calls of one tool."""
 
     __slots__ = ()
     _fields = (
@@ -1753,8 +1773,12 @@ class ToolCount(_Model):
         ("count", "count", False),
     )
 
-    def __init__(self, *, tool_name, count):
-        self._data = {"toolName": tool_name, "count": count}
+    def __init__(self, *, tool_name=None, count=None):
+        self._data = {}
+        if tool_name is not None:
+            self._data["toolName"] = tool_name
+        if count is not None:
+            self._data["count"] = count
 
     @property
     def tool_name(self):
@@ -2112,7 +2136,7 @@ class ValidationResult(_Model):
 
 
 class ValidationStatus(_StrEnum):
-    """The ``ValidationStatus`` values."""
+    """The validation outcome. `valid` is documented; other values may appear."""
 
     VALID = "valid"
     INVALID = "invalid"

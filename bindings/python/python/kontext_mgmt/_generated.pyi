@@ -279,7 +279,7 @@ class ConnectionResponse(Model):
         ...
 
 class ConnectionState(StrEnum):
-    """The ``ConnectionState`` values."""
+    """The connection status. Other values may appear."""
     CONNECTED = "connected"
     EXPIRED = "expired"
     REVOKED = "revoked"
@@ -379,13 +379,13 @@ class Error(Model):
         ...
 
 class ErrorTypeCount(Model):
-    """The ``ErrorTypeCount`` object."""
-    def __init__(self, *, type: builtins.str, count: builtins.int) -> None: ...
+    """Errors of one type."""
+    def __init__(self, *, type: builtins.str | None = None, count: builtins.int | None = None) -> None: ...
     @property
-    def type(self) -> builtins.str:
+    def type(self) -> builtins.str | None:
         ...
     @property
-    def count(self) -> builtins.int:
+    def count(self) -> builtins.int | None:
         ...
 
 class EventStatus(StrEnum):
@@ -460,7 +460,7 @@ class ExternalAuthInput(Model):
 
 class Integration(Model):
     """The ``Integration`` object."""
-    def __init__(self, *, id: builtins.str, name: builtins.str, url: builtins.str, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"], category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"], server_token_configured: builtins.bool, created_at: _datetime.datetime | builtins.str, updated_at: _datetime.datetime | builtins.str, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None | NotGiven = ..., oauth: IntegrationOAuth | Mapping[builtins.str, Any] | None | NotGiven = ..., validation_status: builtins.str | None | NotGiven = ...) -> None: ...
+    def __init__(self, *, id: builtins.str, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"], server_token_configured: builtins.bool, created_at: _datetime.datetime | builtins.str, updated_at: _datetime.datetime | builtins.str, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None | NotGiven = ..., oauth: IntegrationOAuth | Mapping[builtins.str, Any] | None | NotGiven = ..., validation_status: builtins.str | None | NotGiven = ...) -> None: ...
     @property
     def id(self) -> builtins.str:
         ...
@@ -471,7 +471,7 @@ class Integration(Model):
     def url(self) -> builtins.str:
         ...
     @property
-    def auth_mode(self) -> IntegrationAuthMode:
+    def auth_mode(self) -> IntegrationAuthMode | None:
         ...
     @property
     def category(self) -> IntegrationCategory:
@@ -623,22 +623,22 @@ class IntegrationResponse(Model):
 
 class LatencyPercentiles(Model):
     """Milliseconds."""
-    def __init__(self, *, p50: builtins.float, p95: builtins.float, p99: builtins.float) -> None: ...
+    def __init__(self, *, p95: builtins.float, p50: builtins.float | None = None, p99: builtins.float | None = None) -> None: ...
     @property
-    def p50(self) -> builtins.float:
+    def p50(self) -> builtins.float | None:
         ...
     @property
     def p95(self) -> builtins.float:
         ...
     @property
-    def p99(self) -> builtins.float:
+    def p99(self) -> builtins.float | None:
         ...
 
 class McpEvent(Model):
     """An MCP event."""
-    def __init__(self, *, id: builtins.str, event_type: builtins.str, status: EventStatus | Literal["ok", "warn", "error_remote", "error_proxy", "error_auth"], created_at: _datetime.datetime | builtins.str, session_id: builtins.str | None | NotGiven = ..., trace_id: builtins.str | None | NotGiven = ..., authenticated_user_id: builtins.str | None | NotGiven = ..., client_id: builtins.str | None | NotGiven = ..., duration_ms: builtins.int | None | NotGiven = ..., tool_name: builtins.str | None | NotGiven = ..., request_json: Any | None | NotGiven = ..., response_json: Any | None | NotGiven = ...) -> None: ...
+    def __init__(self, *, event_type: builtins.str, status: EventStatus | Literal["ok", "warn", "error_remote", "error_proxy", "error_auth"], id: builtins.str | None = None, session_id: builtins.str | None | NotGiven = ..., trace_id: builtins.str | None | NotGiven = ..., authenticated_user_id: builtins.str | None | NotGiven = ..., client_id: builtins.str | None | NotGiven = ..., duration_ms: builtins.int | None | NotGiven = ..., tool_name: builtins.str | None | NotGiven = ..., request_json: Any | None | NotGiven = ..., response_json: Any | None | NotGiven = ..., created_at: _datetime.datetime | builtins.str | None = None) -> None: ...
     @property
-    def id(self) -> builtins.str:
+    def id(self) -> builtins.str | None:
         ...
     @property
     def session_id(self) -> builtins.str | None:
@@ -671,7 +671,7 @@ class McpEvent(Model):
     def response_json(self) -> Any | None:
         """The tool response as received (any JSON)."""
     @property
-    def created_at(self) -> _datetime.datetime:
+    def created_at(self) -> _datetime.datetime | None:
         ...
 
 class McpEventList(Model):
@@ -737,7 +737,7 @@ class RevokeSessionsResult(Model):
 
 class ServiceAccount(Model):
     """A service account. Never contains the secret."""
-    def __init__(self, *, id: builtins.str, name: builtins.str, client_id: builtins.str, created_at: _datetime.datetime | builtins.str, updated_at: _datetime.datetime | builtins.str, description: builtins.str | None | NotGiven = ..., last_used_at: _datetime.datetime | builtins.str | None | NotGiven = ...) -> None: ...
+    def __init__(self, *, id: builtins.str, name: builtins.str, description: builtins.str | None | NotGiven = ..., client_id: builtins.str | None = None, created_at: _datetime.datetime | builtins.str | None = None, updated_at: _datetime.datetime | builtins.str | None = None, last_used_at: _datetime.datetime | builtins.str | None | NotGiven = ...) -> None: ...
     @property
     def id(self) -> builtins.str:
         ...
@@ -748,13 +748,13 @@ class ServiceAccount(Model):
     def description(self) -> builtins.str | None:
         ...
     @property
-    def client_id(self) -> builtins.str:
+    def client_id(self) -> builtins.str | None:
         ...
     @property
-    def created_at(self) -> _datetime.datetime:
+    def created_at(self) -> _datetime.datetime | None:
         ...
     @property
-    def updated_at(self) -> _datetime.datetime:
+    def updated_at(self) -> _datetime.datetime | None:
         ...
     @property
     def last_used_at(self) -> _datetime.datetime | None:
@@ -882,13 +882,13 @@ class StatsPeriod(StrEnum):
     V30D = "30d"
 
 class ToolCount(Model):
-    """The ``ToolCount`` object."""
-    def __init__(self, *, tool_name: builtins.str, count: builtins.int) -> None: ...
+    """Calls of one tool."""
+    def __init__(self, *, tool_name: builtins.str | None = None, count: builtins.int | None = None) -> None: ...
     @property
-    def tool_name(self) -> builtins.str:
+    def tool_name(self) -> builtins.str | None:
         ...
     @property
-    def count(self) -> builtins.int:
+    def count(self) -> builtins.int | None:
         ...
 
 class Trace(Model):
@@ -1053,7 +1053,7 @@ class ValidationResult(Model):
         ...
 
 class ValidationStatus(StrEnum):
-    """The ``ValidationStatus`` values."""
+    """The validation outcome. `valid` is documented; other values may appear."""
     VALID = "valid"
     INVALID = "invalid"
     ERROR = "error"

@@ -11,26 +11,8 @@ _Scalar = bool | int | float | str | None
 
 @final
 class NativeClient:
-    def __new__(
-        cls,
-        *,
-        base_url: str | None = None,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        token: str | None = None,
-        token_url: str | None = None,
-        scopes: Sequence[str] | None = None,
-        audience: str | None = None,
-        api_version: str | None = None,
-        timeout: float | None = None,
-        connect_timeout: float | None = None,
-        max_retries: int | None = None,
-        user_agent_suffix: str | None = None,
-        max_body_bytes: int | None = None,
-        max_error_body_bytes: int | None = None,
-        max_token_body_bytes: int | None = None,
-        max_pages: int | None = None,
-    ) -> NativeClient: ...
+    # The keywords of `Client(...)` (kontext_mgmt/_options.py), with `user_agent` complete.
+    def __new__(cls, **options: Any) -> NativeClient: ...
     def with_options(self, *, timeout: float | None = None, max_retries: int | None = None) -> NativeClient: ...
     def call(
         self, op: str, path: Sequence[str], query: Sequence[tuple[str, _Scalar]], body: bytes | None

@@ -57,7 +57,7 @@ final class ResourcesTests: XCTestCase {
         _ = try await client.serviceAccounts.list(limit: 10)
         let rotated = try await client.serviceAccounts.rotateSecret(id: account.id).credentials
         XCTAssertNotEqual(rotated.clientSecret, created.credentials.clientSecret)
-        let own = try KontextManagementClient(baseUrl: Emu.url, clientId: account.clientId, clientSecret: rotated.clientSecret, maxRetries: 0)
+        let own = try KontextManagementClient(baseUrl: Emu.url, clientId: created.credentials.clientId, clientSecret: rotated.clientSecret, maxRetries: 0)
         try await own.refreshToken()
         let value12 = try await own.serviceAccounts.get(id: account.id).serviceAccount.id
         XCTAssertEqual(value12, account.id)

@@ -22,17 +22,17 @@ class ServiceAccountsTest {
         assertTrue(client.serviceAccounts.list(limit = 200).items.size <= 200)
 
         // The new credentials work on their own.
-        KontextManagementClient(baseUrl = Emu.url, clientId = sa.clientId, clientSecret = secret, maxRetries = 0).use { own ->
+        KontextManagementClient(baseUrl = Emu.url, clientId = created.credentials.clientId, clientSecret = secret, maxRetries = 0).use { own ->
             assertEquals(sa.id, own.serviceAccounts.get(sa.id).serviceAccount.id)
         }
 
         val rotated = client.serviceAccounts.rotateSecret(sa.id).credentials
         assertNotEquals(secret, rotated.clientSecret)
-        KontextManagementClient(baseUrl = Emu.url, clientId = sa.clientId, clientSecret = secret, maxRetries = 0).use { old ->
+        KontextManagementClient(baseUrl = Emu.url, clientId = created.credentials.clientId, clientSecret = secret, maxRetries = 0).use { old ->
             val e = expectError<KontextException.Unauthorized> { runBlocking { old.serviceAccounts.get(sa.id) } }
             assertFalse(secret in e.toString() || secret in e.message.orEmpty(), "the secret must not appear in errors")
         }
-        KontextManagementClient(baseUrl = Emu.url, clientId = sa.clientId, clientSecret = rotated.clientSecret, maxRetries = 0).use { fresh ->
+        KontextManagementClient(baseUrl = Emu.url, clientId = created.credentials.clientId, clientSecret = rotated.clientSecret, maxRetries = 0).use { fresh ->
             fresh.refreshToken()
             assertEquals(sa.id, fresh.serviceAccounts.get(sa.id).serviceAccount.id)
         }

@@ -1,0 +1,27 @@
+// The error classes whose behaviour is written by hand (error_base.js); errors.d.ts adds
+// one class per kind of the core.
+
+/** Base of every error the SDK throws. */
+export declare class KontextError extends Error {
+  /** The official SDK's code: `kontext_not_found`, `kontext_rate_limited`, ... */
+  readonly code: string;
+  /** HTTP status of an API error. */
+  readonly statusCode?: number;
+  /** The `x-request-id` of the answer: quote it when reporting a problem. */
+  readonly requestId?: string;
+  /** The error body: parsed JSON when it is JSON (`{ message, statusCode, error? }`), else text. */
+  readonly body?: unknown;
+  /** Seconds the server asked to wait before retrying (429, 503). */
+  readonly retryAfter?: number;
+}
+/** The server answered with an error status. */
+export declare class ApiError extends KontextError {
+  readonly statusCode: number;
+  /** Alias of `statusCode`. */
+  readonly status: number;
+}
+/** 400 */
+export declare class BadRequest extends ApiError {
+  /** Field-level messages of a validation failure, when the server sent a list. */
+  readonly validationErrors?: string[];
+}

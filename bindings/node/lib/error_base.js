@@ -1,0 +1,38 @@
+'use strict';
+// The behaviour of the SDK's errors: the base class, `ApiError` (the base of every status
+// kind) and `BadRequest` (field-level messages). One class per kind of the core is generated
+// on these into errors.js.
+
+/** Base of every error the SDK throws. */
+class KontextError extends Error {
+  constructor(message, info) {
+    super(message);
+    const i = info || {};
+    // The official SDK's code, e.g. `kontext_not_found`.
+    this.code = i.code || 'kontext_error';
+    // HTTP status, request id (`x-request-id`), error body (parsed JSON when it is JSON)
+    // and the seconds to wait before retrying: set when known.
+    if (i.statusCode !== undefined) this.statusCode = i.statusCode;
+    if (i.requestId !== undefined) this.requestId = i.requestId;
+    if (i.body !== undefined) this.body = i.body;
+    if (i.retryAfter !== undefined) this.retryAfter = i.retryAfter;
+  }
+}
+
+/** The server answered with an error status. */
+class ApiError extends KontextError {
+  /** Alias of `statusCode`. */
+  get status() {
+    return this.statusCode;
+  }
+}
+class BadRequest extends ApiError {
+  constructor(message, info) {
+    super(message, info);
+    const m = info && info.body && typeof info.body === 'object' ? info.body.message : undefined;
+    /** Field-level messages of a validation failure (when the server gave a list). */
+    this.validationErrors = Array.isArray(m) ? m : undefined;
+  }
+}
+
+module.exports = { KontextError, ApiError, BadRequest };
