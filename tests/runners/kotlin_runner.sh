@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Conformance runner for the Kotlin binding (tests/scenarios/README.md).
 # Usage: kotlin_runner.sh --url http://127.0.0.1:PORT --out target/scenarios/kotlin.txt
+#        (the scenarios of $KONTEXT_SCENARIO_DIR when set, else all of tests/scenarios)
 # Builds the uniffi binding (debug), stages it (bindings/uniffi/stage.sh) and runs
 # bindings/uniffi/kotlin/src/test/kotlin/dev/kontext/mgmt/ScenarioRunner.kt through Maven.
 set -euo pipefail

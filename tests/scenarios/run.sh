@@ -6,14 +6,31 @@
 # missing. A language whose toolchain is absent is skipped with a note, except Rust, Python
 # and Swift, which must run (Swift: the pinned toolchain is provisioned if `swift` is not on
 # PATH; only KONTEXT_SKIP_SWIFT=1 skips it).
+#
+# Usage: run.sh [NAME...]   NAMEs (file names without .json, e.g. pagination_resume) run
+# only those scenarios, in every language (`cargo xtask test --only scenarios -- NAME`).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
 cargo="${CARGO:-cargo}"
+# The scenarios to run: all of tests/scenarios, or a copy of the ones named (checked first).
+for name in "$@"; do
+    [ -f "tests/scenarios/${name%.json}.json" ] || {
+        echo "run.sh: no scenario ${name%.json}; the scenarios are:" $(cd tests/scenarios && ls *.json | sed 's/\.json$//') >&2
+        exit 2
+    }
+done
 out="$target/scenarios"
 rm -rf "$out"
 mkdir -p "$out"
+scenarios="$root/tests/scenarios"
+if [ $# -gt 0 ]; then
+    scenarios="$out/selected"
+    mkdir -p "$scenarios"
+    for name in "$@"; do cp "tests/scenarios/${name%.json}.json" "$scenarios/"; done
+    export KONTEXT_SCENARIO_DIR="$scenarios"
+fi
 unset KONTEXT_BASE_URL KONTEXT_CLIENT_ID KONTEXT_CLIENT_SECRET KONTEXT_TOKEN
 
 echo "==> building the emulator (debug)"
@@ -34,7 +51,7 @@ if ! "$venv/bin/python" -c "import kontext_mgmt" 2>/dev/null; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-dev.txt
     VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --manifest-path bindings/python/Cargo.toml
 fi
-"$venv/bin/python" tests/runners/python_runner.py --url "$url" --out "$out/python.txt"
+"$venv/bin/python" tests/runners/python_runner.py --url "$url" --out "$out/python.txt" --scenarios "$scenarios"
 
 if [ -f bindings/node/test.sh ] && [ -f tests/runners/node_runner.mjs ] && command -v node >/dev/null; then
     echo "==> node"
@@ -44,7 +61,7 @@ if [ -f bindings/node/test.sh ] && [ -f tests/runners/node_runner.mjs ] && comma
         platform="$(cd bindings/node && node -p "require('./lib/native.js').platformNames()[0]")"
         cp "$target/debug/libkontext_mgmt_node.so" "bindings/node/kontext-mgmt.$platform.node"
     fi
-    node tests/runners/node_runner.mjs --url "$url" --out "$out/node.txt"
+    node tests/runners/node_runner.mjs --url "$url" --out "$out/node.txt" --scenarios "$scenarios"
     required+=(node)
 else
     echo "==> node: skipped (no node, binding or runner)"
@@ -65,7 +82,7 @@ if [ "$SWIFT_SKIP" = 1 ]; then
 else
     echo "==> swift"
     swift_started=$SECONDS
-    bash tests/runners/swift/run.sh --url "$url" --out "$out/swift.txt"
+    bash tests/runners/swift/run.sh --url "$url" --out "$out/swift.txt" --scenarios "$scenarios"
     swift_time scenarios $((SECONDS - swift_started))
     required+=(swift)
 fi
@@ -73,7 +90,7 @@ fi
 bash tests/scenarios/compare.sh "$out" "${required[@]}"
 if [ "$SWIFT_SKIP" = 0 ]; then
     # Every scenario must have run in Swift, not only matched what ran.
-    total=$(ls tests/scenarios/*.json | wc -l)
+    total=$(ls "$scenarios"/*.json | wc -l)
     ran=$(cut -f1 "$out/swift.txt" | sort -u | wc -l)
     [ "$ran" = "$total" ] || { echo "scenarios: swift ran $ran of the $total scenarios" >&2; exit 1; }
     swift_report scenarios "$ran ($(wc -l <"$out/swift.txt") steps)"

@@ -562,7 +562,7 @@ struct SmokeInputs<'a> {
 
 /// x86_64 glibc: the wheel on Python 3.9 and the newest pyenv Python, the npm packages with
 /// this machine's Node, the jar with its Java.
-fn smoke_x86(ctx: &Ctx, b: &Built, s: &SmokeInputs, notes: &mut Vec<String>) -> Result<()> {
+fn smoke_x86(ctx: &Ctx, b: &Built, s: &SmokeInputs<'_>, notes: &mut Vec<String>) -> Result<()> {
     let SmokeInputs { npm_main, platforms, kotlin_cp, url } = s;
     let pythons = smoke::pythons();
     if pythons.is_empty() {
@@ -594,7 +594,7 @@ fn smoke_x86(ctx: &Ctx, b: &Built, s: &SmokeInputs, notes: &mut Vec<String>) -> 
 }
 
 /// aarch64 glibc under qemu, with the arm64 Debian root's own python3, node and java.
-fn smoke_aarch64(ctx: &Ctx, b: &Built, s: &SmokeInputs) -> Result<()> {
+fn smoke_aarch64(ctx: &Ctx, b: &Built, s: &SmokeInputs<'_>) -> Result<()> {
     let SmokeInputs { npm_main, platforms, kotlin_cp, url } = s;
     let root = smoke::Arm64Root::get()?;
     eprintln!("arm64 root: {}", root.dir.display());

@@ -487,7 +487,7 @@ impl<'a> Surface<'a> {
         args
     }
 
-    fn call_args(&self, args: &[Arg]) -> TokenStream {
+    fn call_args(&self, args: &[Arg<'_>]) -> TokenStream {
         let path = args.iter().filter(|a| a.kind == ArgKind::Path).map(|a| {
             let id = ident(&a.name);
             quote!(#id.to_string())
@@ -513,7 +513,7 @@ impl<'a> Surface<'a> {
     }
 
     /// The parameters of a method, and the `, default(...)` of its uniffi attribute.
-    fn signature(&self, args: &[Arg]) -> (Vec<TokenStream>, TokenStream) {
+    fn signature(&self, args: &[Arg<'_>]) -> (Vec<TokenStream>, TokenStream) {
         let params = args
             .iter()
             .map(|a| {
@@ -680,7 +680,7 @@ impl<'a> Surface<'a> {
         trim_end(out)
     }
 
-    fn kotlin_arg_type(&self, a: &Arg) -> String {
+    fn kotlin_arg_type(&self, a: &Arg<'_>) -> String {
         match (a.kind, a.param) {
             (_, Some(p)) => self.kotlin_type(&p.ty),
             _ => self.kotlin_type(a.ty),

@@ -10,8 +10,10 @@
 //! | `POST /_emulator/tokens` | mint a token directly: `{"clientId"?, "scope"?, "expiresIn"?}` (e.g. a token without `management:all` to test 403s) |
 
 use crate::faults::FaultSpec;
+use crate::locks::{read, write};
+use crate::reply::Out;
 use crate::seed;
-use crate::server::{read, write, App, Out};
+use crate::state::App;
 use crate::token;
 use axum::http::{header, request::Parts, Method, StatusCode};
 use serde_json::{json, Value};
@@ -40,7 +42,7 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Out {
         ("seed" | "reset" | "tokens", _) => not_allowed(parts, "POST"),
         ("stats" | "requests" | "health", _) => not_allowed(parts, "GET"),
         ("faults", _) => not_allowed(parts, "GET, PUT, DELETE"),
-        _ => crate::server::not_found(m, parts.uri.path()),
+        _ => crate::reply::not_found(m, parts.uri.path()),
     }
 }
 

@@ -59,10 +59,13 @@
 mod admin;
 mod api;
 mod faults;
+mod locks;
+mod reply;
 mod reqlog;
 mod seed;
 mod server;
 mod spec;
+mod state;
 mod store;
 mod token;
 
@@ -227,7 +230,12 @@ impl Emulator {
         let addr = listener
             .local_addr()
             .map_err(|source| EmulatorError::Bind { addr: format!("{}:{}", config.host, config.port), source })?;
-        let app = Arc::new(server::App::new(config, addr)?);
+        let (app, fresh) = state::App::open(config, addr)?;
+        if fresh {
+            seed::initial(&app)?;
+        }
+        app.persist_checked()?;
+        let app = Arc::new(app);
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, app, stopped));
         tracing::info!(%addr, "kontext emulator listening");

@@ -3,7 +3,7 @@
 //! total (oldest entries go first), so no client can make the emulator hold more than
 //! `--log-max-bytes` for it, whatever it sends.
 
-use crate::server::lock;
+use crate::locks::lock;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;

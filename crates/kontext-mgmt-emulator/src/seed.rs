@@ -2,8 +2,11 @@
 //! the crate docs and README.
 
 use crate::api;
+use crate::locks::write;
 use crate::spec::Spec;
+use crate::state::App;
 use crate::store::{new_uuid, ts, Session, Store};
+use crate::EmulatorError;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -208,4 +211,16 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
         }
     }
     Ok(())
+}
+
+/// Seeds a fresh state from `config.seed` (a restart with --state keeps what the clients
+/// did instead of re-adding the fixtures, so only a fresh state is seeded).
+pub fn initial(app: &App) -> Result<(), EmulatorError> {
+    let Some(path) = &app.config.seed else {
+        return Ok(());
+    };
+    let text = std::fs::read(path).map_err(|source| EmulatorError::SeedRead { path: path.clone(), source })?;
+    let invalid = |message: String| EmulatorError::SeedInvalid { path: path.clone(), message };
+    let v: Value = serde_json::from_slice(&text).map_err(|e| invalid(e.to_string()))?;
+    apply(app.spec, &mut write(&app.store), &v).map_err(invalid)
 }

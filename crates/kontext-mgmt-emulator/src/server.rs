@@ -1,11 +1,12 @@
 //! The HTTP side: accept loop, routing, and the per-request pipeline shared by every
 //! route (request id, stats, request log, faults, body limit).
 
-use crate::faults::{Action, Faults};
-use crate::reqlog::{LoggedBody, Record, RequestLog};
-use crate::spec::{self, Spec};
-use crate::store::{Persisted, PersistedRef, Store, Tokens, STATE_VERSION};
-use crate::{admin, api, seed, token, Config, EmulatorError};
+use crate::faults::Action;
+use crate::reply::{not_found, Out};
+use crate::reqlog::{LoggedBody, Record};
+use crate::spec;
+use crate::state::App;
+use crate::{admin, api, token, EmulatorError};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -14,13 +15,9 @@ use axum::routing::any;
 use axum::Router;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{watch, Notify, Semaphore};
 use tower::Service;
@@ -31,281 +28,6 @@ use tower::Service;
 const TOKEN_BODY_LIMIT: usize = 64 << 10;
 /// Pending connections the kernel may queue for us (it caps this at somaxconn).
 const LISTEN_BACKLOG: u32 = 4096;
-
-// Lock helpers: a poisoned lock only means another request panicked mid-way; the data
-// is still the best we have, and the server must keep answering.
-pub fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|e| e.into_inner())
-}
-pub fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|e| e.into_inner())
-}
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A response before it becomes an HTTP response (so faults can still cut its body).
-pub struct Out {
-    pub status: StatusCode,
-    pub body: Vec<u8>,
-    pub json: bool,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-}
-
-impl Out {
-    pub fn json(status: StatusCode, v: &Value) -> Out {
-        Out { status, body: serde_json::to_vec(v).unwrap_or_default(), json: true, headers: Vec::new() }
-    }
-
-    pub fn empty(status: StatusCode) -> Out {
-        Out { status, body: Vec::new(), json: false, headers: Vec::new() }
-    }
-
-    /// The NestJS-style error body `{message, statusCode, error}`.
-    pub fn error(status: StatusCode, message: &str) -> Out {
-        Out::json(
-            status,
-            &json!({
-                "message": message,
-                "statusCode": status.as_u16(),
-                "error": status.canonical_reason().unwrap_or("Error"),
-            }),
-        )
-    }
-
-    pub fn header(mut self, name: HeaderName, value: &str) -> Out {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            self.headers.push((name, v));
-        }
-        self
-    }
-}
-
-/// An API error: becomes `{message, statusCode, error}`.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub message: String,
-    pub retry_after: Option<u64>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into(), retry_after: None }
-    }
-    pub fn bad_request(m: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, m)
-    }
-    pub fn not_found(m: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, m)
-    }
-    pub fn conflict(m: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, m)
-    }
-    pub fn into_out(self) -> Out {
-        let out = Out::error(self.status, &self.message);
-        match self.retry_after {
-            Some(s) => out.header(header::RETRY_AFTER, &s.to_string()),
-            None => out,
-        }
-    }
-}
-
-/// Requests per route since start (or the last reset).
-pub struct Stats {
-    pub tokens_minted: AtomicU64,
-    /// One counter per spec operation (index of `Spec::ops`): the hot path takes no lock.
-    ops: Vec<AtomicU64>,
-    other: Mutex<HashMap<String, u64>>,
-}
-
-impl Stats {
-    fn new(n: usize) -> Stats {
-        Stats {
-            tokens_minted: AtomicU64::new(0),
-            ops: (0..n).map(|_| AtomicU64::new(0)).collect(),
-            other: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn count(&self, op: Option<usize>, key: impl FnOnce() -> String) {
-        match op.and_then(|i| self.ops.get(i)) {
-            Some(c) => {
-                c.fetch_add(1, Ordering::Relaxed);
-            }
-            None => *lock(&self.other).entry(key()).or_insert(0) += 1,
-        }
-    }
-
-    pub fn reset(&self) {
-        self.tokens_minted.store(0, Ordering::Relaxed);
-        for c in &self.ops {
-            c.store(0, Ordering::Relaxed);
-        }
-        lock(&self.other).clear();
-    }
-
-    pub fn to_json(&self, spec: &Spec) -> Value {
-        let mut requests = serde_json::Map::new();
-        for (op, c) in spec.ops.iter().zip(&self.ops) {
-            let n = c.load(Ordering::Relaxed);
-            if n > 0 {
-                requests.insert(op.stat_key.clone(), n.into());
-            }
-        }
-        for (k, n) in lock(&self.other).iter() {
-            requests.insert(k.clone(), (*n).into());
-        }
-        json!({
-            "tokensMinted": self.tokens_minted.load(Ordering::Relaxed),
-            "requests": requests,
-        })
-    }
-}
-
-/// Fixed-window request counter of one credential.
-struct Window {
-    start: Instant,
-    count: u32,
-}
-
-/// Shared state of one emulator.
-pub struct App {
-    pub config: Config,
-    pub spec: &'static Spec,
-    pub store: RwLock<Store>,
-    pub tokens: RwLock<Tokens>,
-    pub faults: Faults,
-    pub stats: Stats,
-    pub log: RequestLog,
-    rate: Mutex<HashMap<String, Window>>,
-    persist_lock: Mutex<()>,
-    pub gateway_url: String,
-}
-
-impl App {
-    pub fn new(config: Config, addr: SocketAddr) -> Result<App, EmulatorError> {
-        let spec = spec::spec().map_err(EmulatorError::Config)?;
-        let mut store = Store::default();
-        let mut tokens = HashMap::new();
-        let mut fresh = true;
-        if let Some(path) = &config.state {
-            match std::fs::read(path) {
-                Ok(bytes) => {
-                    let p: Persisted = serde_json::from_slice(&bytes)
-                        .map_err(|e| EmulatorError::StateCorrupt { path: path.clone(), message: e.to_string() })?;
-                    if p.version != STATE_VERSION {
-                        return Err(EmulatorError::StateCorrupt {
-                            path: path.clone(),
-                            message: format!("unsupported version {}", p.version),
-                        });
-                    }
-                    store = p.store;
-                    store.reindex();
-                    tokens = p.tokens;
-                    fresh = false;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => return Err(EmulatorError::StateRead { path: path.clone(), source }),
-            }
-        }
-        // A seed initialises a fresh state only: a restart with --state keeps what the
-        // clients did instead of re-adding the fixtures.
-        if let (Some(path), true) = (&config.seed, fresh) {
-            let text = std::fs::read(path).map_err(|source| EmulatorError::SeedRead { path: path.clone(), source })?;
-            let invalid = |message: String| EmulatorError::SeedInvalid { path: path.clone(), message };
-            let v: Value = serde_json::from_slice(&text).map_err(|e| invalid(e.to_string()))?;
-            seed::apply(spec, &mut store, &v).map_err(invalid)?;
-        }
-        let app = App {
-            faults: Faults::new(config.faults.clone()),
-            stats: Stats::new(spec.ops.len()),
-            gateway_url: format!("http://{addr}/mcp"),
-            log: RequestLog::new(config.log_body_bytes, config.log_max_bytes),
-            config,
-            spec,
-            store: RwLock::new(store),
-            tokens: RwLock::new(Tokens::from_map(tokens)),
-            rate: Mutex::new(HashMap::new()),
-            persist_lock: Mutex::new(()),
-        };
-        // Write once at start: an unwritable state path fails now, not silently later.
-        app.persist_checked()?;
-        Ok(app)
-    }
-
-    /// Writes the state file (if any) after a mutation; failures are logged.
-    pub fn persist(&self) {
-        if let Err(e) = self.persist_checked() {
-            tracing::error!("{e}");
-        }
-    }
-
-    fn persist_checked(&self) -> Result<(), EmulatorError> {
-        let Some(path) = &self.config.state else {
-            return Ok(());
-        };
-        // One writer at a time, and it serializes the newest state, so the file never
-        // goes back in time.
-        let _guard = lock(&self.persist_lock);
-        let bytes = {
-            let store = read(&self.store);
-            let tokens = read(&self.tokens);
-            serde_json::to_vec(&PersistedRef { version: STATE_VERSION, store: &store, tokens: tokens.map() })
-                .unwrap_or_default()
-        };
-        write_atomic(path, &bytes).map_err(|source| EmulatorError::StateWrite { path: path.clone(), source })
-    }
-
-    /// Counts a request of `client_id`; `Err(seconds)` when over the limit.
-    pub fn rate_check(&self, client_id: &str) -> Result<(), u64> {
-        let limit = self.config.rate_limit;
-        if limit == 0 {
-            return Ok(());
-        }
-        let now = Instant::now();
-        let mut map = lock(&self.rate);
-        let w = match map.get_mut(client_id) {
-            Some(w) => w,
-            None => map.entry(client_id.to_owned()).or_insert(Window { start: now, count: 0 }),
-        };
-        let elapsed = now.duration_since(w.start).as_secs_f64();
-        if elapsed >= 60.0 {
-            w.start = now;
-            w.count = 0;
-        }
-        if w.count >= limit {
-            let left = (60.0 - now.duration_since(w.start).as_secs_f64()).ceil();
-            return Err((left as u64).max(1));
-        }
-        w.count += 1;
-        Ok(())
-    }
-
-    pub fn reset(&self) {
-        *write(&self.store) = Store::default();
-        write(&self.tokens).clear();
-        lock(&self.rate).clear();
-        self.log.clear();
-        self.stats.reset();
-        self.persist();
-    }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = std::path::PathBuf::from(tmp);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    // The file holds client secrets and tokens: owner-only.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp)?;
-    std::io::Write::write_all(&mut file, bytes)?;
-    drop(file);
-    std::fs::rename(&tmp, path)
-}
 
 /// Lets a handler close its connection without answering (the `drop` fault).
 #[derive(Clone)]
@@ -558,10 +280,6 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
         "request"
     );
     finish(out, &request_id)
-}
-
-pub fn not_found(method: &Method, path: &str) -> Out {
-    Out::error(StatusCode::NOT_FOUND, &format!("Cannot {method} {path}"))
 }
 
 /// Reads a request body of at most `limit` bytes within `timeout`; returns it with its

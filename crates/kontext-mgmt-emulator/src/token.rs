@@ -1,7 +1,9 @@
 //! `POST /oauth2/token` (client credentials, Ory Hydra style) and bearer-token checks
 //! for `/api/v1`.
 
-use crate::server::{read, write, ApiError, App, Out};
+use crate::locks::{read, write};
+use crate::reply::{ApiError, Out};
+use crate::state::App;
 use crate::store::{random_text, Secret, Token};
 use axum::http::{header, request::Parts, HeaderMap, Method, StatusCode};
 use base64::Engine;

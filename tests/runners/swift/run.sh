@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Conformance runner for the Swift binding (tests/scenarios/README.md). Uses the `swift` on
 # PATH, or else the pinned toolchain (`cargo xtask swift-toolchain`).
-# Usage: run.sh --url http://127.0.0.1:PORT --out target/scenarios/swift.txt
+# Usage: run.sh --url http://127.0.0.1:PORT --out target/scenarios/swift.txt [--scenarios DIR]
 # Builds the uniffi binding (debug), stages the Swift package (bindings/uniffi/stage.sh) where
 # the uniffi tests staged it, puts this runner package beside it and runs it with `swift run`.
 # The runner builds in the package's own SwiftPM build directory (--scratch-path), so the
@@ -10,11 +10,12 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 cd "$ROOT"
-url= out=
+url= out= scenarios=$ROOT/tests/scenarios
 while [[ $# -gt 0 ]]; do
     case $1 in
         --url) url=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --scenarios) scenarios=$2; shift 2 ;;
         *) echo "swift/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -31,4 +32,4 @@ RUNNER=$WORK/swift/ScenarioRunner
 rm -rf "$RUNNER" && mkdir -p "$RUNNER"
 cp -rp "$HERE/Package.swift" "$HERE/Sources" "$RUNNER/"
 rm -f "$out"
-swift run --package-path "$RUNNER" --scratch-path "$WORK/swift/KontextMgmt/.build" -c debug ScenarioRunner --url "$url" --out "$out" --scenarios "$ROOT/tests/scenarios"
+swift run --package-path "$RUNNER" --scratch-path "$WORK/swift/KontextMgmt/.build" -c debug ScenarioRunner --url "$url" --out "$out" --scenarios "$scenarios"

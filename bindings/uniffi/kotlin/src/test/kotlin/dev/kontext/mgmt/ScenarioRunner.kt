@@ -5,7 +5,8 @@ package dev.kontext.mgmt
 // the default JUnit suite). Every API step goes through the uniffi binding: the generic
 // `client.callJson(opId, path, queryJson, bodyJson)` / `client.pagerJson(...)`, the core's
 // error mapping (`KontextException.kind` / `status`) and `withOptions`. Reads
-// KONTEXT_EMULATOR_URL and KONTEXT_SCENARIO_OUT; writes the normalized transcript.
+// KONTEXT_EMULATOR_URL and KONTEXT_SCENARIO_OUT (and KONTEXT_SCENARIO_DIR, a selection of
+// scenarios, when set); writes the normalized transcript.
 
 import kotlinx.coroutines.runBlocking
 import org.json.JSONArray
@@ -184,7 +185,8 @@ class ScenarioRunner {
         val url = System.getenv("KONTEXT_EMULATOR_URL")?.trimEnd('/') ?: error("KONTEXT_EMULATOR_URL is not set")
         val out = File(System.getenv("KONTEXT_SCENARIO_OUT") ?: error("KONTEXT_SCENARIO_OUT is not set"))
         val root = System.getProperty("kontext.repo.root") ?: "."
-        val files = File(root, "tests/scenarios").listFiles { f -> f.name.endsWith(".json") }!!.sortedBy { it.name }
+        val dir = System.getenv("KONTEXT_SCENARIO_DIR")?.let(::File) ?: File(root, "tests/scenarios")
+        val files = dir.listFiles { f -> f.name.endsWith(".json") }!!.sortedBy { it.name }
         val lines = mutableListOf<String>()
         val failures = mutableListOf<String>()
         for (f in files) {
