@@ -3,15 +3,10 @@
 
 use crate::ir::Api;
 
-/// One generated file: a path relative to the repository root and its full contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
-    pub path: String,
-    pub contents: String,
-}
+pub use crate::artifact::Artifact;
 
 /// All artifacts, in a stable order.
-pub fn all(api: &Api) -> Result<Vec<Artifact>, crate::CodegenError> {
+pub fn all(api: &Api) -> Result<Vec<Artifact>, crate::error::CodegenError> {
     let mut out = vec![crate::docs::operations_md(api)];
     out.extend(crate::python::artifacts(api)?);
     out.extend(crate::node::artifacts(api)?);

@@ -1,6 +1,6 @@
 //! `openapi/operations.md`: every operation with its method name in each language.
 
-use crate::artifacts::Artifact;
+use crate::artifact::Artifact;
 use crate::ir::Api;
 use crate::names::{camel, snake};
 use std::fmt::Write;

@@ -1,6 +1,6 @@
 //! OpenAPI 3.1 → 3.0.3, for specs downloaded from a server that speaks 3.1.
 
-use crate::CodegenError;
+use crate::error::CodegenError;
 use serde_yaml::{Mapping, Value};
 
 #[derive(Debug, Clone)]

@@ -2,7 +2,6 @@
 //! operation, the target language or the generated file.
 
 use crate::gate::GateErrors;
-use crate::options::OptionsError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -25,9 +24,6 @@ pub enum CodegenError {
     /// Generated Rust that does not parse: a generator bug, reported before anything is written.
     #[error("generated {file} does not parse: {reason}")]
     Unparse { file: String, reason: String },
-    /// The client options of the core cannot be read.
-    #[error(transparent)]
-    Options(#[from] OptionsError),
 }
 
 impl CodegenError {

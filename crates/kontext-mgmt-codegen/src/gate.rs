@@ -120,7 +120,7 @@ pub fn check(spec: &OpenAPI) -> Result<(), GateErrors> {
         if let Some(other) = seen.insert(id.clone(), here.clone()) {
             errors.push(GateError::DuplicateOperationId { id: id.clone(), method, path: path.to_string(), other });
         }
-        if crate::ir::split_operation_id(&id).is_none_or(|(ns, _)| op.tags != [ns.to_string()]) {
+        if crate::spec::split_operation_id(&id).is_none_or(|(ns, _)| op.tags != [ns.to_string()]) {
             errors.push(GateError::Naming { id: id.clone() });
         }
         check_bodies(spec, &id, op, &mut errors);
@@ -151,7 +151,7 @@ fn check_bodies(spec: &OpenAPI, id: &str, op: &Operation, errors: &mut Vec<GateE
         .map(|(c, r)| (c.to_string(), is_success(c), r))
         .chain(op.responses.default.iter().map(|r| ("default".to_string(), true, r)));
     for (code, is_success, response) in all {
-        let Some(response) = resolve_response(spec, response) else {
+        let Some(response) = crate::spec::resolve_response(spec, response) else {
             continue;
         };
         for ct in response.content.keys() {
@@ -196,22 +196,6 @@ fn resolve_body<'a>(
         ReferenceOr::Reference { reference } => {
             let name = reference.strip_prefix("#/components/requestBodies/")?;
             match spec.components.as_ref()?.request_bodies.get(name)? {
-                ReferenceOr::Item(b) => Some(b),
-                ReferenceOr::Reference { .. } => None,
-            }
-        }
-    }
-}
-
-pub(crate) fn resolve_response<'a>(
-    spec: &'a OpenAPI,
-    r: &'a ReferenceOr<openapiv3::Response>,
-) -> Option<&'a openapiv3::Response> {
-    match r {
-        ReferenceOr::Item(b) => Some(b),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/responses/")?;
-            match spec.components.as_ref()?.responses.get(name)? {
                 ReferenceOr::Item(b) => Some(b),
                 ReferenceOr::Reference { .. } => None,
             }

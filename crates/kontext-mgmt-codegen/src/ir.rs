@@ -148,15 +148,6 @@ pub struct Field {
 pub const SECRET_FIELD_NAMES: &[&str] =
     &["clientSecret", "serverToken", "partnerApiKey", "token", "access_token", "accessToken"];
 
-/// Splits `applications_rotateSecret` into (`applications`, `rotateSecret`).
-pub fn split_operation_id(id: &str) -> Option<(&str, &str)> {
-    let (ns, method) = id.split_once('_')?;
-    let camel = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
-    };
-    (camel(ns) && camel(method)).then_some((ns, method))
-}
-
 impl Api {
     /// Reads a gated spec. Call [`crate::gate::check`] first: this assumes its rules hold.
     pub fn from_spec(spec: &OpenAPI) -> Result<Api, CodegenError> {
@@ -178,7 +169,7 @@ impl Api {
                 .clone()
                 .ok_or_else(|| CodegenError::operation(format!("{method} {path}"), "no operationId"))?;
             let (namespace, m) =
-                split_operation_id(&id).ok_or_else(|| CodegenError::operation(&id, "bad operationId"))?;
+                crate::spec::split_operation_id(&id).ok_or_else(|| CodegenError::operation(&id, "bad operationId"))?;
             let item = match spec.paths.paths.get(path) {
                 Some(ReferenceOr::Item(item)) => item,
                 _ => return Err(CodegenError::operation(&id, "path item must be inline")),
@@ -255,7 +246,7 @@ impl Api {
                     continue;
                 }
                 success_status = *c;
-                let r = crate::gate::resolve_response(spec, r)
+                let r = crate::spec::resolve_response(spec, r)
                     .ok_or_else(|| CodegenError::operation(&id, "unresolvable response"))?;
                 if let Some(schema) = r.content.get("application/json").and_then(|m| m.schema.as_ref()) {
                     response = Some(type_of(schema).map_err(|e| CodegenError::operation(&id, e))?);
@@ -460,17 +451,4 @@ pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, TypeError> {
         SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => TypeRef::Any,
         other => return Err(TypeError(format!("unsupported inline schema {other:?}"))),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_operation_ids() {
-        assert_eq!(split_operation_id("applications_rotateSecret"), Some(("applications", "rotateSecret")));
-        assert_eq!(split_operation_id("Applications_get"), None);
-        assert_eq!(split_operation_id("applications"), None);
-        assert_eq!(split_operation_id("a_b_c"), None);
-    }
 }

@@ -6,6 +6,7 @@
 //! client (see the `kontext-mgmt` build script) only after [`gate::check`] has passed.
 #![forbid(unsafe_code)]
 
+pub mod artifact;
 pub mod artifacts;
 pub mod diff;
 pub mod docs;
@@ -19,6 +20,7 @@ pub mod node;
 pub mod options;
 pub mod python;
 pub mod rust;
+pub mod spec;
 pub mod uniffi;
 
 pub use error::CodegenError;

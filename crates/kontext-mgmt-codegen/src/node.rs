@@ -12,7 +12,7 @@
 //!   still accepts unknown strings, every method typed, plus the hand-written declarations
 //!   of `lib/base.d.ts` re-exported.
 
-use crate::artifacts::Artifact;
+use crate::artifact::Artifact;
 use crate::error::CodegenError;
 use crate::ir::{Api, Field, ModelKind, Operation, Param, TypeRef};
 use crate::names::{camel, pascal};

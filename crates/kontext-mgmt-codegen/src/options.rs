@@ -7,7 +7,7 @@
 //! `ClientOptions`, and `cargo xtask regen` writes the Python constructor and the Node
 //! options (table and types) through [`artifacts`]. Adding an option is adding a field.
 
-use crate::artifacts::Artifact;
+use crate::artifact::Artifact;
 use crate::names::camel;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -80,6 +80,9 @@ pub enum OptionsError {
     Missing,
     #[error("client option `{name}` ({CORE_OPTIONS}): {problem}")]
     Field { name: String, problem: String },
+    /// Generated Rust that does not parse: a generator bug, reported before anything is written.
+    #[error("generated {file} does not parse: {reason}")]
+    Unparse { file: String, reason: String },
 }
 
 /// The options, in field order, from the text of [`CORE_OPTIONS`].
@@ -416,9 +419,9 @@ pub fn uniffi_constructor(options: &[ClientOption]) -> TokenStream {
 
 /// Formats generated Rust (parsed first, so a mistake in a generator names itself here
 /// rather than in an unreadable file in `OUT_DIR`).
-pub fn unparse(what: &str, tokens: TokenStream) -> Result<String, crate::CodegenError> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| crate::CodegenError::Unparse { file: what.to_string(), reason: e.to_string() })?;
+pub fn unparse(what: &str, tokens: TokenStream) -> Result<String, OptionsError> {
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| OptionsError::Unparse { file: what.to_string(), reason: e.to_string() })?;
     Ok(prettyplease::unparse(&file))
 }
 

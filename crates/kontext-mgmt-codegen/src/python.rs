@@ -13,7 +13,7 @@
 //! - `_generated.pyi`: the same surface fully typed (checked by `mypy --strict` and,
 //!   against the runtime module, by `stubtest`).
 
-use crate::artifacts::Artifact;
+use crate::artifact::Artifact;
 use crate::error::CodegenError;
 use crate::ir::{Api, Field, ModelKind, Operation, Pagination, TypeRef};
 use crate::names::snake;

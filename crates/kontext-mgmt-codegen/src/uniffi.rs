@@ -15,7 +15,7 @@
 //! uniffi-bindgen turns the compiled library into the Kotlin/Swift classes at build time;
 //! those are not checked in (they are a function of the library).
 
-use crate::artifacts::Artifact;
+use crate::artifact::Artifact;
 use crate::error::CodegenError;
 use crate::ir::{Api, Field, Model, ModelKind, Operation, Param, TypeRef};
 use crate::names::{camel, pascal, snake};
