@@ -84,9 +84,9 @@ fn every_documented_error_status_uses_the_error_schema() {
     let spec: serde_yaml::Value = serde_yaml::from_str(&spec_text()).unwrap();
     for (name, response) in spec["components"]["responses"].as_mapping().unwrap() {
         let schema = &response["content"]["application/json"]["schema"]["$ref"];
-        assert_eq!(schema.as_str(), Some("#/components/schemas/Error"), "response {name:?}");
+        assert_eq!(schema.as_str(), Some("#/components/schemas/ErrorResponse"), "response {name:?}");
     }
-    let error = &spec["components"]["schemas"]["Error"];
+    let error = &spec["components"]["schemas"]["ErrorResponse"];
     let required: Vec<&str> = error["required"].as_sequence().unwrap().iter().filter_map(|v| v.as_str()).collect();
     assert_eq!(required, ["message", "statusCode"]);
 }
@@ -196,7 +196,7 @@ fn the_gate_rejects_maintainers_notes_in_descriptions() {
         1,
     );
     let err = kontext_mgmt_codegen::parse_and_check(&text).unwrap_err().to_string();
-    assert!(err.contains("/components/schemas/Error/description"), "{err}");
+    assert!(err.contains("/components/schemas/ErrorResponse/description"), "{err}");
     assert!(err.contains("x-kontext-notes"), "{err}");
     assert!(err.contains("/paths/~1applications~1{id}~1oauth/patch/description"), "{err}");
 }
