@@ -688,6 +688,8 @@ export interface ApplicationsApi {
    *
    * `GET /applications/{id}` — `applications_get`
    *
+   * The application, wrapped as `{application}`; an archived application is a 404.
+   *
    * @param id Application id.
    * @param options per-call timeout (ms) and retries
    */
@@ -753,6 +755,8 @@ export interface ApplicationsApi {
    * List the integrations attached to an application
    *
    * `GET /applications/{id}/integrations` — `applications_listIntegrations`
+   *
+   * The ids of the attached integrations, as `{integrationIds}`.
    *
    * @param id Application id.
    * @param options per-call timeout (ms) and retries
@@ -826,6 +830,8 @@ export interface AgentSessionsApi {
    *
    * `GET /applications/{applicationId}/sessions/{sessionId}` — `agentSessions_get`
    *
+   * The session, wrapped as `{session}`.
+   *
    * @param applicationId Application id.
    * @param sessionId Session id.
    * @param options per-call timeout (ms) and retries
@@ -864,6 +870,8 @@ export interface IntegrationsApi {
    * Get an integration
    *
    * `GET /integrations/{id}` — `integrations_get`
+   *
+   * The integration, wrapped as `{integration}`.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries

@@ -2218,6 +2218,8 @@ class Applications(_Namespace):
     def get(self, id):
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -2306,6 +2308,8 @@ class Applications(_Namespace):
 
     def list_integrations(self, id):
         """List the integrations attached to an application.
+
+        The ids of the attached integrations, as `{integrationIds}`.
 
         Args:
             id: Application id.
@@ -2416,6 +2420,8 @@ class AsyncApplications(_Namespace):
     async def get(self, id):
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -2505,6 +2511,8 @@ class AsyncApplications(_Namespace):
     async def list_integrations(self, id):
         """List the integrations attached to an application.
 
+        The ids of the attached integrations, as `{integrationIds}`.
+
         Args:
             id: Application id.
 
@@ -2587,6 +2595,8 @@ class AgentSessions(_Namespace):
     def get(self, application_id, session_id):
         """Get one agent session.
 
+        The session, wrapped as `{session}`.
+
         Args:
             application_id: Application id.
             session_id: Session id.
@@ -2630,6 +2640,8 @@ class AsyncAgentSessions(_Namespace):
 
     async def get(self, application_id, session_id):
         """Get one agent session.
+
+        The session, wrapped as `{session}`.
 
         Args:
             application_id: Application id.
@@ -2703,6 +2715,8 @@ class Integrations(_Namespace):
 
     def get(self, id):
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.
@@ -2910,6 +2924,8 @@ class AsyncIntegrations(_Namespace):
 
     async def get(self, id):
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.

@@ -1116,6 +1116,8 @@ class Applications(Namespace):
     def get(self, id: builtins.str) -> ApplicationResponse:
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -1174,6 +1176,8 @@ class Applications(Namespace):
         """
     def list_integrations(self, id: builtins.str) -> IntegrationIdList:
         """List the integrations attached to an application.
+
+        The ids of the attached integrations, as `{integrationIds}`.
 
         Args:
             id: Application id.
@@ -1260,6 +1264,8 @@ class AsyncApplications(Namespace):
     async def get(self, id: builtins.str) -> ApplicationResponse:
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -1318,6 +1324,8 @@ class AsyncApplications(Namespace):
         """
     async def list_integrations(self, id: builtins.str) -> IntegrationIdList:
         """List the integrations attached to an application.
+
+        The ids of the attached integrations, as `{integrationIds}`.
 
         Args:
             id: Application id.
@@ -1384,6 +1392,8 @@ class AgentSessions(Namespace):
     def get(self, application_id: builtins.str, session_id: builtins.str) -> SessionResponse:
         """Get one agent session.
 
+        The session, wrapped as `{session}`.
+
         Args:
             application_id: Application id.
             session_id: Session id.
@@ -1417,6 +1427,8 @@ class AsyncAgentSessions(Namespace):
         """
     async def get(self, application_id: builtins.str, session_id: builtins.str) -> SessionResponse:
         """Get one agent session.
+
+        The session, wrapped as `{session}`.
 
         Args:
             application_id: Application id.
@@ -1465,6 +1477,8 @@ class Integrations(Namespace):
         """
     def get(self, id: builtins.str) -> IntegrationResponse:
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.
@@ -1606,6 +1620,8 @@ class AsyncIntegrations(Namespace):
         """
     async def get(self, id: builtins.str) -> IntegrationResponse:
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.
