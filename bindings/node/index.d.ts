@@ -39,6 +39,7 @@ export interface AccessGraphNode {
   name: string;
 }
 
+/** `application` or `integration`. */
 export type AccessGraphNodeType = 'application' | 'integration' | (string & {});
 
 export interface AddConnectionInput {
@@ -165,7 +166,7 @@ export interface CreateServiceAccountInput {
 }
 
 /** The error body of every API error; `message` may be an array of strings for validation failures. */
-export interface Error {
+export interface ErrorResponse {
   /** What went wrong (a string, or a list of strings for validation failures). */
   message: unknown;
   statusCode: number;
@@ -178,6 +179,10 @@ export interface ErrorTypeCount {
   count?: number;
 }
 
+/**
+ * `ok`; `warn`; `error_remote`: the remote server failed; `error_proxy`: the proxy or gateway
+ * failed; `error_auth`: authentication or authorization failed.
+ */
 export type EventStatus = 'ok' | 'warn' | 'error_remote' | 'error_proxy' | 'error_auth' | (string & {});
 
 /** Bring Your Own Auth configuration as returned (the partner API key is write-only). */
@@ -218,6 +223,7 @@ export interface Integration {
   category: IntegrationCategory;
   capabilities?: IntegrationCapabilities;
   credentialSchema?: Record<string, unknown> | null;
+  /** OAuth settings of an `oauth` integration, or null. */
   oauth?: IntegrationOAuth | null;
   serverTokenConfigured: boolean;
   /** Null until validated. */
@@ -228,6 +234,11 @@ export interface Integration {
   updatedAt: string;
 }
 
+/**
+ * `oauth`: users authenticate via OAuth and Kontext manages their tokens; `user_token`: each
+ * user stores a PAT or API key; `server_token`: one shared organization token; `none`: no
+ * authentication (the default).
+ */
 export type IntegrationAuthMode = 'oauth' | 'user_token' | 'server_token' | 'none' | (string & {});
 
 export interface IntegrationCapabilities {
@@ -236,9 +247,14 @@ export interface IntegrationCapabilities {
   prompts?: boolean;
 }
 
+/**
+ * `gateway_remote_mcp`: a remote MCP server proxied by the Kontext gateway (the default);
+ * `internal_mcp_credentials`: Kontext only stores and brokers credentials.
+ */
 export type IntegrationCategory = 'gateway_remote_mcp' | 'internal_mcp_credentials' | (string & {});
 
-export interface IntegrationIds {
+/** The ids of the integrations attached to an application. */
+export interface IntegrationIdList {
   integrationIds: string[];
 }
 
@@ -308,9 +324,9 @@ export interface McpEvent {
   status: EventStatus;
   durationMs?: number | null;
   toolName?: string | null;
-  /** The tool request as sent (any JSON). */
+  /** The tool request as sent (any JSON, null included). */
   requestJson?: unknown;
-  /** The tool response as received (any JSON). */
+  /** The tool response as received (any JSON, null included). */
   responseJson?: unknown;
   /** ISO 8601 date-time. */
   createdAt?: string;
@@ -320,10 +336,16 @@ export interface McpEventList {
   items: McpEvent[];
 }
 
+/**
+ * `public`: no client secret (PKCE); `confidential`: has a client secret.
+ * Default on create: `confidential`.
+ */
 export type OAuthClientType = 'public' | 'confidential' | (string & {});
 
+/** `allow` or `deny` the call. */
 export type PolicyAction = 'allow' | 'deny' | (string & {});
 
+/** The layer of the rule: organization, user or agent (application). */
 export type PolicyLevel = 'org' | 'user' | 'agent' | (string & {});
 
 export interface PolicyRule {
@@ -334,6 +356,7 @@ export interface PolicyRule {
   toolName?: string;
 }
 
+/** `server`: every tool of the server; `tool`: one tool (`toolName`). */
 export type PolicyScope = 'server' | 'tool' | (string & {});
 
 export interface PolicySettings {
@@ -403,6 +426,10 @@ export interface Session {
   clientInfo?: Record<string, unknown> | null;
 }
 
+/**
+ * `active`: connected and recently active; `idle`: connected, no recent activity;
+ * `expired`: the token expired; `disconnected`: the transport was closed.
+ */
 export type SessionDerivedStatus = 'active' | 'idle' | 'expired' | 'disconnected' | (string & {});
 
 export interface SessionList {
@@ -413,10 +440,13 @@ export interface SessionResponse {
   session: Session;
 }
 
+/** `active`: connected; `disconnected`: the transport was closed. */
 export type SessionStatus = 'active' | 'disconnected' | (string & {});
 
+/** `active`: live sessions (the default); `inactive`: disconnected or expired; `all`: every session. */
 export type SessionStatusFilter = 'active' | 'inactive' | 'all' | (string & {});
 
+/** The last day, 7 days (the default) or 30 days. */
 export type StatsPeriod = '1d' | '7d' | '30d' | (string & {});
 
 /** Calls of one tool. */
@@ -469,6 +499,7 @@ export interface TraceStats {
 export interface UpdateApplicationInput {
   name?: string;
   description?: string | null;
+  /** Bring Your Own Auth configuration to store, or null to remove it. */
   externalAuth?: ExternalAuthInput | null;
 }
 
@@ -521,6 +552,7 @@ export interface ApplicationsListParams {
 
 /** Query parameters of `agentSessions.list()`. */
 export interface AgentSessionsListParams {
+  /** Which sessions to return: `active` (the default), `inactive` or `all`. */
   status?: SessionStatusFilter;
   /**
    * Maximum sessions to return. Between 1 and 200.
@@ -571,12 +603,14 @@ export interface TracesListParams {
    */
   limit?: number;
   /**
-   * At least 0.
+   * How many traces to skip. At least 0.
    *
    * @default 0
    */
   offset?: number;
+  /** Only traces of this user. */
   userId?: string;
+  /** Only traces of this session. */
   sessionId?: string;
   /** Application id. */
   agentId?: string;
@@ -586,12 +620,15 @@ export interface TracesListParams {
 
 /** Query parameters of `traces.stats()`. */
 export interface TracesStatsParams {
+  /** The time window: `1d`, `7d` (the default) or `30d`. */
   period?: StatsPeriod;
+  /** Only statistics of this user. */
   userId?: string;
 }
 
 /** Query parameters of `traces.get()`. */
 export interface TracesGetParams {
+  /** Read the trace as this user (admin/owner only). */
   userId?: string;
 }
 
@@ -650,6 +687,8 @@ export interface ApplicationsApi {
    * Get an application
    *
    * `GET /applications/{id}` — `applications_get`
+   *
+   * The application, wrapped as `{application}`; an archived application is a 404.
    *
    * @param id Application id.
    * @param options per-call timeout (ms) and retries
@@ -717,10 +756,12 @@ export interface ApplicationsApi {
    *
    * `GET /applications/{id}/integrations` — `applications_listIntegrations`
    *
+   * The ids of the attached integrations, as `{integrationIds}`.
+   *
    * @param id Application id.
    * @param options per-call timeout (ms) and retries
    */
-  listIntegrations(id: string, options?: RequestOptions): Promise<IntegrationIds>;
+  listIntegrations(id: string, options?: RequestOptions): Promise<IntegrationIdList>;
   /**
    * Replace the integrations attached to an application
    *
@@ -732,7 +773,7 @@ export interface ApplicationsApi {
    * @param data the request body
    * @param options per-call timeout (ms) and retries
    */
-  setIntegrations(id: string, data: IntegrationIds, options?: RequestOptions): Promise<IntegrationIds>;
+  setIntegrations(id: string, data: IntegrationIdList, options?: RequestOptions): Promise<IntegrationIdList>;
   /**
    * Attach an integration to an application
    *
@@ -744,7 +785,7 @@ export interface ApplicationsApi {
    * @param integrationId Integration id.
    * @param options per-call timeout (ms) and retries
    */
-  attachIntegration(id: string, integrationId: string, options?: RequestOptions): Promise<IntegrationIds>;
+  attachIntegration(id: string, integrationId: string, options?: RequestOptions): Promise<IntegrationIdList>;
   /**
    * Detach an integration from an application
    *
@@ -789,8 +830,10 @@ export interface AgentSessionsApi {
    *
    * `GET /applications/{applicationId}/sessions/{sessionId}` — `agentSessions_get`
    *
+   * The session, wrapped as `{session}`.
+   *
    * @param applicationId Application id.
-   * @param sessionId
+   * @param sessionId Session id.
    * @param options per-call timeout (ms) and retries
    */
   get(applicationId: string, sessionId: string, options?: RequestOptions): Promise<SessionResponse>;
@@ -827,6 +870,8 @@ export interface IntegrationsApi {
    * Get an integration
    *
    * `GET /integrations/{id}` — `integrations_get`
+   *
+   * The integration, wrapped as `{integration}`.
    *
    * @param id Integration id.
    * @param options per-call timeout (ms) and retries
@@ -1032,7 +1077,7 @@ export interface TracesApi {
    *
    * The trace and its events.
    *
-   * @param traceId
+   * @param traceId Trace id.
    * @param params query parameters
    * @param options per-call timeout (ms) and retries
    */

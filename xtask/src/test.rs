@@ -20,6 +20,7 @@ pub struct Args {
 /// Every step, in order. A step that needs a tool installs it (pip/npm/Maven) itself.
 const STEPS: &[&str] = &[
     "regen",
+    "spec-lint",
     "fmt",
     "workflows",
     "clippy",
@@ -165,6 +166,8 @@ fn no_args(step: &str, args: &[String]) -> Result<()> {
 fn run_step(step: &str, args: &[String]) -> Result<()> {
     match step {
         "regen" => no_args(step, args).and_then(|()| crate::regen::run_check()),
+        // @redocly/cli and Spectral over the spec, pinned by tools/spec-lint/package-lock.json.
+        "spec-lint" => no_args(step, args).and_then(|()| script("tools/spec-lint/lint.sh", args)),
         "fmt" => no_args(step, args).and_then(|()| run_cmd(cargo().args(["fmt", "--all", "--check"]))),
         "workflows" => no_args(step, args).and_then(|()| crate::workflows::check()),
         // --all-features: the bindings' test hooks (feature `test-hooks`) are linted too.

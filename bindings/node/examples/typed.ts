@@ -29,7 +29,7 @@ import type {
   CreateApplicationInput,
   CreateApplicationResponse,
   Integration,
-  IntegrationIds,
+  IntegrationIdList,
   KontextManagementClientOptions,
   McpEventList,
   OAuthClientType,
@@ -133,7 +133,7 @@ async function tour(): Promise<void> {
   const connected: boolean = conn.connection.connected;
   await client.integrations.revokeConnection(i.id);
 
-  const ids: IntegrationIds = await client.applications.setIntegrations(app.id, { integrationIds: [i.id] });
+  const ids: IntegrationIdList = await client.applications.setIntegrations(app.id, { integrationIds: [i.id] });
   await client.applications.listIntegrations(app.id);
   await client.applications.attachIntegration(app.id, i.id);
   // biome-ignore lint/suspicious/noConfusingVoidType: the example checks that the method's type is void

@@ -56,7 +56,7 @@ def applications(c: Any) -> Any:
     integration = (yield c.integrations.create(name="GitHub", url="https://mcp.github.com/sse")).integration
     other = (yield c.integrations.create(name="Linear", url="https://mcp.linear.app/sse")).integration
     ids = yield c.applications.list_integrations(app.id)
-    assert isinstance(ids, k.IntegrationIds) and ids.integration_ids == []
+    assert isinstance(ids, k.IntegrationIdList) and ids.integration_ids == []
     ids = yield c.applications.set_integrations(app.id, integration_ids=[integration.id])
     assert ids.integration_ids == [integration.id]
     ids = yield c.applications.attach_integration(app.id, other.id)

@@ -58,9 +58,24 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             out.push(change(true, format!("- operation {} ({} {})", op.id, op.http_method, op.path)));
         }
     }
+    // A schema that disappears while one of the same shape appears was renamed.
+    let renamed_from = |name: &str, model: &crate::ir::Model| {
+        old.models
+            .iter()
+            .find(|(o, m)| !new.models.contains_key(*o) && same_shape(&m.kind, &model.kind))
+            .map(|(o, _)| o.clone())
+            .filter(|_| !old.models.contains_key(name))
+    };
+    let mut renamed = Vec::new();
     for (name, model) in &new.models {
         let Some(was) = old.models.get(name) else {
-            out.push(change(false, format!("+ schema {name}")));
+            match renamed_from(name, model) {
+                Some(from) => {
+                    out.push(change(true, format!("~ schema {from} renamed to {name}")));
+                    renamed.push(from);
+                }
+                None => out.push(change(false, format!("+ schema {name}"))),
+            }
             continue;
         };
         match (&was.kind, &model.kind) {
@@ -100,11 +115,23 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
         }
     }
     for name in old.models.keys() {
-        if !new.models.contains_key(name) {
+        if !new.models.contains_key(name) && !renamed.contains(name) {
             out.push(change(true, format!("- schema {name}")));
         }
     }
     out
+}
+
+/// Same fields (names, types, optionality) or the same enum values.
+fn same_shape(a: &ModelKind, b: &ModelKind) -> bool {
+    match (a, b) {
+        (ModelKind::Object { fields: x }, ModelKind::Object { fields: y }) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(f, g)| (&f.name, &f.ty, f.required) == (&g.name, &g.ty, g.required))
+        }
+        (ModelKind::Enum { values: x }, ModelKind::Enum { values: y }) => x == y,
+        _ => false,
+    }
 }
 
 fn params(out: &mut Vec<Change>, op: &str, was: &[Param], now: &[Param]) {

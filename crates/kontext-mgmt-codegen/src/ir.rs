@@ -347,7 +347,11 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, CodegenError> {
                 let unboxed = fschema.clone().unbox();
                 let (nullable, fdesc, password) = match &unboxed {
                     ReferenceOr::Item(s) => (
-                        s.schema_data.nullable,
+                        // A schema without a type (any JSON) admits null too; OpenAPI 3.0.3
+                        // allows `nullable` only beside `type`.
+                        s.schema_data.nullable
+                            || nullable_ref(s).is_some()
+                            || matches!(&s.schema_kind, SchemaKind::Any(a) if a.typ.is_none() && a.properties.is_empty()),
                         s.schema_data.description.clone().unwrap_or_default(),
                         matches!(&s.schema_kind, SchemaKind::Type(Type::String(st))
                             if matches!(&st.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password))),
@@ -370,6 +374,21 @@ fn model(name: &str, schema: &Schema) -> Result<Option<Model>, CodegenError> {
     };
     let notes = notes(schema.schema_data.extensions.get(NOTES_EXTENSION)).map_err(|e| CodegenError::schema(name, e))?;
     Ok(Some(Model { name: name.to_string(), description, notes, kind }))
+}
+
+/// A nullable reference as OpenAPI 3.0.3 allows it (`nullable` beside `$ref` has no effect):
+/// `oneOf: [{$ref: X}, {nullable: true, enum: [null], ...}]`. Returns `X`.
+pub fn nullable_ref(schema: &Schema) -> Option<&str> {
+    let SchemaKind::OneOf { one_of } = &schema.schema_kind else { return None };
+    let [ReferenceOr::Reference { reference }, ReferenceOr::Item(null)] = one_of.as_slice() else { return None };
+    let only_null = match &null.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => o.properties.is_empty(),
+        // `enum` beside `type: object` makes openapiv3 read it as an untyped schema.
+        SchemaKind::Any(a) => a.properties.is_empty() && a.typ.as_deref().is_none_or(|t| t == "object"),
+        _ => false,
+    };
+    (null.schema_data.nullable && only_null).then_some(())?;
+    reference.strip_prefix("#/components/schemas/")
 }
 
 /// The known values of an open string enum: one string member with `enum` and one plain
@@ -448,6 +467,9 @@ pub fn type_of(schema: &ReferenceOr<Schema>) -> Result<TypeRef, TypeError> {
         }
         SchemaKind::AllOf { all_of } if all_of.len() == 1 => type_of(&all_of[0])?,
         SchemaKind::Any(a) if a.properties.is_empty() && a.typ.is_none() => TypeRef::Any,
+        SchemaKind::OneOf { .. } if nullable_ref(s).is_some() => {
+            TypeRef::Named(nullable_ref(s).unwrap_or_default().to_string())
+        }
         SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => TypeRef::Any,
         other => return Err(TypeError(format!("unsupported inline schema {other:?}"))),
     })

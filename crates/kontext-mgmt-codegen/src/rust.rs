@@ -17,6 +17,19 @@ pub fn prepare_for_progenitor(spec: &OpenAPI) -> OpenAPI {
     let mut spec = spec.clone();
     if let Some(components) = spec.components.as_mut() {
         for (name, schema) in components.schemas.iter_mut() {
+            // typify reads `nullable` + single `allOf` as `Option<X>`, the type users have always
+            // had; the spec writes the 3.0.3-valid `oneOf: [$ref, null]` form instead.
+            if let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. }) = schema {
+                for property in o.properties.values_mut() {
+                    if let ReferenceOr::Item(p) = property {
+                        if let Some(target) = crate::ir::nullable_ref(p).map(str::to_string) {
+                            let reference = format!("#/components/schemas/{target}");
+                            p.schema_data.nullable = true;
+                            p.schema_kind = SchemaKind::AllOf { all_of: vec![ReferenceOr::Reference { reference }] };
+                        }
+                    }
+                }
+            }
             if inputs.contains(name) {
                 continue;
             }

@@ -84,9 +84,9 @@ fn every_documented_error_status_uses_the_error_schema() {
     let spec: serde_yaml::Value = serde_yaml::from_str(&spec_text()).unwrap();
     for (name, response) in spec["components"]["responses"].as_mapping().unwrap() {
         let schema = &response["content"]["application/json"]["schema"]["$ref"];
-        assert_eq!(schema.as_str(), Some("#/components/schemas/Error"), "response {name:?}");
+        assert_eq!(schema.as_str(), Some("#/components/schemas/ErrorResponse"), "response {name:?}");
     }
-    let error = &spec["components"]["schemas"]["Error"];
+    let error = &spec["components"]["schemas"]["ErrorResponse"];
     let required: Vec<&str> = error["required"].as_sequence().unwrap().iter().filter_map(|v| v.as_str()).collect();
     assert_eq!(required, ["message", "statusCode"]);
 }
@@ -196,7 +196,7 @@ fn the_gate_rejects_maintainers_notes_in_descriptions() {
         1,
     );
     let err = kontext_mgmt_codegen::parse_and_check(&text).unwrap_err().to_string();
-    assert!(err.contains("/components/schemas/Error/description"), "{err}");
+    assert!(err.contains("/components/schemas/ErrorResponse/description"), "{err}");
     assert!(err.contains("x-kontext-notes"), "{err}");
     assert!(err.contains("/paths/~1applications~1{id}~1oauth/patch/description"), "{err}");
 }
@@ -244,4 +244,84 @@ fn generated_user_facing_files_carry_no_maintainers_notes() {
         md.contains("\n## Decisions\n") && md.contains("- Chosen: status 201."),
         "operations.md lost the decisions"
     );
+}
+
+/// OpenAPI 3.0 schema → JSON Schema (draft 4): `nullable: true` becomes a `"null"` type.
+fn to_json_schema(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.remove("nullable") == Some(serde_json::Value::Bool(true)) {
+                if let Some(serde_json::Value::String(ty)) = map.get("type").cloned() {
+                    map.insert("type".into(), serde_json::json!([ty, "null"]));
+                }
+            }
+            map.values_mut().for_each(to_json_schema);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(to_json_schema),
+        _ => {}
+    }
+}
+
+/// A validator for one body schema of the spec, `$ref`s resolved against its components.
+fn body_validator(schema: &serde_json::Value, components: &serde_json::Value) -> jsonschema::Validator {
+    let mut schema = schema.clone();
+    to_json_schema(&mut schema);
+    let root = serde_json::json!({"allOf": [schema], "components": components});
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every request and success body carries an example that matches its schema, checked by an
+/// independent JSON Schema validator (the `jsonschema` crate).
+#[test]
+fn every_body_has_an_example_that_matches_its_schema() {
+    let spec: serde_json::Value = serde_yaml::from_str(&spec_text()).unwrap();
+    let mut components = spec["components"].clone();
+    to_json_schema(&mut components);
+    let (mut checked, mut problems) = (0, Vec::new());
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap().iter().filter(|(m, _)| *m != "parameters") {
+            let mut bodies =
+                vec![(format!("{method} {path} request"), &op["requestBody"]["content"]["application/json"])];
+            for (code, response) in op["responses"].as_object().unwrap() {
+                if code.starts_with('2') {
+                    bodies.push((format!("{method} {path} {code}"), &response["content"]["application/json"]));
+                }
+            }
+            for (at, media) in bodies.into_iter().filter(|(_, m)| !m.is_null()) {
+                checked += 1;
+                let Some(example) = media.get("example") else {
+                    problems.push(format!("{at}: no example"));
+                    continue;
+                };
+                let validator = body_validator(&media["schema"], &components);
+                problems.extend(validator.iter_errors(example).map(|e| format!("{at}: {e} at {}", e.instance_path())));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert_eq!(checked, 42, "9 request bodies and 33 success bodies");
+}
+
+/// The validator the example test relies on sees the spec's nullability and types.
+#[test]
+fn the_example_validator_rejects_what_the_schema_forbids() {
+    let spec: serde_json::Value = serde_yaml::from_str(&spec_text()).unwrap();
+    let mut components = spec["components"].clone();
+    to_json_schema(&mut components);
+    let app = body_validator(&serde_json::json!({"$ref": "#/components/schemas/Application"}), &components);
+    let mut good = serde_json::json!({"id": "550e8400-e29b-41d4-a716-446655440000", "name": "a",
+        "clientId": "app_1", "createdAt": "2026-01-15T10:30:00Z", "updatedAt": "2026-01-15T10:30:00Z", "externalAuth": null});
+    assert!(app.is_valid(&good), "a null externalAuth is allowed");
+    good["externalAuth"] = serde_json::json!(5);
+    assert!(!app.is_valid(&good), "a number is not an externalAuth");
+    good["externalAuth"] = serde_json::Value::Null;
+    good["createdAt"] = serde_json::json!("yesterday");
+    assert!(!app.is_valid(&good), "formats are checked");
+    let status = body_validator(&serde_json::json!({"$ref": "#/components/schemas/ValidationStatus"}), &components);
+    assert!(status.is_valid(&serde_json::json!("pending")), "ValidationStatus is open");
+    assert!(!status.is_valid(&serde_json::json!(1)), "but a string");
 }

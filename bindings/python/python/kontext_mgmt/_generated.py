@@ -35,7 +35,7 @@ __all__ = [
     "CreateApplicationResponse",
     "CreateIntegrationInput",
     "CreateServiceAccountInput",
-    "Error",
+    "ErrorResponse",
     "ErrorTypeCount",
     "EventStatus",
     "ExternalAuth",
@@ -44,7 +44,7 @@ __all__ = [
     "IntegrationAuthMode",
     "IntegrationCapabilities",
     "IntegrationCategory",
-    "IntegrationIds",
+    "IntegrationIdList",
     "IntegrationList",
     "IntegrationOAuth",
     "IntegrationOAuthConfig",
@@ -174,7 +174,7 @@ class AccessGraphNode(_Model):
 
 
 class AccessGraphNodeType(_StrEnum):
-    """The ``AccessGraphNodeType`` values."""
+    """`application` or `integration`."""
 
     APPLICATION = "application"
     INTEGRATION = "integration"
@@ -679,7 +679,7 @@ class CreateServiceAccountInput(_Model):
         return self._data.get("description")
 
 
-class Error(_Model):
+class ErrorResponse(_Model):
     """The error body of every API error; `message` may be an array of strings for validation failures."""
 
     __slots__ = ()
@@ -734,7 +734,9 @@ class ErrorTypeCount(_Model):
 
 
 class EventStatus(_StrEnum):
-    """The ``EventStatus`` values."""
+    """`ok`; `warn`; `error_remote`: the remote server failed; `error_proxy`: the proxy or gateway
+    failed; `error_auth`: authentication or authorization failed.
+    """
 
     OK = "ok"
     WARN = "warn"
@@ -940,6 +942,7 @@ class Integration(_Model):
 
     @property
     def oauth(self):
+        """OAuth settings of an `oauth` integration, or null."""
         return _model(IntegrationOAuth, self._data.get("oauth"))
 
     @property
@@ -961,7 +964,10 @@ class Integration(_Model):
 
 
 class IntegrationAuthMode(_StrEnum):
-    """The ``IntegrationAuthMode`` values."""
+    """`oauth`: users authenticate via OAuth and Kontext manages their tokens; `user_token`: each
+    user stores a PAT or API key; `server_token`: one shared organization token; `none`: no
+    authentication (the default).
+    """
 
     OAUTH = "oauth"
     USER_TOKEN = "user_token"
@@ -1002,14 +1008,16 @@ class IntegrationCapabilities(_Model):
 
 
 class IntegrationCategory(_StrEnum):
-    """The ``IntegrationCategory`` values."""
+    """`gateway_remote_mcp`: a remote MCP server proxied by the Kontext gateway (the default);
+    `internal_mcp_credentials`: Kontext only stores and brokers credentials.
+    """
 
     GATEWAY_REMOTE_MCP = "gateway_remote_mcp"
     INTERNAL_MCP_CREDENTIALS = "internal_mcp_credentials"
 
 
-class IntegrationIds(_Model):
-    """The ``IntegrationIds`` object."""
+class IntegrationIdList(_Model):
+    """The ids of the integrations attached to an application."""
 
     __slots__ = ()
     _fields = (
@@ -1337,12 +1345,12 @@ class McpEvent(_Model):
 
     @property
     def request_json(self):
-        """The tool request as sent (any JSON)."""
+        """The tool request as sent (any JSON, null included)."""
         return self._data.get("requestJson")
 
     @property
     def response_json(self):
-        """The tool response as received (any JSON)."""
+        """The tool response as received (any JSON, null included)."""
         return self._data.get("responseJson")
 
     @property
@@ -1367,21 +1375,23 @@ class McpEventList(_Model):
 
 
 class OAuthClientType(_StrEnum):
-    """The ``OAuthClientType`` values."""
+    """`public`: no client secret (PKCE); `confidential`: has a client secret.
+    Default on create: `confidential`.
+    """
 
     PUBLIC = "public"
     CONFIDENTIAL = "confidential"
 
 
 class PolicyAction(_StrEnum):
-    """The ``PolicyAction`` values."""
+    """`allow` or `deny` the call."""
 
     ALLOW = "allow"
     DENY = "deny"
 
 
 class PolicyLevel(_StrEnum):
-    """The ``PolicyLevel`` values."""
+    """The layer of the rule: organization, user or agent (application)."""
 
     ORG = "org"
     USER = "user"
@@ -1423,7 +1433,7 @@ class PolicyRule(_Model):
 
 
 class PolicyScope(_StrEnum):
-    """The ``PolicyScope`` values."""
+    """`server`: every tool of the server; `tool`: one tool (`toolName`)."""
 
     SERVER = "server"
     TOOL = "tool"
@@ -1701,7 +1711,9 @@ class Session(_Model):
 
 
 class SessionDerivedStatus(_StrEnum):
-    """The ``SessionDerivedStatus`` values."""
+    """`active`: connected and recently active; `idle`: connected, no recent activity;
+    `expired`: the token expired; `disconnected`: the transport was closed.
+    """
 
     ACTIVE = "active"
     IDLE = "idle"
@@ -1742,14 +1754,14 @@ class SessionResponse(_Model):
 
 
 class SessionStatus(_StrEnum):
-    """The ``SessionStatus`` values."""
+    """`active`: connected; `disconnected`: the transport was closed."""
 
     ACTIVE = "active"
     DISCONNECTED = "disconnected"
 
 
 class SessionStatusFilter(_StrEnum):
-    """The ``SessionStatusFilter`` values."""
+    """`active`: live sessions (the default); `inactive`: disconnected or expired; `all`: every session."""
 
     ACTIVE = "active"
     INACTIVE = "inactive"
@@ -1757,7 +1769,7 @@ class SessionStatusFilter(_StrEnum):
 
 
 class StatsPeriod(_StrEnum):
-    """The ``StatsPeriod`` values."""
+    """The last day, 7 days (the default) or 30 days."""
 
     V1D = "1d"
     V7D = "7d"
@@ -1995,6 +2007,7 @@ class UpdateApplicationInput(_Model):
 
     @property
     def external_auth(self):
+        """Bring Your Own Auth configuration to store, or null to remove it."""
         return _model(ExternalAuthInput, self._data.get("externalAuth"))
 
 
@@ -2205,6 +2218,8 @@ class Applications(_Namespace):
     def get(self, id):
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -2231,6 +2246,7 @@ class Applications(_Namespace):
 
         Args:
             id: Application id.
+            external_auth: Bring Your Own Auth configuration to store, or null to remove it.
 
         ``PATCH /applications/{id}`` (operation ``applications_update``)
         """
@@ -2293,12 +2309,14 @@ class Applications(_Namespace):
     def list_integrations(self, id):
         """List the integrations attached to an application.
 
+        The ids of the attached integrations, as `{integrationIds}`.
+
         Args:
             id: Application id.
 
         ``GET /applications/{id}/integrations`` (operation ``applications_listIntegrations``)
         """
-        return _model(IntegrationIds, self._client._call("applications_listIntegrations", (id,), (), None))
+        return _model(IntegrationIdList, self._client._call("applications_listIntegrations", (id,), (), None))
 
     def set_integrations(self, id, *, integration_ids):
         """Replace the integrations attached to an application.
@@ -2311,7 +2329,7 @@ class Applications(_Namespace):
         ``PUT /applications/{id}/integrations`` (operation ``applications_setIntegrations``)
         """
         _b = {"integrationIds": integration_ids}
-        return _model(IntegrationIds, self._client._call("applications_setIntegrations", (id,), (), _b))
+        return _model(IntegrationIdList, self._client._call("applications_setIntegrations", (id,), (), _b))
 
     def attach_integration(self, id, integration_id):
         """Attach an integration to an application.
@@ -2324,7 +2342,7 @@ class Applications(_Namespace):
 
         ``POST /applications/{id}/integrations/{integrationId}`` (operation ``applications_attachIntegration``)
         """
-        return _model(IntegrationIds, self._client._call("applications_attachIntegration", (id, integration_id,), (), None))
+        return _model(IntegrationIdList, self._client._call("applications_attachIntegration", (id, integration_id,), (), None))
 
     def detach_integration(self, id, integration_id):
         """Detach an integration from an application.
@@ -2402,6 +2420,8 @@ class AsyncApplications(_Namespace):
     async def get(self, id):
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -2428,6 +2448,7 @@ class AsyncApplications(_Namespace):
 
         Args:
             id: Application id.
+            external_auth: Bring Your Own Auth configuration to store, or null to remove it.
 
         ``PATCH /applications/{id}`` (operation ``applications_update``)
         """
@@ -2490,12 +2511,14 @@ class AsyncApplications(_Namespace):
     async def list_integrations(self, id):
         """List the integrations attached to an application.
 
+        The ids of the attached integrations, as `{integrationIds}`.
+
         Args:
             id: Application id.
 
         ``GET /applications/{id}/integrations`` (operation ``applications_listIntegrations``)
         """
-        return _model(IntegrationIds, await self._client._call("applications_listIntegrations", (id,), (), None))
+        return _model(IntegrationIdList, await self._client._call("applications_listIntegrations", (id,), (), None))
 
     async def set_integrations(self, id, *, integration_ids):
         """Replace the integrations attached to an application.
@@ -2508,7 +2531,7 @@ class AsyncApplications(_Namespace):
         ``PUT /applications/{id}/integrations`` (operation ``applications_setIntegrations``)
         """
         _b = {"integrationIds": integration_ids}
-        return _model(IntegrationIds, await self._client._call("applications_setIntegrations", (id,), (), _b))
+        return _model(IntegrationIdList, await self._client._call("applications_setIntegrations", (id,), (), _b))
 
     async def attach_integration(self, id, integration_id):
         """Attach an integration to an application.
@@ -2521,7 +2544,7 @@ class AsyncApplications(_Namespace):
 
         ``POST /applications/{id}/integrations/{integrationId}`` (operation ``applications_attachIntegration``)
         """
-        return _model(IntegrationIds, await self._client._call("applications_attachIntegration", (id, integration_id,), (), None))
+        return _model(IntegrationIdList, await self._client._call("applications_attachIntegration", (id, integration_id,), (), None))
 
     async def detach_integration(self, id, integration_id):
         """Detach an integration from an application.
@@ -2549,6 +2572,7 @@ class AgentSessions(_Namespace):
 
         Args:
             application_id: Application id.
+            status: Which sessions to return: `active` (the default), `inactive` or `all`.
             limit: Maximum sessions to return.
             include_inactive: Include disconnected and expired sessions.
 
@@ -2571,8 +2595,11 @@ class AgentSessions(_Namespace):
     def get(self, application_id, session_id):
         """Get one agent session.
 
+        The session, wrapped as `{session}`.
+
         Args:
             application_id: Application id.
+            session_id: Session id.
 
         ``GET /applications/{applicationId}/sessions/{sessionId}`` (operation ``agentSessions_get``)
         """
@@ -2591,6 +2618,7 @@ class AsyncAgentSessions(_Namespace):
 
         Args:
             application_id: Application id.
+            status: Which sessions to return: `active` (the default), `inactive` or `all`.
             limit: Maximum sessions to return.
             include_inactive: Include disconnected and expired sessions.
 
@@ -2613,8 +2641,11 @@ class AsyncAgentSessions(_Namespace):
     async def get(self, application_id, session_id):
         """Get one agent session.
 
+        The session, wrapped as `{session}`.
+
         Args:
             application_id: Application id.
+            session_id: Session id.
 
         ``GET /applications/{applicationId}/sessions/{sessionId}`` (operation ``agentSessions_get``)
         """
@@ -2684,6 +2715,8 @@ class Integrations(_Namespace):
 
     def get(self, id):
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.
@@ -2891,6 +2924,8 @@ class AsyncIntegrations(_Namespace):
 
     async def get(self, id):
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.
@@ -3213,6 +3248,9 @@ class Traces(_Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -3229,6 +3267,9 @@ class Traces(_Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -3241,6 +3282,10 @@ class Traces(_Namespace):
 
         The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
+        Args:
+            period: The time window: `1d`, `7d` (the default) or `30d`.
+            user_id: Only statistics of this user.
+
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
         return _model(TraceStats, self._client._call("traces_stats", (), (("period", period), ("userId", user_id),), None))
@@ -3249,6 +3294,10 @@ class Traces(_Namespace):
         """Get a trace and its events.
 
         The trace and its events.
+
+        Args:
+            trace_id: Trace id.
+            user_id: Read the trace as this user (admin/owner only).
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """
@@ -3267,6 +3316,9 @@ class AsyncTraces(_Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -3283,6 +3335,9 @@ class AsyncTraces(_Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -3295,6 +3350,10 @@ class AsyncTraces(_Namespace):
 
         The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
+        Args:
+            period: The time window: `1d`, `7d` (the default) or `30d`.
+            user_id: Only statistics of this user.
+
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
         return _model(TraceStats, await self._client._call("traces_stats", (), (("period", period), ("userId", user_id),), None))
@@ -3303,6 +3362,10 @@ class AsyncTraces(_Namespace):
         """Get a trace and its events.
 
         The trace and its events.
+
+        Args:
+            trace_id: Trace id.
+            user_id: Read the trace as this user (admin/owner only).
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """

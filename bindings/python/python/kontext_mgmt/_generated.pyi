@@ -28,7 +28,7 @@ __all__ = [
     "CreateApplicationResponse",
     "CreateIntegrationInput",
     "CreateServiceAccountInput",
-    "Error",
+    "ErrorResponse",
     "ErrorTypeCount",
     "EventStatus",
     "ExternalAuth",
@@ -37,7 +37,7 @@ __all__ = [
     "IntegrationAuthMode",
     "IntegrationCapabilities",
     "IntegrationCategory",
-    "IntegrationIds",
+    "IntegrationIdList",
     "IntegrationList",
     "IntegrationOAuth",
     "IntegrationOAuthConfig",
@@ -129,7 +129,7 @@ class AccessGraphNode(Model):
         ...
 
 class AccessGraphNodeType(StrEnum):
-    """The ``AccessGraphNodeType`` values."""
+    """`application` or `integration`."""
     APPLICATION = "application"
     INTEGRATION = "integration"
 
@@ -365,7 +365,7 @@ class CreateServiceAccountInput(Model):
     def description(self) -> builtins.str | None:
         ...
 
-class Error(Model):
+class ErrorResponse(Model):
     """The error body of every API error; `message` may be an array of strings for validation failures."""
     def __init__(self, *, message: Any, status_code: builtins.int, error: builtins.str | None = None) -> None: ...
     @property
@@ -389,7 +389,9 @@ class ErrorTypeCount(Model):
         ...
 
 class EventStatus(StrEnum):
-    """The ``EventStatus`` values."""
+    """`ok`; `warn`; `error_remote`: the remote server failed; `error_proxy`: the proxy or gateway
+    failed; `error_auth`: authentication or authorization failed.
+    """
     OK = "ok"
     WARN = "warn"
     ERROR_REMOTE = "error_remote"
@@ -484,7 +486,7 @@ class Integration(Model):
         ...
     @property
     def oauth(self) -> IntegrationOAuth | None:
-        ...
+        """OAuth settings of an `oauth` integration, or null."""
     @property
     def server_token_configured(self) -> builtins.bool:
         ...
@@ -499,7 +501,10 @@ class Integration(Model):
         ...
 
 class IntegrationAuthMode(StrEnum):
-    """The ``IntegrationAuthMode`` values."""
+    """`oauth`: users authenticate via OAuth and Kontext manages their tokens; `user_token`: each
+    user stores a PAT or API key; `server_token`: one shared organization token; `none`: no
+    authentication (the default).
+    """
     OAUTH = "oauth"
     USER_TOKEN = "user_token"
     SERVER_TOKEN = "server_token"
@@ -519,12 +524,14 @@ class IntegrationCapabilities(Model):
         ...
 
 class IntegrationCategory(StrEnum):
-    """The ``IntegrationCategory`` values."""
+    """`gateway_remote_mcp`: a remote MCP server proxied by the Kontext gateway (the default);
+    `internal_mcp_credentials`: Kontext only stores and brokers credentials.
+    """
     GATEWAY_REMOTE_MCP = "gateway_remote_mcp"
     INTERNAL_MCP_CREDENTIALS = "internal_mcp_credentials"
 
-class IntegrationIds(Model):
-    """The ``IntegrationIds`` object."""
+class IntegrationIdList(Model):
+    """The ids of the integrations attached to an application."""
     def __init__(self, *, integration_ids: Sequence[builtins.str]) -> None: ...
     @property
     def integration_ids(self) -> builtins.list[builtins.str]:
@@ -666,10 +673,10 @@ class McpEvent(Model):
         ...
     @property
     def request_json(self) -> Any | None:
-        """The tool request as sent (any JSON)."""
+        """The tool request as sent (any JSON, null included)."""
     @property
     def response_json(self) -> Any | None:
-        """The tool response as received (any JSON)."""
+        """The tool response as received (any JSON, null included)."""
     @property
     def created_at(self) -> _datetime.datetime | None:
         ...
@@ -682,17 +689,19 @@ class McpEventList(Model):
         ...
 
 class OAuthClientType(StrEnum):
-    """The ``OAuthClientType`` values."""
+    """`public`: no client secret (PKCE); `confidential`: has a client secret.
+    Default on create: `confidential`.
+    """
     PUBLIC = "public"
     CONFIDENTIAL = "confidential"
 
 class PolicyAction(StrEnum):
-    """The ``PolicyAction`` values."""
+    """`allow` or `deny` the call."""
     ALLOW = "allow"
     DENY = "deny"
 
 class PolicyLevel(StrEnum):
-    """The ``PolicyLevel`` values."""
+    """The layer of the rule: organization, user or agent (application)."""
     ORG = "org"
     USER = "user"
     AGENT = "agent"
@@ -714,7 +723,7 @@ class PolicyRule(Model):
         """Only when scope is tool."""
 
 class PolicyScope(StrEnum):
-    """The ``PolicyScope`` values."""
+    """`server`: every tool of the server; `tool`: one tool (`toolName`)."""
     SERVER = "server"
     TOOL = "tool"
 
@@ -844,7 +853,9 @@ class Session(Model):
         ...
 
 class SessionDerivedStatus(StrEnum):
-    """The ``SessionDerivedStatus`` values."""
+    """`active`: connected and recently active; `idle`: connected, no recent activity;
+    `expired`: the token expired; `disconnected`: the transport was closed.
+    """
     ACTIVE = "active"
     IDLE = "idle"
     EXPIRED = "expired"
@@ -865,18 +876,18 @@ class SessionResponse(Model):
         ...
 
 class SessionStatus(StrEnum):
-    """The ``SessionStatus`` values."""
+    """`active`: connected; `disconnected`: the transport was closed."""
     ACTIVE = "active"
     DISCONNECTED = "disconnected"
 
 class SessionStatusFilter(StrEnum):
-    """The ``SessionStatusFilter`` values."""
+    """`active`: live sessions (the default); `inactive`: disconnected or expired; `all`: every session."""
     ACTIVE = "active"
     INACTIVE = "inactive"
     ALL = "all"
 
 class StatsPeriod(StrEnum):
-    """The ``StatsPeriod`` values."""
+    """The last day, 7 days (the default) or 30 days."""
     V1D = "1d"
     V7D = "7d"
     V30D = "30d"
@@ -993,7 +1004,7 @@ class UpdateApplicationInput(Model):
         ...
     @property
     def external_auth(self) -> ExternalAuthInput | None:
-        ...
+        """Bring Your Own Auth configuration to store, or null to remove it."""
 
 class UpdateApplicationOAuthInput(Model):
     """The ``UpdateApplicationOAuthInput`` object."""
@@ -1105,6 +1116,8 @@ class Applications(Namespace):
     def get(self, id: builtins.str) -> ApplicationResponse:
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -1127,6 +1140,7 @@ class Applications(Namespace):
 
         Args:
             id: Application id.
+            external_auth: Bring Your Own Auth configuration to store, or null to remove it.
 
         ``PATCH /applications/{id}`` (operation ``applications_update``)
         """
@@ -1160,15 +1174,17 @@ class Applications(Namespace):
 
         ``PATCH /applications/{id}/oauth`` (operation ``applications_updateOAuth``)
         """
-    def list_integrations(self, id: builtins.str) -> IntegrationIds:
+    def list_integrations(self, id: builtins.str) -> IntegrationIdList:
         """List the integrations attached to an application.
+
+        The ids of the attached integrations, as `{integrationIds}`.
 
         Args:
             id: Application id.
 
         ``GET /applications/{id}/integrations`` (operation ``applications_listIntegrations``)
         """
-    def set_integrations(self, id: builtins.str, *, integration_ids: Sequence[builtins.str]) -> IntegrationIds:
+    def set_integrations(self, id: builtins.str, *, integration_ids: Sequence[builtins.str]) -> IntegrationIdList:
         """Replace the integrations attached to an application.
 
         Returns the new set of ids; an unknown integration id is a 400.
@@ -1178,7 +1194,7 @@ class Applications(Namespace):
 
         ``PUT /applications/{id}/integrations`` (operation ``applications_setIntegrations``)
         """
-    def attach_integration(self, id: builtins.str, integration_id: builtins.str) -> IntegrationIds:
+    def attach_integration(self, id: builtins.str, integration_id: builtins.str) -> IntegrationIdList:
         """Attach an integration to an application.
 
         Idempotent; returns the resulting set of ids.
@@ -1248,6 +1264,8 @@ class AsyncApplications(Namespace):
     async def get(self, id: builtins.str) -> ApplicationResponse:
         """Get an application.
 
+        The application, wrapped as `{application}`; an archived application is a 404.
+
         Args:
             id: Application id.
 
@@ -1270,6 +1288,7 @@ class AsyncApplications(Namespace):
 
         Args:
             id: Application id.
+            external_auth: Bring Your Own Auth configuration to store, or null to remove it.
 
         ``PATCH /applications/{id}`` (operation ``applications_update``)
         """
@@ -1303,15 +1322,17 @@ class AsyncApplications(Namespace):
 
         ``PATCH /applications/{id}/oauth`` (operation ``applications_updateOAuth``)
         """
-    async def list_integrations(self, id: builtins.str) -> IntegrationIds:
+    async def list_integrations(self, id: builtins.str) -> IntegrationIdList:
         """List the integrations attached to an application.
+
+        The ids of the attached integrations, as `{integrationIds}`.
 
         Args:
             id: Application id.
 
         ``GET /applications/{id}/integrations`` (operation ``applications_listIntegrations``)
         """
-    async def set_integrations(self, id: builtins.str, *, integration_ids: Sequence[builtins.str]) -> IntegrationIds:
+    async def set_integrations(self, id: builtins.str, *, integration_ids: Sequence[builtins.str]) -> IntegrationIdList:
         """Replace the integrations attached to an application.
 
         Returns the new set of ids; an unknown integration id is a 400.
@@ -1321,7 +1342,7 @@ class AsyncApplications(Namespace):
 
         ``PUT /applications/{id}/integrations`` (operation ``applications_setIntegrations``)
         """
-    async def attach_integration(self, id: builtins.str, integration_id: builtins.str) -> IntegrationIds:
+    async def attach_integration(self, id: builtins.str, integration_id: builtins.str) -> IntegrationIdList:
         """Attach an integration to an application.
 
         Idempotent; returns the resulting set of ids.
@@ -1352,6 +1373,7 @@ class AgentSessions(Namespace):
 
         Args:
             application_id: Application id.
+            status: Which sessions to return: `active` (the default), `inactive` or `all`.
             limit: Maximum sessions to return.
             include_inactive: Include disconnected and expired sessions.
 
@@ -1370,8 +1392,11 @@ class AgentSessions(Namespace):
     def get(self, application_id: builtins.str, session_id: builtins.str) -> SessionResponse:
         """Get one agent session.
 
+        The session, wrapped as `{session}`.
+
         Args:
             application_id: Application id.
+            session_id: Session id.
 
         ``GET /applications/{applicationId}/sessions/{sessionId}`` (operation ``agentSessions_get``)
         """
@@ -1384,6 +1409,7 @@ class AsyncAgentSessions(Namespace):
 
         Args:
             application_id: Application id.
+            status: Which sessions to return: `active` (the default), `inactive` or `all`.
             limit: Maximum sessions to return.
             include_inactive: Include disconnected and expired sessions.
 
@@ -1402,8 +1428,11 @@ class AsyncAgentSessions(Namespace):
     async def get(self, application_id: builtins.str, session_id: builtins.str) -> SessionResponse:
         """Get one agent session.
 
+        The session, wrapped as `{session}`.
+
         Args:
             application_id: Application id.
+            session_id: Session id.
 
         ``GET /applications/{applicationId}/sessions/{sessionId}`` (operation ``agentSessions_get``)
         """
@@ -1448,6 +1477,8 @@ class Integrations(Namespace):
         """
     def get(self, id: builtins.str) -> IntegrationResponse:
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.
@@ -1589,6 +1620,8 @@ class AsyncIntegrations(Namespace):
         """
     async def get(self, id: builtins.str) -> IntegrationResponse:
         """Get an integration.
+
+        The integration, wrapped as `{integration}`.
 
         Args:
             id: Integration id.
@@ -1826,6 +1859,9 @@ class Traces(Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -1840,6 +1876,9 @@ class Traces(Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -1850,12 +1889,20 @@ class Traces(Namespace):
 
         The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
+        Args:
+            period: The time window: `1d`, `7d` (the default) or `30d`.
+            user_id: Only statistics of this user.
+
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
     def get(self, trace_id: builtins.str, *, user_id: builtins.str | None = None) -> TraceDetail:
         """Get a trace and its events.
 
         The trace and its events.
+
+        Args:
+            trace_id: Trace id.
+            user_id: Read the trace as this user (admin/owner only).
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """
@@ -1868,6 +1915,9 @@ class AsyncTraces(Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -1882,6 +1932,9 @@ class AsyncTraces(Namespace):
 
         Args:
             limit: Page size.
+            offset: How many traces to skip.
+            user_id: Only traces of this user.
+            session_id: Only traces of this session.
             agent_id: Application id.
             application_id: Alias of `agentId`.
 
@@ -1892,12 +1945,20 @@ class AsyncTraces(Namespace):
 
         The REST response is the stats object itself (the official SDK wraps it as `{stats}`). `period` defaults to `7d`.
 
+        Args:
+            period: The time window: `1d`, `7d` (the default) or `30d`.
+            user_id: Only statistics of this user.
+
         ``GET /traces/stats`` (operation ``traces_stats``)
         """
     async def get(self, trace_id: builtins.str, *, user_id: builtins.str | None = None) -> TraceDetail:
         """Get a trace and its events.
 
         The trace and its events.
+
+        Args:
+            trace_id: Trace id.
+            user_id: Read the trace as this user (admin/owner only).
 
         ``GET /traces/{traceId}`` (operation ``traces_get``)
         """

@@ -55,7 +55,7 @@ final class ApplicationsTests: XCTestCase {
         let second = try await client.integrations.create(body: CreateIntegrationInput(name: Emu.unique("int"), url: "https://mcp.example.com/b")).integration
         let value2 = try await client.applications.listIntegrations(id: app.id).integrationIds
         XCTAssertEqual(value2, [])
-        _ = try await client.applications.setIntegrations(id: app.id, body: IntegrationIds(integrationIds: [first.id]))
+        _ = try await client.applications.setIntegrations(id: app.id, body: IntegrationIdList(integrationIds: [first.id]))
         let attached = try await client.applications.attachIntegration(id: app.id, integrationId: second.id).integrationIds
         XCTAssertEqual(Set(attached), Set([first.id, second.id]))
         try await client.applications.detachIntegration(id: app.id, integrationId: first.id)

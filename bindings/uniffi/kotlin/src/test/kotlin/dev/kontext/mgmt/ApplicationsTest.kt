@@ -81,7 +81,7 @@ class ApplicationsTest {
         val i2 = client.integrations.create(CreateIntegrationInput(name = Emu.unique("int"), url = "https://mcp.example.com/b")).integration
 
         assertEquals(emptyList<String>(), client.applications.listIntegrations(app.id).integrationIds)
-        assertEquals(listOf(i1.id), client.applications.setIntegrations(app.id, IntegrationIds(integrationIds = listOf(i1.id))).integrationIds)
+        assertEquals(listOf(i1.id), client.applications.setIntegrations(app.id, IntegrationIdList(integrationIds = listOf(i1.id))).integrationIds)
         val attached = client.applications.attachIntegration(app.id, i2.id).integrationIds
         assertEquals(setOf(i1.id, i2.id), attached.toSet())
         client.applications.detachIntegration(app.id, i1.id)
