@@ -1,8 +1,8 @@
 //! Service-account tokens: fetched lazily, refreshed early in the background, refreshed
 //! blocking (one request shared by every waiter) when nearly expired.
 
+use crate::call::CallOptions;
 use crate::secret::Secret;
-use crate::transport::CallOptions;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -157,7 +157,7 @@ impl TokenCache {
             let delay = match &failure {
                 TokenFailure::Transport(_) => policy.backoff(retries),
                 TokenFailure::Status { status, headers, .. } if policy.statuses.contains(status) => {
-                    match crate::retry::retry_after(headers) {
+                    match crate::wire::retry_after(headers) {
                         Some(wait) if wait > policy.max_retry_after => return Err(failure),
                         Some(wait) => wait,
                         None => policy.backoff(retries),
@@ -208,7 +208,7 @@ impl TokenCache {
         let parsed = parse_token_response(&body).map_err(TokenFailure::Decode)?;
         let now = Instant::now();
         let ttl = parsed.ttl;
-        let header = crate::transport::bearer(&parsed.access_token).ok_or_else(|| {
+        let header = crate::call::bearer(&parsed.access_token).ok_or_else(|| {
             TokenFailure::Decode("the token endpoint returned a token that is not a valid header value".into())
         })?;
         let token = Arc::new(Token {
@@ -249,8 +249,18 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, String> {
         .ok_or_else(|| "token endpoint answered without an access_token".to_string())?;
     // Without expires_in, assume the 300 s Kontext's own scripts assume.
     let secs = raw.expires_in.as_ref().and_then(serde_json::Value::as_f64).unwrap_or(300.0);
-    let ttl = crate::limits::clamp_secs(secs, Duration::from_secs(1), crate::limits::MAX_WIRE_DURATION);
+    let ttl = crate::wire::clamp_secs(secs, Duration::from_secs(1), crate::wire::MAX_WIRE_DURATION);
     Ok(TokenResponse { access_token, ttl })
+}
+
+/// The SDK error for a token request that failed (what the caller of the API call sees).
+pub(crate) fn token_error(failure: TokenFailure) -> crate::Error {
+    match failure {
+        TokenFailure::Transport(e) => crate::Error::from_reqwest(e),
+        TokenFailure::Status { status, headers, body } => crate::Error::from_response_parts(status, &headers, &body),
+        TokenFailure::Decode(message) => crate::Error::Decode { message, source: None },
+        TokenFailure::Timeout(message) => crate::Error::Timeout { message, source: None },
+    }
 }
 
 #[cfg(test)]
@@ -259,7 +269,7 @@ mod tests {
 
     #[test]
     fn extreme_expires_in_is_clamped() {
-        let day = crate::limits::MAX_WIRE_DURATION;
+        let day = crate::wire::MAX_WIRE_DURATION;
         for (raw, want) in [
             ("1e300", day),
             ("18446744073709551615", day),

@@ -2,15 +2,13 @@
 //! client offers beyond the generated calls.
 
 use crate::auth::Auth;
-use crate::error::{Error, Result};
+use crate::call::CallOptions;
+use crate::error::Result;
 use crate::options::ClientOptions;
 use crate::secret::Secret;
-use crate::transport::{CallOptions, Transport};
+use crate::transport::Transport;
 use crate::Client;
 use std::sync::Arc;
-
-/// The production host. The SDK appends `/api/{api_version}`.
-pub const DEFAULT_BASE_URL: &str = "https://api.kontext.dev";
 
 /// Builds a [`Client`] from [`ClientOptions`], one setter per option (generated from the
 /// options' fields, with their docs), plus [`ClientBuilder::credentials`] for the pair.
@@ -41,44 +39,6 @@ impl From<ClientOptions> for ClientBuilder {
     }
 }
 
-/// `url` with the userinfo's password replaced by `***` (the user name stays).
-pub fn redact_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string().trim_end_matches('/').to_string()
-        }
-        Ok(_) => url.to_string(),
-        // Unparsable: shown as given unless it may hold userinfo.
-        Err(_) if !url.contains('@') => url.to_string(),
-        Err(_) => "<invalid URL with userinfo>".to_string(),
-    }
-}
-
-/// One TLS configuration per process: loading the system's root certificates costs a few
-/// milliseconds, which every client would otherwise pay again.
-pub(crate) fn tls_config() -> Result<rustls::ClientConfig> {
-    static CONFIG: std::sync::OnceLock<std::result::Result<rustls::ClientConfig, String>> = std::sync::OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            // Also the process default, for other rustls users that expect one (reqwest's own
-            // default client among them); an existing default is left alone.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| e.to_string())?;
-            let mut config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_no_client_auth();
-            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-            Ok(config)
-        })
-        .clone()
-        .map_err(|e| Error::InvalidInput(format!("cannot set up TLS: {e}")))
-}
-
 impl Client {
     /// Start configuring a client.
     pub fn builder() -> ClientBuilder {
@@ -105,7 +65,7 @@ impl Client {
     /// The API base URL with any password in it masked, for reprs and logs.
     pub fn redacted_base_url(&self) -> String {
         use progenitor_client::ClientInfo;
-        redact_url(self.baseurl())
+        crate::options::redact_url(self.baseurl())
     }
 
     /// The size and page limits of this client.
@@ -127,7 +87,7 @@ impl Client {
             let stale = cache.current_generation().unwrap_or(0);
             let options = &self.inner().options;
             let wait = tokio::time::timeout(options.timeout, cache.refresh(Some(stale), options));
-            wait.await.map_err(|_| crate::transport::token_timeout(options.timeout))?.map_err(token_error)?;
+            wait.await.map_err(|_| crate::call::token_timeout(options.timeout))?.map_err(crate::auth::token_error)?;
         }
         Ok(())
     }
@@ -138,16 +98,5 @@ impl Client {
         if let Auth::Credentials(cache) = &self.inner().shared.auth {
             cache.clear();
         }
-    }
-}
-
-pub(crate) fn token_error(failure: crate::auth::TokenFailure) -> Error {
-    match failure {
-        crate::auth::TokenFailure::Transport(e) => Error::from_reqwest(e),
-        crate::auth::TokenFailure::Status { status, headers, body } => {
-            Error::from_response_parts(status, &headers, &body)
-        }
-        crate::auth::TokenFailure::Decode(message) => Error::Decode { message, source: None },
-        crate::auth::TokenFailure::Timeout(message) => Error::Timeout { message, source: None },
     }
 }

@@ -157,7 +157,7 @@ impl Error {
             message,
             request_id: header_str(headers, "x-request-id"),
             body: text,
-            retry_after: crate::retry::retry_after(headers),
+            retry_after: crate::wire::retry_after(headers),
         }))
     }
 
@@ -165,7 +165,7 @@ impl Error {
         let e = redact_error(e);
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
-            if let Some(t) = s.downcast_ref::<crate::limits::TooLarge>() {
+            if let Some(t) = s.downcast_ref::<TooLarge>() {
                 return Error::ResponseTooLarge { message: t.to_string(), limit: t.limit };
             }
             source = s.source();
@@ -283,3 +283,13 @@ pub(crate) fn preview(bytes: &Bytes) -> String {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The error a body over its limit ends with; found again in the error chain by
+/// [`Error::from_reqwest`].
+#[derive(Debug, thiserror::Error)]
+#[error("the {what} is larger than the {limit}-byte limit ({option})")]
+pub(crate) struct TooLarge {
+    pub limit: u64,
+    pub what: &'static str,
+    pub option: &'static str,
+}

@@ -23,10 +23,12 @@
 #![warn(missing_debug_implementations)]
 
 mod auth;
+mod call;
 mod client;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
+mod hooks;
 pub mod limits;
 pub mod logging;
 // Binding plumbing: the generic call path, the pagination machinery of the generated client
@@ -42,6 +44,7 @@ pub mod retry;
 pub mod runtime;
 mod secret;
 mod transport;
+mod wire;
 
 /// The client and types generated from the spec.
 #[allow(clippy::all, missing_docs, missing_debug_implementations, unused, unreachable_pub)]
@@ -55,11 +58,11 @@ pub mod enums {
     include!(concat!(env!("OUT_DIR"), "/enums.rs"));
 }
 
-pub use client::{redact_url, ClientBuilder, DEFAULT_BASE_URL};
+pub use call::CallOptions;
+pub use client::ClientBuilder;
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use generated::{builder, types, Client};
 pub use limits::Limits;
-pub use options::ClientOptions;
+pub use options::{redact_url, ClientOptions, DEFAULT_BASE_URL};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
-pub use transport::CallOptions;

@@ -1,7 +1,9 @@
 //! Bounds on everything a server (or a caller) can make us hold or wait for: body sizes,
 //! page counts, and every number that becomes a `Duration`.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TooLarge};
+use crate::wire::clamp_secs;
+pub use crate::wire::MAX_WIRE_DURATION;
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use std::pin::Pin;
@@ -38,8 +40,6 @@ impl Default for Limits {
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Shortest user-supplied timeout; shorter ones are refused (they could never succeed).
 pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
-/// Longest wait or lifetime taken from the wire (Retry-After, expires_in).
-pub const MAX_WIRE_DURATION: Duration = Duration::from_secs(24 * 3600);
 
 /// A user-supplied timeout in seconds: NaN, negative, zero or below [`MIN_TIMEOUT`] is
 /// `InvalidInput`; above [`MAX_TIMEOUT`] (infinity included) it is clamped.
@@ -56,28 +56,6 @@ pub fn clamp_timeout(timeout: Duration, name: &str) -> Result<Duration> {
         return Err(Error::InvalidInput(format!("`{name}` must be at least 1 ms (got {timeout:?})")));
     }
     Ok(timeout.min(MAX_TIMEOUT))
-}
-
-/// `secs` as a Duration within `[min, max]`; NaN becomes `min`. Never panics, unlike
-/// `Duration::from_secs_f64` on values from the wire.
-pub(crate) fn clamp_secs(secs: f64, min: Duration, max: Duration) -> Duration {
-    if secs.is_nan() || secs <= min.as_secs_f64() {
-        return min;
-    }
-    if secs >= max.as_secs_f64() {
-        return max;
-    }
-    Duration::try_from_secs_f64(secs).unwrap_or(max).clamp(min, max)
-}
-
-/// The error a body over its limit ends with; found again in the error chain by
-/// [`Error::from_reqwest`].
-#[derive(Debug, thiserror::Error)]
-#[error("the {what} is larger than the {limit}-byte limit ({option})")]
-pub(crate) struct TooLarge {
-    pub limit: u64,
-    pub what: &'static str,
-    pub option: &'static str,
 }
 
 /// Which limit applies to a body.

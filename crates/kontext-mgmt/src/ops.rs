@@ -171,7 +171,7 @@ impl crate::Client {
         let request = self.build_request(op, args)?;
         validate(op, &request).map_err(Error::InvalidInput)?;
         let response = self.inner().execute(request, op).await.map_err(Error::from_reqwest)?;
-        if let Some(e) = crate::transport::take_core_failure(&response) {
+        if let Some(e) = crate::call::take_core_failure(&response) {
             return Err(e);
         }
         let status = response.status().as_u16();

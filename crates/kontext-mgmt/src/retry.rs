@@ -1,7 +1,7 @@
 //! When and how long to wait before sending a request again.
 
-use reqwest::header::HeaderMap;
-use std::time::{Duration, SystemTime};
+pub use crate::wire::retry_after;
+use std::time::Duration;
 
 /// Retry settings; [`RetryPolicy::default`] is 2 retries on connection errors, 408, 429, 5xx.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,30 +57,12 @@ pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
     !matches!(*method, reqwest::Method::POST | reqwest::Method::PATCH)
 }
 
-/// The wait a response asks for: `retry-after-ms`, else `Retry-After` (seconds or HTTP date).
-/// Any value is clamped to [`crate::limits::MAX_WIRE_DURATION`] (a day): larger waits stay
-/// above every sensible `max_retry_after`, so the call fails with `RateLimited` instead.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    use crate::limits::{clamp_secs, MAX_WIRE_DURATION};
-    if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()) {
-        if let Ok(ms) = ms.trim().parse::<f64>() {
-            if ms.is_finite() && ms >= 0.0 {
-                return Some(clamp_secs(ms / 1000.0, Duration::ZERO, MAX_WIRE_DURATION));
-            }
-        }
-    }
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (!secs.is_nan() && secs >= 0.0).then(|| clamp_secs(secs, Duration::ZERO, MAX_WIRE_DURATION));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(MAX_WIRE_DURATION))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderMap;
     use reqwest::header::HeaderValue;
+    use std::time::SystemTime;
 
     #[test]
     fn backoff_doubles_caps_and_jitters() {
