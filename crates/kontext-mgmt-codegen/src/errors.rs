@@ -90,6 +90,17 @@ pub const ERROR_KINDS: &[ErrorKindDef] = &[
     },
 ];
 
+impl ErrorKindDef {
+    /// The class this kind's class extends in the bindings with a class hierarchy (Python,
+    /// Node): `ApiError` for the kinds the server answers with, else `KontextError`.
+    pub fn parent(&self) -> &'static str {
+        match self.shape {
+            Shape::Api | Shape::RateLimited if self.name != "ApiError" => "ApiError",
+            _ => "KontextError",
+        }
+    }
+}
+
 /// The class names, in order.
 pub fn names() -> impl Iterator<Item = &'static str> {
     ERROR_KINDS.iter().map(|k| k.name)

@@ -97,16 +97,6 @@ pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     ])
 }
 
-/// The class each kind of [`crate::errors::ERROR_KINDS`] extends: `ApiError` for the kinds
-/// the server answers with, else `KontextError`.
-fn error_base(kind: &crate::errors::ErrorKindDef) -> &'static str {
-    use crate::errors::Shape;
-    match kind.shape {
-        Shape::Api | Shape::RateLimited if kind.name != "ApiError" => "ApiError",
-        _ => "KontextError",
-    }
-}
-
 /// Every error class name: the base, then the kinds in their order.
 fn error_names() -> Vec<&'static str> {
     std::iter::once("KontextError").chain(crate::errors::names()).collect()
@@ -123,7 +113,7 @@ fn errors_js() -> String {
          const { KontextError, ApiError, BadRequest } = require('./error_base.js');\n",
     );
     for k in crate::errors::ERROR_KINDS.iter().filter(|k| !HAND_ERRORS.contains(&k.name)) {
-        let _ = writeln!(s, "\n/** {} */\nclass {} extends {} {{}}", k.doc, k.name, error_base(k));
+        let _ = writeln!(s, "\n/** {} */\nclass {} extends {} {{}}", k.doc, k.name, k.parent());
     }
     s.push_str("\nconst ERROR_CLASSES = {\n");
     for n in error_names() {
@@ -148,7 +138,7 @@ fn errors_dts() -> String {
          export { ApiError, BadRequest, KontextError } from './error_base';\n",
     );
     for k in crate::errors::ERROR_KINDS.iter().filter(|k| !HAND_ERRORS.contains(&k.name)) {
-        let _ = writeln!(s, "\n/** {} */\nexport declare class {} extends {} {{}}", k.doc, k.name, error_base(k));
+        let _ = writeln!(s, "\n/** {} */\nexport declare class {} extends {} {{}}", k.doc, k.name, k.parent());
     }
     s
 }

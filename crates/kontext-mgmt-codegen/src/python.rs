@@ -104,8 +104,7 @@ fn builtin_bases(kind: &str) -> &'static str {
 /// hand-written `KontextError` of `_error_base.py`. `ApiError` is the base of the kinds the
 /// server answers with; the native module picks the class by the core's kind name.
 pub fn errors_module() -> String {
-    use crate::errors::{Shape, ERROR_KINDS};
-    let is_api = |shape: Shape| matches!(shape, Shape::Api | Shape::RateLimited);
+    use crate::errors::ERROR_KINDS;
     let api_base = ERROR_KINDS.iter().find(|k| k.name == "ApiError").expect("ERROR_KINDS has ApiError");
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER}");
@@ -128,7 +127,7 @@ pub fn errors_module() -> String {
     // ApiError first: the other status kinds derive from it.
     let ordered = std::iter::once(api_base).chain(ERROR_KINDS.iter().filter(|k| k.name != "ApiError"));
     for k in ordered {
-        let base = if k.name == "ApiError" || !is_api(k.shape) { "KontextError" } else { "ApiError" };
+        let base = k.parent();
         let noqa = if builtin_bases(k.name).contains("builtins.") { "  # noqa: A001" } else { "" };
         let _ = writeln!(out, "\n\nclass {}({base}{}):{noqa}", k.name, builtin_bases(k.name));
         out.push_str(&docstring(k.doc, "    "));

@@ -1,6 +1,7 @@
 //! What one call carries besides its request: its options, and an SDK error riding on a
 //! synthetic response through the generated client (whose hooks only pass responses).
 
+use crate::retry::RetryPolicy;
 use reqwest::header::HeaderValue;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +11,12 @@ use std::time::Duration;
 pub struct CallOptions {
     /// Time for one attempt, from sending to the end of the body.
     pub timeout: Duration,
-    pub retry: crate::retry::RetryPolicy,
+    pub retry: RetryPolicy,
 }
 
 impl Default for CallOptions {
     fn default() -> Self {
-        CallOptions { timeout: Duration::from_secs(60), retry: crate::retry::RetryPolicy::default() }
+        CallOptions { timeout: Duration::from_secs(60), retry: RetryPolicy::default() }
     }
 }
 
