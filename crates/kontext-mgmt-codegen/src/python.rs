@@ -8,10 +8,15 @@
 //!   arguments), a `list_all` iterator per paginated operation, and the `Client` /
 //!   `AsyncClient` classes that own the namespaces. Every method is one call of the
 //!   generic `_call`/`_pages` of the hand-written `_base.py`, which hands it to the native
-//!   core: nothing here reaches the network another way. Annotation-free, so importing it
-//!   stays cheap.
+//!   core: nothing here reaches the network another way. A dict passed for a nested input
+//!   model goes through `_input` of `_base.py` (snake_case or wire keys; the model's
+//!   nested inputs by `_nested`). Annotation-free but for the `TypedDict`s of the nested
+//!   input models, whose annotations stay unevaluated strings, so importing it stays cheap.
 //! - `_generated.pyi`: the same surface fully typed (checked by `mypy --strict` and,
-//!   against the runtime module, by `stubtest`).
+//!   against the runtime module, by `stubtest`). A nested input is typed as its model or
+//!   one of two `TypedDict`s, `<Model>Dict` (snake_case keys) and `<Model>WireDict` (wire
+//!   keys): the runtime takes both, so the stub does too, and either way an unknown or
+//!   misspelled key is a type error.
 
 use crate::artifact::Artifact;
 use crate::error::CodegenError;
@@ -246,19 +251,34 @@ impl Arg {
 struct Surface<'a> {
     api: &'a Api,
     enums: BTreeSet<String>,
+    /// Object models a caller can pass nested in a request (a body field's type, and the
+    /// object fields of those, transitively): they get `TypedDict`s in the stubs and their
+    /// dicts are converted to wire names by `_input` of `_base.py`.
+    inputs: BTreeSet<String>,
 }
 
 impl<'a> Surface<'a> {
     fn new(api: &'a Api) -> Result<Surface<'a>, CodegenError> {
         let enums =
             api.models.values().filter(|m| matches!(m.kind, ModelKind::Enum { .. })).map(|m| m.name.clone()).collect();
-        let surface = Surface { api, enums };
+        let inputs = nested_inputs(api);
+        let surface = Surface { api, enums, inputs };
         surface.check()?;
         Ok(surface)
     }
 
     /// Name clashes the generated code could not express.
     fn check(&self) -> Result<(), CodegenError> {
+        for name in &self.inputs {
+            for dict in [dict_name(name, false), dict_name(name, true)] {
+                if self.api.models.contains_key(&dict) {
+                    return Err(CodegenError::clash(
+                        "python",
+                        format!("{name}: its TypedDict {dict} has the name of a schema"),
+                    ));
+                }
+            }
+        }
         for model in self.api.models.values() {
             if let ModelKind::Object { fields } = &model.kind {
                 let mut seen = BTreeSet::new();
@@ -392,6 +412,36 @@ impl<'a> Surface<'a> {
         }
     }
 
+    /// The nested input model of a type and its shape for `_input` (0 one object, 1 a list
+    /// of them, 2 a map of them).
+    fn input_shape<'t>(&self, ty: &'t TypeRef) -> Option<(&'t str, u8)> {
+        let (name, shape) = match ty {
+            TypeRef::Named(n) => (n, 0),
+            TypeRef::Array(inner) => match &**inner {
+                TypeRef::Named(n) => (n, 1),
+                _ => return None,
+            },
+            TypeRef::Map(inner) => match &**inner {
+                TypeRef::Named(n) => (n, 2),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        self.inputs.contains(name).then_some((name.as_str(), shape))
+    }
+
+    /// The JSON-ready value of the Python value `expr` a caller passed: nested input models
+    /// through `_input` (which also takes their snake_case keys), other values that need it
+    /// through `_wire`.
+    fn to_wire(&self, ty: &TypeRef, expr: &str) -> String {
+        match self.input_shape(ty) {
+            Some((name, 0)) => format!("_input({name}, {expr})"),
+            Some((name, shape)) => format!("_input({name}, {expr}, {shape})"),
+            None if self.needs_wire(ty) => format!("_wire({expr})"),
+            None => expr.into(),
+        }
+    }
+
     /// A callable turning one wire value of this (leaf) type into its Python value.
     fn leaf_converter(&self, ty: &TypeRef) -> Option<String> {
         match ty {
@@ -466,6 +516,9 @@ impl<'a> Surface<'a> {
                     let values: Vec<String> = values.iter().map(|v| lit(v)).collect();
                     format!("{n} | Literal[{}]", values.join(", "))
                 }
+                _ if self.inputs.contains(n) => {
+                    format!("{n} | {} | {}", dict_name(n, false), dict_name(n, true))
+                }
                 _ => format!("{n} | Mapping[builtins.str, Any]"),
             },
             TypeRef::Array(inner) => format!("Sequence[{}]", self.in_ty(inner)),
@@ -508,7 +561,7 @@ impl<'a> Surface<'a> {
 
     /// Lines building the wire dict `var` from keyword arguments.
     fn pack(&self, args: &[&Arg], var: &str, indent: &str) -> String {
-        let value = |a: &Arg| if self.needs_wire(&a.ty) { format!("_wire({})", a.name) } else { a.name.clone() };
+        let value = |a: &Arg| self.to_wire(&a.ty, &a.name);
         let required: Vec<String> =
             args.iter().filter(|a| a.required).map(|a| format!("{}: {}", lit(&a.wire), value(a))).collect();
         let mut out = format!("{indent}{var} = {{{}}}\n", required.join(", "));
@@ -534,6 +587,79 @@ impl<'a> Surface<'a> {
             .collect();
         args.sort_by_key(|a| !a.required);
         args
+    }
+
+    /// The two `TypedDict`s of every nested input model (snake_case keys, wire keys): the
+    /// same text in the stub and in the runtime module, where `from __future__ import
+    /// annotations` keeps the annotations unevaluated (`quote` quotes the value types of
+    /// the functional form, used when a key is not an identifier).
+    fn typed_dicts(&self, quote: bool) -> String {
+        let mut out = String::new();
+        for name in &self.inputs {
+            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
+            for wire in [false, true] {
+                let dict = dict_name(name, wire);
+                let keys: Vec<(String, String)> = fields
+                    .iter()
+                    .map(|f| {
+                        let mut ty = self.in_ty(&f.ty);
+                        if f.nullable {
+                            ty.push_str(" | None");
+                        }
+                        if f.required {
+                            ty = format!("Required[{ty}]");
+                        }
+                        (if wire { f.name.clone() } else { ident(&f.name) }, ty)
+                    })
+                    .collect();
+                out.push_str("\n\n");
+                if keys.iter().all(|(k, _)| class_key(k)) {
+                    let _ = writeln!(out, "class {dict}(TypedDict, total=False):");
+                    let doc = if wire {
+                        format!("``{name}`` as a dict keyed by its wire (camelCase) names; ``{}`` takes the snake_case names.", dict_name(name, false))
+                    } else {
+                        format!("``{name}`` as a dict keyed by its snake_case attribute names; ``{}`` takes the wire (camelCase) names.", dict_name(name, true))
+                    };
+                    out.push_str(&docstring(&doc, "    "));
+                    if !keys.is_empty() {
+                        out.push('\n');
+                    }
+                    for (k, ty) in keys {
+                        let _ = writeln!(out, "    {k}: {ty}");
+                    }
+                } else {
+                    let items: Vec<String> = keys
+                        .iter()
+                        .map(|(k, ty)| format!("{}: {}", lit(k), if quote { lit(ty) } else { ty.clone() }))
+                        .collect();
+                    let _ = writeln!(out, "{dict} = TypedDict({}, {{{}}}, total=False)", lit(&dict), items.join(", "));
+                }
+            }
+        }
+        out
+    }
+
+    /// `Model._nested` of every nested input model with nested input fields: the model and
+    /// shape of `_input` by wire name, set after the classes, which refer to one another.
+    fn nested_tables(&self) -> String {
+        let mut out = String::new();
+        for name in &self.inputs {
+            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
+            let entries: Vec<String> = fields
+                .iter()
+                .filter_map(|f| self.input_shape(&f.ty).map(|(m, shape)| format!("{}: ({m}, {shape})", lit(&f.name))))
+                .collect();
+            if !entries.is_empty() {
+                let _ = writeln!(out, "{name}._nested = {{{}}}", entries.join(", "));
+            }
+        }
+        if !out.is_empty() {
+            out.insert_str(
+                0,
+                "\n# The nested input models of input models' fields, by wire name (read by ``_input``).\n",
+            );
+        }
+        out
     }
 
     // -------------------------------------------------------------------------------
@@ -579,6 +705,10 @@ impl<'a> Surface<'a> {
 
     fn all_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.api.models.keys().cloned().collect();
+        for name in &self.inputs {
+            names.push(dict_name(name, false));
+            names.push(dict_name(name, true));
+        }
         for ns in self.api.namespaces() {
             names.push(class_name(ns));
             names.push(format!("Async{}", class_name(ns)));
@@ -645,14 +775,25 @@ impl<'a> Surface<'a> {
              Every method is one call of the generic ``_call``/``_pages`` of ``_base.py``; the typed\n\
              surface is in ``_generated.pyi``.\n\"\"\"\n\n",
         );
+        // The TypedDicts' annotations are never evaluated: the names they use are imported
+        // for type checkers only, so importing the module stays cheap.
         out.push_str(
-            "from ._base import NOT_GIVEN as _NOT_GIVEN\n\
+            "from __future__ import annotations\n\n\
+             from typing import TypedDict\n\n\
+             from ._base import NOT_GIVEN as _NOT_GIVEN\n\
              from ._base import BaseAsyncClient as _BaseAsyncClient\n\
              from ._base import BaseClient as _BaseClient\n\
              from ._base import Model as _Model\n\
              from ._base import Namespace as _Namespace\n\
              from ._base import StrEnum as _StrEnum\n\
-             from ._base import _dt, _list, _map, _model, _same, _wire\n\n",
+             from ._base import _dt, _input, _list, _map, _model, _same, _wire\n\n\
+             TYPE_CHECKING = False\n\
+             if TYPE_CHECKING:\n    \
+             import builtins\n    \
+             import datetime as _datetime\n    \
+             from collections.abc import Mapping, Sequence\n    \
+             from typing import Any, Literal\n\n    \
+             from typing_extensions import Required\n\n",
         );
         out.push_str(&self.all_list());
 
@@ -707,6 +848,9 @@ impl<'a> Surface<'a> {
             }
         }
 
+        out.push_str(&self.typed_dicts(true));
+        out.push_str(&self.nested_tables());
+
         for ns in self.api.namespaces() {
             for is_async in [false, true] {
                 out.push_str("\n\n");
@@ -746,13 +890,7 @@ impl<'a> Surface<'a> {
         let body = match &op.body {
             None => "None".to_string(),
             Some(b) if self.object_fields(&b.ty).is_some() => "_b".to_string(),
-            Some(b) => {
-                if self.needs_wire(&b.ty) {
-                    "_wire(body)".into()
-                } else {
-                    "body".into()
-                }
-            }
+            Some(b) => self.to_wire(&b.ty, "body"),
         };
         let call = format!("self._client._call({}, {path}, {query}, {body})", lit(&op.id));
         if is_async {
@@ -771,7 +909,7 @@ impl<'a> Surface<'a> {
             .iter()
             .map(|p| {
                 let name = ident(&p.name);
-                let value = if self.needs_wire(&p.ty) { format!("_wire({name})") } else { name };
+                let value = self.to_wire(&p.ty, &name);
                 format!("({}, {value})", lit(&p.name))
             })
             .collect();
@@ -839,6 +977,7 @@ impl<'a> Surface<'a> {
              import datetime as _datetime\n\
              from collections.abc import Mapping, Sequence\n\
              from typing import Any, Literal\n\n\
+             from typing_extensions import Required, TypedDict\n\n\
              from ._base import AsyncPageIterator, BaseAsyncClient, BaseClient, Model, Namespace, NotGiven, \
              PageIterator, StrEnum\n\n",
         );
@@ -881,6 +1020,8 @@ impl<'a> Surface<'a> {
                 }
             }
         }
+        out.push_str(&self.typed_dicts(false));
+        out.push('\n');
         for ns in self.api.namespaces() {
             for is_async in [false, true] {
                 out.push('\n');
@@ -926,6 +1067,55 @@ impl<'a> Surface<'a> {
         }
         out
     }
+}
+
+/// The object models a caller passes nested in a request: the types of the body fields
+/// (not the body schemas, whose fields are keyword arguments), and the object fields of
+/// those, transitively.
+fn nested_inputs(api: &Api) -> BTreeSet<String> {
+    fn named(ty: &TypeRef) -> Option<&str> {
+        match ty {
+            TypeRef::Named(n) => Some(n),
+            TypeRef::Array(inner) | TypeRef::Map(inner) => named(inner),
+            _ => None,
+        }
+    }
+    let fields_of = |name: &str| match api.models.get(name).map(|m| &m.kind) {
+        Some(ModelKind::Object { fields }) => Some(fields),
+        _ => None,
+    };
+    let mut todo: Vec<String> = Vec::new();
+    for body in api.operations.iter().filter_map(|op| op.body.as_ref()) {
+        match named(&body.ty).and_then(fields_of) {
+            Some(fields) if matches!(body.ty, TypeRef::Named(_)) => {
+                todo.extend(fields.iter().filter_map(|f| named(&f.ty)).map(str::to_string))
+            }
+            _ => todo.extend(named(&body.ty).map(str::to_string)),
+        }
+    }
+    let mut out = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        let Some(fields) = fields_of(&name) else { continue };
+        if out.insert(name) {
+            todo.extend(fields.iter().filter_map(|f| named(&f.ty)).map(str::to_string));
+        }
+    }
+    out
+}
+
+/// The `TypedDict` of a nested input model: keyed by snake_case attribute names, or by wire names.
+fn dict_name(model: &str, wire: bool) -> String {
+    format!("{model}{}Dict", if wire { "Wire" } else { "" })
+}
+
+/// Whether `key` can be a field of a `TypedDict` written in class syntax.
+fn class_key(key: &str) -> bool {
+    // RESERVED also has names that are only taken on models; they are fine as keys.
+    let keyword = RESERVED.contains(&key) && !matches!(key, "self" | "to_dict" | "from_dict");
+    let mut chars = key.chars();
+    !keyword
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_query(op: &Operation, a: &Arg) -> bool {
@@ -980,6 +1170,12 @@ mod tests {
         assert_eq!(member("user_token"), "USER_TOKEN");
         assert_eq!(member("1d"), "V1D");
         assert_eq!(member("gateway-remote.mcp"), "GATEWAY_REMOTE_MCP");
+    }
+
+    #[test]
+    fn typed_dict_keys_in_class_syntax() {
+        assert!(class_key("redirectUris") && class_key("redirect_uris") && class_key("self"));
+        assert!(!class_key("from") && !class_key("x-request-id") && !class_key("1d") && !class_key(""));
     }
 
     #[test]
