@@ -80,6 +80,29 @@ def test_an_unknown_nested_key_is_sent_as_given(client: k.Client, emulator: Emul
     assert last_body(emulator)["oauth"] == {"redirectUris": [], "someNewField": 1}
 
 
+def test_lists_maps_and_deeper_nesting_convert_in_the_same_place() -> None:
+    """Today's spec nests one level; the generated ``_nested`` table carries deeper levels,
+    lists and maps of input models to the same ``_input``."""
+    from kontext_mgmt._base import _input
+
+    oauth = k.CreateApplicationOAuthInput
+    snake, wire = {"redirect_uris": ["u"], "pkce_required": False}, {"redirectUris": ["u"], "pkceRequired": False}
+    assert _input(oauth, [snake, oauth(redirect_uris=["u"], pkce_required=False)], 1) == [wire, wire]
+    assert _input(oauth, {"a": snake}, 2) == {"a": wire}
+    assert _input(oauth, "not a list", 1) == "not a list", "a value of another shape is the server's to judge"
+
+    class Outer(k.Model):
+        __slots__ = ()
+        _fields = (("one", "one", False), ("many_of_them", "manyOfThem", False))
+        _nested = {"one": (oauth, 0), "manyOfThem": (oauth, 1)}
+
+    assert _input(Outer, {"one": snake, "many_of_them": [snake], "other_key": {"a_b": 1}}) == {
+        "one": wire,
+        "manyOfThem": [wire],
+        "other_key": {"a_b": 1},
+    }
+
+
 # ---------------------------------------------------------------------------------------
 # mypy --strict on a user's file
 

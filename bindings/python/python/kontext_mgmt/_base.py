@@ -100,13 +100,12 @@ def _input(cls: type[Model], value: Any, shape: int = 0) -> Any:
     (``redirectUris``); nested input models are converted the same way, and any other key
     is sent as given (the server judges it).
     """
-    if value is None:
-        return None
-    if shape == 1:
+    if shape == 1 and isinstance(value, (list, tuple)):
         return [_input(cls, v) for v in value]
-    if shape == 2:
+    if shape == 2 and isinstance(value, _Mapping):
         return {k: _input(cls, v) for k, v in value.items()}
-    if isinstance(value, Model) or not isinstance(value, _Mapping):
+    if shape != 0 or isinstance(value, Model) or not isinstance(value, _Mapping):
+        # Not of the expected shape: sent as given, for the server to judge.
         return _wire(value)
     wire_names: dict[str, str] | None = cls.__dict__.get("_wire_names")
     if wire_names is None:
