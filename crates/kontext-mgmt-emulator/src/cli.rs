@@ -70,42 +70,28 @@ fn seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(s))
 }
 
-/// Runs the program with these arguments (the first is the program's name) until SIGINT or
-/// SIGTERM; the exit status. The Python and Node packages' `kontext-emulator` commands
-/// call this too.
-pub fn run<I, T>(args: I) -> u8
+/// What the command line asks for: a server with this configuration, or to exit at once
+/// (`--help`, `--version`, a bad argument) with this status after printing `output`
+/// (to stdout when the status is 0, else to stderr).
+pub enum Invocation {
+    Serve(Box<Config>),
+    Exit { status: u8, output: String },
+}
+
+/// Parses the program's arguments (the first is the program's name). The Python and Node
+/// packages' `kontext-emulator` commands parse with this too, so every form of the command
+/// takes the same arguments.
+pub fn parse<I, T>(args: I) -> Invocation
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
     let args = match Args::try_parse_from(args) {
         Ok(a) => a,
-        Err(e) => {
-            // --help and --version are "errors" that print to stdout and succeed.
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+        // --help and --version are "errors" that print to stdout and succeed.
+        Err(e) => return Invocation::Exit { status: if e.use_stderr() { 2 } else { 0 }, output: e.render().to_string() },
     };
-    // try_init: a host process (Python, Node) may have installed a subscriber already.
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("kontext-emulator: cannot start the runtime: {e}");
-            return 1;
-        }
-    };
-    runtime.block_on(serve(args))
-}
-
-async fn serve(args: Args) -> u8 {
-    let config = Config {
+    Invocation::Serve(Box::new(Config {
         host: args.host,
         port: args.port,
         client_id: args.client_id,
@@ -121,14 +107,67 @@ async fn serve(args: Args) -> u8 {
         max_connections: args.max_connections,
         log_body_bytes: args.log_body_bytes,
         log_max_bytes: args.log_max_bytes,
+    }))
+}
+
+/// What the program prints once it listens; tests and scripts read the first line,
+/// `listening on URL`, to learn the port.
+pub fn banner(emulator: &Emulator) -> String {
+    let url = emulator.url();
+    format!(
+        "listening on {url}\nclient id:     {}\nclient secret: {}\ntoken url:     {url}/oauth2/token\napi base url:  {url}/api/v1\n",
+        emulator.client_id(),
+        emulator.client_secret()
+    )
+}
+
+/// Runs the program with these arguments (the first is the program's name) until SIGINT or
+/// SIGTERM; the exit status. The Python package's `kontext-emulator` command calls this too.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let config = match parse(args) {
+        Invocation::Serve(config) => config,
+        Invocation::Exit { status, output } => {
+            if status == 0 {
+                print!("{output}");
+            } else {
+                eprint!("{output}");
+            }
+            return status;
+        }
     };
-    // Each connection takes a descriptor; a low soft limit would cap --max-connections
-    // well below what the hard limit allows.
-    let wanted = u64::try_from(args.max_connections).unwrap_or(u64::MAX).saturating_add(256);
+    // try_init: a host process (Python) may have installed a subscriber already.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kontext-emulator: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(serve(*config))
+}
+
+/// Raises the soft limit of open files for `max_connections` connections: each takes a
+/// descriptor, and a low soft limit would cap them well below what the hard limit allows.
+pub fn raise_open_files(max_connections: usize) {
+    let wanted = u64::try_from(max_connections).unwrap_or(u64::MAX).saturating_add(256);
     if let Err(e) = rlimit::increase_nofile_limit(wanted) {
         tracing::warn!("cannot raise the open-file limit: {e}");
     }
-    let (client_id, client_secret) = (config.client_id.clone(), config.client_secret.clone());
+}
+
+async fn serve(config: Config) -> u8 {
+    raise_open_files(config.max_connections);
     let emulator = match Emulator::start(config).await {
         Ok(e) => e,
         Err(e) => {
@@ -138,12 +177,7 @@ async fn serve(args: Args) -> u8 {
     };
     {
         let mut out = std::io::stdout().lock();
-        // Tests and scripts read the first line to learn the port.
-        let _ = writeln!(out, "listening on {}", emulator.url());
-        let _ = writeln!(out, "client id:     {client_id}");
-        let _ = writeln!(out, "client secret: {client_secret}");
-        let _ = writeln!(out, "token url:     {}/oauth2/token", emulator.url());
-        let _ = writeln!(out, "api base url:  {}/api/v1", emulator.url());
+        let _ = out.write_all(banner(&emulator).as_bytes());
         let _ = out.flush();
     }
     wait_for_signal().await;
