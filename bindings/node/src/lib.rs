@@ -22,7 +22,7 @@
 // The napi-derive macros expand to `unsafe` FFI trampolines; no hand-written code uses it.
 #![deny(unsafe_code)]
 
-mod testing;
+pub mod testing;
 
 use futures::future::{AbortHandle, Abortable};
 use futures::FutureExt;

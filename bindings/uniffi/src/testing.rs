@@ -248,7 +248,10 @@ mod tests {
         .expect("starts");
         let stats = emu.seed(JsonValue(r#"{"applications":[{"name":"second"}]}"#.into())).expect("seeds");
         assert!(stats.0.contains(r#""applications":2"#), "{}", stats.0);
-        assert!(matches!(emu.seed(JsonValue(r#"{"applications":[{}]}"#.into())), Err(KontextError::InvalidInput { .. })));
+        assert!(matches!(
+            emu.seed(JsonValue(r#"{"applications":[{}]}"#.into())),
+            Err(KontextError::InvalidInput { .. })
+        ));
         emu.stop();
         assert!(!emu.running());
         assert!(emu.stats().is_err());
