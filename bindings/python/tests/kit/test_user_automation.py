@@ -14,7 +14,6 @@ import pytest
 import kontext_mgmt
 from kontext_mgmt.testing import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorError
 
-
 # -- the "user automation" under test ---------------------------------------------------
 
 
