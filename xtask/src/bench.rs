@@ -23,6 +23,35 @@ pub struct Args {
 
 const GROUPS: &[&str] = &["emulator", "core", "python", "node", "kotlin"];
 const SCENARIOS: &[&str] = &["get_seq", "create_get_seq", "concurrent64"];
+/// The groups whose bench program measures `kit_start` (the test kit's in-process start).
+const KIT_GROUPS: &[&str] = &["python", "node"];
+
+/// The size in MB of what the bench programs built in release mode (the wheel as pip installs
+/// it; the Node addon as npm's platform package carries it).
+fn package_sizes(groups: &[&str]) -> Vec<Value> {
+    let target = root().join("target");
+    let mut found: Vec<(&str, std::path::PathBuf)> = Vec::new();
+    if groups.contains(&"python") {
+        if let Ok(dir) = std::fs::read_dir(target.join("bench/python-wheel")) {
+            found.extend(
+                dir.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+                    .map(|p| ("python-wheel", p)),
+            );
+        }
+    }
+    if groups.contains(&"node") {
+        found.push(("node-addon", target.join("release/libkontext_mgmt_node.so")));
+    }
+    found
+        .into_iter()
+        .filter_map(|(what, path)| {
+            let mb = std::fs::metadata(&path).ok()?.len() as f64 / 1_048_576.0;
+            Some(json!({ "contender": what, "scenario": "package_size", "value": mb, "unit": "MB", "reps": [mb] }))
+        })
+        .collect()
+}
 
 /// A benchmark program of one group.
 struct Program {
@@ -158,6 +187,13 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         phase("cold starts");
+        // The test kit: an emulator started in-process (the bench programs that have the kit).
+        for (group, cmd) in programs.iter_mut().filter(|(g, _)| KIT_GROUPS.contains(g)) {
+            eprintln!("kit_start {group}");
+            samples.extend(measure(&mut clone_cmd(cmd), &emulator.url, "kit_start")?);
+        }
+        rows.extend(package_sizes(&groups));
+        phase("test kit start, package sizes");
     }
     rows.extend(aggregate(&samples));
     report(&rows, &phases, started.elapsed())
@@ -301,6 +337,11 @@ fn report(rows: &[Value], phases: &[(String, std::time::Duration)], took: std::t
     for (contender, limit) in [("kontext-python-import", 50.0), ("kontext-node-require", 30.0)] {
         if let Some(ms) = value(rows, contender, "cold_start") {
             goals.push(json!({ "goal": format!("{contender} ≤ {limit} ms"), "value": ms, "met": ms <= limit }));
+        }
+    }
+    for contender in ["kontext-python-kit", "kontext-node-kit"] {
+        if let Some(ms) = value(rows, contender, "kit_start") {
+            goals.push(json!({ "goal": format!("{contender}: in-process emulator start ≤ 50 ms"), "value": ms, "met": ms <= 50.0 }));
         }
     }
     if let Some(rps) = value(rows, "emulator", "emulator_get") {

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { CONTENDERS } from './contenders.mjs';
 
 const run = promisify(execFile);
@@ -59,6 +60,20 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const round = (x) => Math.round(x * 100) / 100;
+
+/** The test kit: ms to start an in-process emulator until it listens (then stopped). */
+async function kitStart(n = 20) {
+  const { Emulator } = createRequire(import.meta.url)(join(PKG, 'lib', 'testing.js'));
+  await (await Emulator.start()).stop(); // the first one loads the spec and warms the runtime
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const emu = await Emulator.start();
+    times.push(performance.now() - t);
+    await emu.stop();
+  }
+  return times;
+}
 
 function emit(contender, scenario, reps, unit) {
   const line = { contender, scenario, value: round(median(reps)), unit, reps: reps.map(round) };
@@ -187,6 +202,10 @@ async function main() {
   if (args.seedStream > 0) await seedStream(args.url, args.seedStream);
 
   for (const scenario of args.scenarios) {
+    if (scenario === 'kit_start') {
+      emit('kontext-node-kit', scenario, await kitStart(), 'ms');
+      continue;
+    }
     for (const name of args.contenders) {
       if (scenario === 'cold_start') {
         const reps = [];

@@ -34,7 +34,7 @@ from typing import Any, Callable
 CLIENT_ID = "sa_11111111-1111-4111-8111-111111111111"
 CLIENT_SECRET = "kontext-emulator-secret"
 CONTENDERS = ["kontext-sync", "kontext-async", "httpx-sync", "httpx-async", "aiohttp"]
-SCENARIOS = ["get_seq", "create_get_seq", "concurrent64", "stream100k", "cold_start", "import"]
+SCENARIOS = ["get_seq", "create_get_seq", "concurrent64", "stream100k", "cold_start", "import", "kit_start"]
 
 
 def emit(contender: str, scenario: str, reps: list[float], unit: str, **extra: Any) -> None:
@@ -471,6 +471,22 @@ def main() -> None:
         if ("import" in scenarios or "cold_start" in scenarios) and contender == "kontext-sync":
             ms = [in_child(args, "import", contender)["ms"] for _ in range(args.reps)]
             emit("kontext-python-import", "cold_start", ms, "ms")
+        if "kit_start" in scenarios and contender == "kontext-sync":
+            emit("kontext-python-kit", "kit_start", kit_start(), "ms")
+
+
+def kit_start(n: int = 20) -> list[float]:
+    """The test kit: ms to start an in-process emulator until it listens (then stopped)."""
+    from kontext_mgmt.testing import Emulator
+
+    Emulator().start().stop()  # the first one loads the spec and warms the runtime
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        emu = Emulator().start()
+        times.append((time.perf_counter() - t) * 1000)
+        emu.stop()
+    return times
 
 
 if __name__ == "__main__":
