@@ -38,3 +38,12 @@ def test_credentials_and_rate_limit_reach_the_emulator() -> None:
         with pytest.raises(kontext_mgmt.RateLimited):
             client.applications.list()
         assert "kit-secret" not in repr(emu)
+
+
+async def test_the_kit_as_an_async_context_manager_with_an_async_client() -> None:
+    async with Emulator(seed={"applications": [{"name": "async-seeded"}]}) as emu:
+        async with emu.async_client() as client:
+            page = await client.applications.list()
+        assert [a.name for a in page.items] == ["async-seeded"]
+        assert emu.requests()[-1]["path"] == "/api/v1/applications"
+    assert not emu.running
