@@ -1,0 +1,67 @@
+//! The templates of every non-Rust output (Kotlin, Swift, Python, TypeScript/JavaScript,
+//! Markdown, TOML), rendered with minijinja.
+//!
+//! Each generated file is one template under `templates/` that looks like the file it
+//! writes; the generator prepares a small serializable view (names and types already in
+//! the target language's spelling, strings already quoted) and the template lays it out.
+//! Changing a generated signature is an edit in the template. Rust output does not go
+//! through here: it is built with `quote!` and formatted by `prettyplease`.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+/// Every template, by name (embedded, so `cargo package` and build scripts need no files).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("uniffi/Generated.kt", include_str!("../templates/uniffi/Generated.kt.j2")),
+    ("uniffi/Generated.swift", include_str!("../templates/uniffi/Generated.swift.j2")),
+    ("uniffi/uniffi.toml", include_str!("../templates/uniffi/uniffi.toml.j2")),
+];
+
+/// A template that does not parse or render: a generator bug, reported with the template
+/// and where in it.
+#[derive(Debug, thiserror::Error)]
+#[error("template {template}: {reason}")]
+pub struct TemplateError {
+    pub template: String,
+    pub reason: String,
+}
+
+/// Renders the template `name` with `view` as its context.
+///
+/// Block tags on their own line leave no blank line (`trim_blocks`, `lstrip_blocks`), the
+/// final newline is kept, nothing is escaped (none of the outputs is HTML) and a name the
+/// view does not have is an error, not an empty string.
+pub fn render(name: &str, view: &impl Serialize) -> Result<String, TemplateError> {
+    let fail = |e: minijinja::Error| {
+        let mut reason = e.to_string();
+        if let Some(line) = e.line() {
+            reason.push_str(&format!(" (line {line})"));
+        }
+        TemplateError { template: name.to_string(), reason }
+    };
+    let source = TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, source)| *source)
+        .ok_or_else(|| TemplateError { template: name.to_string(), reason: "no such template".into() })?;
+    let mut env = Environment::new();
+    env.set_syntax(
+        SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build().map_err(fail)?,
+    );
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_template(name, source).map_err(fail)?;
+    env.get_template(name).map_err(fail)?.render(minijinja::value::Serde(view)).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_parses() {
+        for (name, source) in super::TEMPLATES {
+            let mut env = minijinja::Environment::new();
+            env.add_template(name, source).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+}
