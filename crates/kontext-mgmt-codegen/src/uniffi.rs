@@ -128,6 +128,10 @@ impl<'a> Surface<'a> {
                 "uniffi",
                 format!("{owner} and {other} both map to the Kotlin/Swift type {name}"),
             )),
+            // A type name cannot be escaped the way a member can (`Type`, `Protocol`, `Self`).
+            None if KOTLIN_KEYWORDS.contains(&name.as_str()) || SWIFT_KEYWORDS.contains(&name.as_str()) => {
+                Err(CodegenError::clash("uniffi", format!("{owner} maps to {name}, a reserved word in Kotlin or Swift")))
+            }
             None => {
                 types.insert(name, owner);
                 Ok(())

@@ -63,3 +63,35 @@ fn a_schema_the_generators_cannot_express_is_a_typed_error_naming_it() {
         other => panic!("expected a Schema error naming Application.mood, got {other:?}"),
     }
 }
+
+/// A schema referenced from `Application` (so the uniffi surface reaches it).
+fn with_schema(name: &str) -> serde_yaml::Value {
+    let mut spec = spec();
+    spec["components"]["schemas"][name] = serde_yaml::from_str("{type: object, properties: {a: {type: string}}}").unwrap();
+    spec["components"]["schemas"]["Application"]["properties"]["extraThing"] =
+        serde_yaml::from_str(&format!("{{$ref: '#/components/schemas/{name}'}}")).unwrap();
+    spec
+}
+
+#[test]
+fn a_schema_named_like_a_type_of_the_binding_is_refused() {
+    let e = uniffi_error(&with_schema("PagedSequence"));
+    assert!(e.contains("schema PagedSequence") && e.contains("the binding itself"), "{e}");
+}
+
+#[test]
+fn a_schema_named_like_a_reserved_word_is_refused() {
+    let e = uniffi_error(&with_schema("Protocol"));
+    assert!(e.contains("schema Protocol") && e.contains("reserved word"), "{e}");
+}
+
+#[test]
+fn two_schemas_with_one_kotlin_type_name_are_refused() {
+    let mut spec = with_schema("ApplicationExtra");
+    spec["components"]["schemas"]["application_extra"] =
+        serde_yaml::from_str("{type: object, properties: {b: {type: string}}}").unwrap();
+    spec["components"]["schemas"]["Application"]["properties"]["otherThing"] =
+        serde_yaml::from_str("{$ref: '#/components/schemas/application_extra'}").unwrap();
+    let e = uniffi_error(&spec);
+    assert!(e.contains("schema ApplicationExtra") && e.contains("schema application_extra"), "{e}");
+}
