@@ -16,6 +16,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("uniffi/Generated.kt", include_str!("../templates/uniffi/Generated.kt.j2")),
     ("uniffi/Generated.swift", include_str!("../templates/uniffi/Generated.swift.j2")),
     ("uniffi/uniffi.toml", include_str!("../templates/uniffi/uniffi.toml.j2")),
+    ("docs/operations.md", include_str!("../templates/docs/operations.md.j2")),
     ("node/generated.js", include_str!("../templates/node/generated.js.j2")),
     ("node/index.d.ts", include_str!("../templates/node/index.d.ts.j2")),
     ("node/errors.js", include_str!("../templates/node/errors.js.j2")),
