@@ -73,4 +73,15 @@ mod tests {
             env.add_template(name, source).unwrap_or_else(|e| panic!("{name}: {e:#}"));
         }
     }
+
+    #[test]
+    fn a_name_the_view_lacks_is_an_error_naming_the_template_and_line() {
+        #[derive(serde::Serialize)]
+        struct Empty {}
+        let e = super::render("uniffi/uniffi.toml", &Empty {}).unwrap_err();
+        assert_eq!(e.template, "uniffi/uniffi.toml");
+        assert!(e.reason.contains("undefined") && e.reason.contains("(line 1)"), "{e}");
+        let e = super::render("no/such", &Empty {}).unwrap_err();
+        assert_eq!(e.to_string(), "template no/such: no such template");
+    }
 }
