@@ -73,10 +73,11 @@ pub fn operations_md(api: &Api) -> Result<Artifact, CodegenError> {
         .collect();
     // The maintainers' notes (`x-kontext-notes`) of the spec, for reviewers: what the public
     // sources leave open and what we chose, where they disagree and which one we follow.
-    let ops = api.operations.iter().filter(|o| !o.notes.is_empty()).map(|o| Section {
-        what: format!("`{}` (`{} {}`)", o.id, o.http_method, o.path),
-        notes: &o.notes,
-    });
+    let ops = api
+        .operations
+        .iter()
+        .filter(|o| !o.notes.is_empty())
+        .map(|o| Section { what: format!("`{}` (`{} {}`)", o.id, o.http_method, o.path), notes: &o.notes });
     let models = api
         .models
         .values()

@@ -16,9 +16,9 @@ use crate::artifact::Artifact;
 use crate::error::CodegenError;
 use crate::ir::{Api, Field, ModelKind, Operation, Param, TypeRef};
 use crate::names::{camel, pascal};
-use std::collections::BTreeSet;
 use crate::template::render;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 pub const GENERATED_JS: &str = "bindings/node/lib/generated.js";

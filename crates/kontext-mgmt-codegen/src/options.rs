@@ -9,9 +9,9 @@
 
 use crate::artifact::Artifact;
 use crate::names::camel;
+use crate::template::render;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use crate::template::render;
 use serde::Serialize;
 use std::fmt::Write as _;
 

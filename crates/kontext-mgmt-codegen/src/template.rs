@@ -56,7 +56,12 @@ pub fn render(name: &str, view: &impl Serialize) -> Result<String, TemplateError
         .ok_or_else(|| TemplateError { template: name.to_string(), reason: "no such template".into() })?;
     let mut env = Environment::new();
     env.set_syntax(
-        SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build().map_err(fail)?,
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(fail)?,
     );
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Strict);

@@ -19,11 +19,11 @@ use crate::artifact::Artifact;
 use crate::error::CodegenError;
 use crate::ir::{Api, Field, Model, ModelKind, Operation, Param, TypeRef};
 use crate::names::{camel, pascal, snake};
+use crate::template::render;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use std::collections::{BTreeMap, BTreeSet};
-use crate::template::render;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where the checked-in layers live (relative to the repository root).
 pub const KOTLIN_LAYER: &str = "bindings/uniffi/kotlin/src/main/kotlin/dev/kontext/mgmt/Generated.kt";
@@ -129,9 +129,9 @@ impl<'a> Surface<'a> {
                 format!("{owner} and {other} both map to the Kotlin/Swift type {name}"),
             )),
             // A type name cannot be escaped the way a member can (`Type`, `Protocol`, `Self`).
-            None if KOTLIN_KEYWORDS.contains(&name.as_str()) || SWIFT_KEYWORDS.contains(&name.as_str()) => {
-                Err(CodegenError::clash("uniffi", format!("{owner} maps to {name}, a reserved word in Kotlin or Swift")))
-            }
+            None if KOTLIN_KEYWORDS.contains(&name.as_str()) || SWIFT_KEYWORDS.contains(&name.as_str()) => Err(
+                CodegenError::clash("uniffi", format!("{owner} maps to {name}, a reserved word in Kotlin or Swift")),
+            ),
             None => {
                 types.insert(name, owner);
                 Ok(())
@@ -640,14 +640,8 @@ impl<'a> Surface<'a> {
                 ModelKind::Object { .. } => None,
             })
             .collect();
-        let view = Layer {
-            header: HEADER,
-            title: &self.api.title,
-            version: &self.api.version,
-            namespaces,
-            paged,
-            enums,
-        };
+        let view =
+            Layer { header: HEADER, title: &self.api.title, version: &self.api.version, namespaces, paged, enums };
         Ok(trim_end(render(lang.template(), &view)?))
     }
 

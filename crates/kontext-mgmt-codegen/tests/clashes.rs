@@ -67,7 +67,8 @@ fn a_schema_the_generators_cannot_express_is_a_typed_error_naming_it() {
 /// A schema referenced from `Application` (so the uniffi surface reaches it).
 fn with_schema(name: &str) -> serde_yaml::Value {
     let mut spec = spec();
-    spec["components"]["schemas"][name] = serde_yaml::from_str("{type: object, properties: {a: {type: string}}}").unwrap();
+    spec["components"]["schemas"][name] =
+        serde_yaml::from_str("{type: object, properties: {a: {type: string}}}").unwrap();
     spec["components"]["schemas"]["Application"]["properties"]["extraThing"] =
         serde_yaml::from_str(&format!("{{$ref: '#/components/schemas/{name}'}}")).unwrap();
     spec
