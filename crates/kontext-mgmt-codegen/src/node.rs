@@ -260,24 +260,31 @@ impl<'a> Surface<'a> {
                 nested: if nested.is_empty() { "{}".to_string() } else { format!("{{ {} }}", nested.join(", ")) },
             });
         }
-        let namespaces = self
-            .namespaces
-            .iter()
-            .map(|(ns, class)| JsNamespace {
-                ns: ns.clone(),
-                class: class.clone(),
-                methods: self.ns_methods(ns).map(|m| self.js_method(m)).collect(),
-            })
-            .collect();
         JsView {
+            source: self.source(),
+            operations,
+            secret_shapes,
+            namespaces: self.namespace_views(|m| self.js_method(m)),
+        }
+    }
+
+    fn source(&self) -> Source<'_> {
+        Source {
             header: HEADER,
             title: &self.api.title,
             version: &self.api.version,
             version_literal: js_string(&self.api.version),
-            operations,
-            secret_shapes,
-            namespaces,
         }
+    }
+
+    /// Each namespace class with its methods, as `method` shows them.
+    fn namespace_views<M>(&self, method: impl Fn(&Method<'a>) -> M) -> Vec<NamespaceView<M>> {
+        let views = self.namespaces.iter().map(|(ns, class)| NamespaceView {
+            ns: ns.clone(),
+            class: class.clone(),
+            methods: self.ns_methods(ns).map(&method).collect(),
+        });
+        views.collect()
     }
 
     fn js_method(&self, m: &Method<'_>) -> JsMethod {
@@ -345,36 +352,34 @@ impl<'a> Surface<'a> {
                 })
             })
             .collect();
-        let namespaces = self
-            .namespaces
-            .iter()
-            .map(|(ns, class)| DtsNamespace {
-                ns: ns.clone(),
-                class: class.clone(),
-                methods: self.ns_methods(ns).map(dts_method).collect(),
-            })
-            .collect();
-        DtsView {
-            header: HEADER,
-            title: &self.api.title,
-            version: &self.api.version,
-            version_literal: js_string(&self.api.version),
-            models,
-            params,
-            namespaces,
-        }
+        DtsView { source: self.source(), models, params, namespaces: self.namespace_views(dts_method) }
     }
 }
 
+/// The heading both files share.
 #[derive(Serialize)]
-struct JsView<'a> {
+struct Source<'a> {
     header: &'static str,
     title: &'a str,
     version: &'a str,
     version_literal: String,
+}
+
+/// A namespace class and its methods (`JsMethod` or `DtsMethod`).
+#[derive(Serialize)]
+struct NamespaceView<M> {
+    ns: String,
+    class: String,
+    methods: Vec<M>,
+}
+
+#[derive(Serialize)]
+struct JsView<'a> {
+    #[serde(flatten)]
+    source: Source<'a>,
     operations: Vec<JsOperation>,
     secret_shapes: Vec<JsSecretShape>,
-    namespaces: Vec<JsNamespace>,
+    namespaces: Vec<NamespaceView<JsMethod>>,
 }
 
 /// One row of `OPERATIONS` (every value a JS literal).
@@ -394,13 +399,6 @@ struct JsSecretShape {
     key: String,
     secret: Vec<String>,
     nested: String,
-}
-
-#[derive(Serialize)]
-struct JsNamespace {
-    ns: String,
-    class: String,
-    methods: Vec<JsMethod>,
 }
 
 #[derive(Serialize)]
@@ -429,13 +427,11 @@ struct JsAll {
 
 #[derive(Serialize)]
 struct DtsView<'a> {
-    header: &'static str,
-    title: &'a str,
-    version: &'a str,
-    version_literal: String,
+    #[serde(flatten)]
+    source: Source<'a>,
     models: Vec<DtsModel>,
     params: Vec<DtsParams>,
-    namespaces: Vec<DtsNamespace>,
+    namespaces: Vec<NamespaceView<DtsMethod>>,
 }
 
 /// A model: a union of string literals (`alternatives`) or an interface (`fields`).
@@ -462,13 +458,6 @@ struct DtsParams {
     method: String,
     name: String,
     fields: Vec<DtsField>,
-}
-
-#[derive(Serialize)]
-struct DtsNamespace {
-    ns: String,
-    class: String,
-    methods: Vec<DtsMethod>,
 }
 
 #[derive(Serialize)]

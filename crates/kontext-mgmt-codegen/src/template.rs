@@ -11,20 +11,27 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
-/// Every template, by name (embedded, so `cargo package` and build scripts need no files).
-const TEMPLATES: &[(&str, &str)] = &[
-    ("uniffi/Generated.kt", include_str!("../templates/uniffi/Generated.kt.j2")),
-    ("uniffi/Generated.swift", include_str!("../templates/uniffi/Generated.swift.j2")),
-    ("uniffi/uniffi.toml", include_str!("../templates/uniffi/uniffi.toml.j2")),
-    ("docs/operations.md", include_str!("../templates/docs/operations.md.j2")),
-    ("options/_options.py", include_str!("../templates/options/_options.py.j2")),
-    ("options/options.js", include_str!("../templates/options/options.js.j2")),
-    ("options/options.d.ts", include_str!("../templates/options/options.d.ts.j2")),
-    ("node/generated.js", include_str!("../templates/node/generated.js.j2")),
-    ("node/index.d.ts", include_str!("../templates/node/index.d.ts.j2")),
-    ("node/errors.js", include_str!("../templates/node/errors.js.j2")),
-    ("node/errors.d.ts", include_str!("../templates/node/errors.d.ts.j2")),
-    ("node/index.mjs", include_str!("../templates/node/index.mjs.j2")),
+/// Every template, by name: `templates/<name>.j2`, embedded (so `cargo package` and the build
+/// scripts need no files at run time).
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name, ".j2")))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "uniffi/Generated.kt",
+    "uniffi/Generated.swift",
+    "uniffi/uniffi.toml",
+    "docs/operations.md",
+    "options/_options.py",
+    "options/options.js",
+    "options/options.d.ts",
+    "node/generated.js",
+    "node/index.d.ts",
+    "node/errors.js",
+    "node/errors.d.ts",
+    "node/index.mjs",
 ];
 
 /// A template that does not parse or render: a generator bug, reported with the template
