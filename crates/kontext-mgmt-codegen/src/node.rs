@@ -88,6 +88,21 @@ const RESERVED: &[&str] = &[
     "options",
 ];
 
+/// Types the generated declarations use by name.
+const TS_TYPES: &[&str] = &[
+    "Array",
+    "Promise",
+    "Record",
+    "AsyncIterableIterator",
+    "Object",
+    "String",
+    "Number",
+    "Boolean",
+    "Error",
+    "BaseClient",
+    "Namespace",
+];
+
 pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     let surface = Surface::new(api)?;
     Ok(vec![
@@ -156,6 +171,16 @@ impl<'a> Surface<'a> {
     fn new(api: &'a Api) -> Result<Surface<'a>, CodegenError> {
         let namespaces: Vec<(String, String)> =
             api.namespaces().into_iter().map(|ns| (camel(ns), format!("{}Api", pascal(ns)))).collect();
+        // A type named like a reserved word (or a builtin the surface relies on) would not
+        // compile or would hide that builtin.
+        for name in api.models.keys() {
+            if RESERVED.contains(&name.as_str()) || TS_TYPES.contains(&name.as_str()) {
+                return Err(CodegenError::clash(
+                    "node",
+                    format!("schema {name}: a reserved word or built-in type in JavaScript/TypeScript"),
+                ));
+            }
+        }
         let mut taken: BTreeSet<String> = api.models.keys().cloned().collect();
         for (_, class) in &namespaces {
             if !taken.insert(class.clone()) {

@@ -1,6 +1,7 @@
-//! Names that two spec elements would share in Kotlin/Swift are refused by the uniffi
-//! generator with the schema or operation named, instead of generating code that does not
-//! compile or silently hides one of them.
+//! Names that two spec elements would share in a target language (or that the language or
+//! the binding reserves) are refused by that language's generator with a typed
+//! `CodegenError::NameClash` naming the schema or operation, instead of generating code that
+//! does not compile or silently hides one of them.
 
 use std::path::Path;
 
@@ -29,6 +30,8 @@ fn uniffi_error(spec: &serde_yaml::Value) -> String {
 fn the_unchanged_spec_has_no_clash() {
     let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(&spec()).unwrap()).unwrap();
     kontext_mgmt_codegen::uniffi::artifacts(&api).unwrap();
+    kontext_mgmt_codegen::node::artifacts(&api).unwrap();
+    kontext_mgmt_codegen::python::artifacts(&api).unwrap();
 }
 
 #[test]
@@ -95,4 +98,25 @@ fn two_schemas_with_one_kotlin_type_name_are_refused() {
         serde_yaml::from_str("{$ref: '#/components/schemas/application_extra'}").unwrap();
     let e = uniffi_error(&spec);
     assert!(e.contains("schema ApplicationExtra") && e.contains("schema application_extra"), "{e}");
+}
+
+fn node_error(spec: &serde_yaml::Value) -> String {
+    let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(spec).unwrap()).expect("the edited spec loads");
+    match kontext_mgmt_codegen::node::artifacts(&api) {
+        Ok(_) => panic!("the Node generator accepted a clash"),
+        Err(e @ kontext_mgmt_codegen::CodegenError::NameClash { language: "node", .. }) => e.to_string(),
+        Err(e) => panic!("a clash is a typed NameClash error: {e:?}"),
+    }
+}
+
+#[test]
+fn a_schema_named_like_a_node_namespace_class_is_refused() {
+    let e = node_error(&with_schema("ApplicationsApi"));
+    assert!(e.contains("ApplicationsApi"), "{e}");
+}
+
+#[test]
+fn a_schema_named_like_a_typescript_builtin_is_refused() {
+    let e = node_error(&with_schema("Promise"));
+    assert!(e.contains("schema Promise") && e.contains("built-in"), "{e}");
 }
