@@ -32,6 +32,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "node/errors.js",
     "node/errors.d.ts",
     "node/index.mjs",
+    "python/_generated.py",
+    "python/_generated.pyi",
+    "python/__init__.py",
+    "python/_errors.py",
 ];
 
 /// A template that does not parse or render: a generator bug, reported with the template
