@@ -80,6 +80,10 @@ const RESERVED: &[&str] = &[
     "from_dict",
 ];
 
+/// Names `_generated.pyi` imports (a class of the same name would shadow them).
+const TYPING_NAMES: &[&str] =
+    &["builtins", "Mapping", "Sequence", "Any", "Literal", "BaseAsyncClient", "BaseClient", "Namespace"];
+
 pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     let surface = Surface::new(api)?;
     Ok(vec![
@@ -265,6 +269,31 @@ impl<'a> Surface<'a> {
 
     /// Name clashes the generated code could not express.
     fn check(&self) -> Result<(), CodegenError> {
+        // Class names: one module holds the models, the namespace classes and the clients,
+        // and the package re-exports them beside `_base`'s and `_errors`' names.
+        let mut classes: std::collections::BTreeMap<String, String> = hand_written()
+            .into_iter()
+            .flat_map(|(module, names)| names.into_iter().map(move |n| (n.to_string(), format!("{module}.{n}"))))
+            .collect();
+        for name in TYPING_NAMES {
+            classes.insert(name.to_string(), "the stub's imports".into());
+        }
+        let generated = self.api.namespaces().into_iter().flat_map(|ns| {
+            [class_name(ns), format!("Async{}", class_name(ns))].map(|c| (c, format!("namespace {ns}")))
+        });
+        let clients = ["Client", "AsyncClient"].map(|c| (c.to_string(), "the client".to_string()));
+        let models = self.api.models.keys().map(|m| (m.clone(), format!("schema {m}")));
+        for (name, owner) in models.chain(generated).chain(clients) {
+            if RESERVED.contains(&name.as_str()) {
+                return Err(CodegenError::clash("python", format!("{owner}: {name} is a reserved word in Python")));
+            }
+            if let Some(other) = classes.insert(name.clone(), owner.clone()) {
+                return Err(CodegenError::clash(
+                    "python",
+                    format!("{owner} and {other} both map to the Python class {name}"),
+                ));
+            }
+        }
         for model in self.api.models.values() {
             if let ModelKind::Object { fields } = &model.kind {
                 let mut seen = BTreeSet::new();

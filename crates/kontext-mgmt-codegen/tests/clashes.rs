@@ -120,3 +120,29 @@ fn a_schema_named_like_a_typescript_builtin_is_refused() {
     let e = node_error(&with_schema("Promise"));
     assert!(e.contains("schema Promise") && e.contains("built-in"), "{e}");
 }
+
+fn python_error(spec: &serde_yaml::Value) -> String {
+    let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(spec).unwrap()).expect("the edited spec loads");
+    match kontext_mgmt_codegen::python::artifacts(&api) {
+        Ok(_) => panic!("the Python generator accepted a clash"),
+        Err(e @ kontext_mgmt_codegen::CodegenError::NameClash { language: "python", .. }) => e.to_string(),
+        Err(e) => panic!("a clash is a typed NameClash error: {e:?}"),
+    }
+}
+
+#[test]
+fn two_fields_with_one_python_name_are_refused() {
+    let mut spec = spec();
+    let props = &mut spec["components"]["schemas"]["Application"]["properties"];
+    props["client_id"] = serde_yaml::from_str("{type: string}").unwrap();
+    let e = python_error(&spec);
+    assert!(e.contains("Application") && e.contains("client_id"), "{e}");
+}
+
+#[test]
+fn a_schema_named_like_a_python_namespace_class_or_export_is_refused() {
+    let e = python_error(&with_schema("AsyncApplications"));
+    assert!(e.contains("schema AsyncApplications") && e.contains("namespace applications"), "{e}");
+    let e = python_error(&with_schema("NotFound"));
+    assert!(e.contains("schema NotFound") && e.contains("_errors.NotFound"), "{e}");
+}
