@@ -166,7 +166,8 @@ fn no_args(step: &str, args: &[String]) -> Result<()> {
 fn run_step(step: &str, args: &[String]) -> Result<()> {
     match step {
         "regen" => no_args(step, args).and_then(|()| crate::regen::run_check()),
-        // @redocly/cli and Spectral over the spec, pinned by tools/spec-lint/package-lock.json.
+        // @redocly/cli and Spectral over the spec, and the clients openapi-python-client and
+        // @hey-api/openapi-ts generate from it (mypy --strict, tsc --strict), pinned in tools/spec-lint.
         "spec-lint" => no_args(step, args).and_then(|()| script("tools/spec-lint/lint.sh", args)),
         "fmt" => no_args(step, args).and_then(|()| run_cmd(cargo().args(["fmt", "--all", "--check"]))),
         "workflows" => no_args(step, args).and_then(|()| crate::workflows::check()),

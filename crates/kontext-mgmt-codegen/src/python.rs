@@ -8,10 +8,17 @@
 //!   arguments), a `list_all` iterator per paginated operation, and the `Client` /
 //!   `AsyncClient` classes that own the namespaces. Every method is one call of the
 //!   generic `_call`/`_pages` of the hand-written `_base.py`, which hands it to the native
-//!   core: nothing here reaches the network another way. Annotation-free, so importing it
-//!   stays cheap.
+//!   core: nothing here reaches the network another way. A dict passed for a nested input
+//!   model goes through `_input` of `_base.py` (snake_case or wire keys; the model's
+//!   nested inputs by `_nested`). Annotation-free but for the `TypedDict`s of the nested
+//!   input models, whose annotations stay unevaluated strings, so importing it stays cheap.
 //! - `_generated.pyi`: the same surface fully typed (checked by `mypy --strict` and,
-//!   against the runtime module, by `stubtest`).
+//!   against the runtime module, by `stubtest`). A nested input is typed as its model or
+//!   one of two `TypedDict`s, `<Model>Dict` (snake_case keys) and `<Model>WireDict` (wire
+//!   keys): the runtime takes both, so the stub does too, and either way an unknown or
+//!   misspelled key is a type error.
+//!
+//! Both are rendered from `templates/python/` over a [`ModuleView`].
 
 use crate::artifact::Artifact;
 use crate::error::CodegenError;
@@ -81,8 +88,18 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Names `_generated.pyi` imports (a class of the same name would shadow them).
-const TYPING_NAMES: &[&str] =
-    &["builtins", "Mapping", "Sequence", "Any", "Literal", "BaseAsyncClient", "BaseClient", "Namespace"];
+const TYPING_NAMES: &[&str] = &[
+    "builtins",
+    "Mapping",
+    "Sequence",
+    "Any",
+    "Literal",
+    "Required",
+    "TypedDict",
+    "BaseAsyncClient",
+    "BaseClient",
+    "Namespace",
+];
 
 pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     let surface = Surface::new(api)?;
@@ -256,19 +273,34 @@ impl Arg {
 struct Surface<'a> {
     api: &'a Api,
     enums: BTreeSet<String>,
+    /// Object models a caller can pass nested in a request (a body field's type, and the
+    /// object fields of those, transitively): they get `TypedDict`s in the stubs and their
+    /// dicts are converted to wire names by `_input` of `_base.py`.
+    inputs: BTreeSet<String>,
 }
 
 impl<'a> Surface<'a> {
     fn new(api: &'a Api) -> Result<Surface<'a>, CodegenError> {
         let enums =
             api.models.values().filter(|m| matches!(m.kind, ModelKind::Enum { .. })).map(|m| m.name.clone()).collect();
-        let surface = Surface { api, enums };
+        let inputs = nested_inputs(api);
+        let surface = Surface { api, enums, inputs };
         surface.check()?;
         Ok(surface)
     }
 
     /// Name clashes the generated code could not express.
     fn check(&self) -> Result<(), CodegenError> {
+        for name in &self.inputs {
+            for dict in [dict_name(name, false), dict_name(name, true)] {
+                if self.api.models.contains_key(&dict) {
+                    return Err(CodegenError::clash(
+                        "python",
+                        format!("{name}: its TypedDict {dict} has the name of a schema"),
+                    ));
+                }
+            }
+        }
         // Class names: one module holds the models, the namespace classes and the clients,
         // and the package re-exports them beside `_base`'s and `_errors`' names.
         let mut classes: std::collections::BTreeMap<String, String> = hand_written()
@@ -427,6 +459,36 @@ impl<'a> Surface<'a> {
         }
     }
 
+    /// The nested input model of a type and its shape for `_input` (0 one object, 1 a list
+    /// of them, 2 a map of them).
+    fn input_shape<'t>(&self, ty: &'t TypeRef) -> Option<(&'t str, u8)> {
+        let (name, shape) = match ty {
+            TypeRef::Named(n) => (n, 0),
+            TypeRef::Array(inner) => match &**inner {
+                TypeRef::Named(n) => (n, 1),
+                _ => return None,
+            },
+            TypeRef::Map(inner) => match &**inner {
+                TypeRef::Named(n) => (n, 2),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        self.inputs.contains(name).then_some((name.as_str(), shape))
+    }
+
+    /// The JSON-ready value of the Python value `expr` a caller passed: nested input models
+    /// through `_input` (which also takes their snake_case keys), other values that need it
+    /// through `_wire`.
+    fn to_wire(&self, ty: &TypeRef, expr: &str) -> String {
+        match self.input_shape(ty) {
+            Some((name, 0)) => format!("_input({name}, {expr})"),
+            Some((name, shape)) => format!("_input({name}, {expr}, {shape})"),
+            None if self.needs_wire(ty) => format!("_wire({expr})"),
+            None => expr.into(),
+        }
+    }
+
     /// A callable turning one wire value of this (leaf) type into its Python value.
     fn leaf_converter(&self, ty: &TypeRef) -> Option<String> {
         match ty {
@@ -501,6 +563,9 @@ impl<'a> Surface<'a> {
                     let values: Vec<String> = values.iter().map(|v| lit(v)).collect();
                     format!("{n} | Literal[{}]", values.join(", "))
                 }
+                _ if self.inputs.contains(n) => {
+                    format!("{n} | {} | {}", dict_name(n, false), dict_name(n, true))
+                }
                 _ => format!("{n} | Mapping[builtins.str, Any]"),
             },
             TypeRef::Array(inner) => format!("Sequence[{}]", self.in_ty(inner)),
@@ -543,7 +608,7 @@ impl<'a> Surface<'a> {
 
     /// Lines building the wire dict `var` from keyword arguments (indented by the template).
     fn pack(&self, args: &[&Arg], var: &str) -> Vec<String> {
-        let value = |a: &Arg| if self.needs_wire(&a.ty) { format!("_wire({})", a.name) } else { a.name.clone() };
+        let value = |a: &Arg| self.to_wire(&a.ty, &a.name);
         let required: Vec<String> =
             args.iter().filter(|a| a.required).map(|a| format!("{}: {}", lit(&a.wire), value(a))).collect();
         let mut out = vec![format!("{var} = {{{}}}", required.join(", "))];
@@ -614,6 +679,10 @@ impl<'a> Surface<'a> {
 
     fn all_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.api.models.keys().cloned().collect();
+        for name in &self.inputs {
+            names.push(dict_name(name, false));
+            names.push(dict_name(name, true));
+        }
         for ns in self.api.namespaces() {
             names.push(class_name(ns));
             names.push(format!("Async{}", class_name(ns)));
@@ -678,9 +747,78 @@ impl<'a> Surface<'a> {
             version: &self.api.version,
             all: self.all_names().iter().map(|n| lit(n)).collect(),
             models,
+            typed_dicts: self.typed_dicts(!stub),
+            nested: if stub { vec![] } else { self.nested_tables() },
             namespaces,
             clients,
         }
+    }
+
+    /// The two `TypedDict`s of every nested input model (snake_case keys, wire keys): the
+    /// same text in the stub and in the runtime module, where `from __future__ import
+    /// annotations` keeps the annotations unevaluated (`quote` quotes the value types of
+    /// the functional form, used when a key is not an identifier).
+    fn typed_dicts(&self, quote: bool) -> Vec<PyTypedDict> {
+        let mut out = Vec::new();
+        for name in &self.inputs {
+            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
+            for wire in [false, true] {
+                let dict = dict_name(name, wire);
+                let keys: Vec<PyKey> = fields
+                    .iter()
+                    .map(|f| {
+                        let mut ty = self.in_ty(&f.ty);
+                        if f.nullable {
+                            ty.push_str(" | None");
+                        }
+                        if f.required {
+                            ty = format!("Required[{ty}]");
+                        }
+                        PyKey { key: if wire { f.name.clone() } else { ident(&f.name) }, ty }
+                    })
+                    .collect();
+                let doc = if wire {
+                    format!(
+                        "``{name}`` as a dict keyed by its wire (camelCase) names; ``{}`` takes the snake_case names.",
+                        dict_name(name, false)
+                    )
+                } else {
+                    format!(
+                        "``{name}`` as a dict keyed by its snake_case attribute names; ``{}`` takes the wire (camelCase) names.",
+                        dict_name(name, true)
+                    )
+                };
+                let items: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("{}: {}", lit(&k.key), if quote { lit(&k.ty) } else { k.ty.clone() }))
+                    .collect();
+                out.push(PyTypedDict {
+                    class_form: keys.iter().all(|k| class_key(&k.key)),
+                    doc: docstring(&doc, "    "),
+                    functional: format!("{dict} = TypedDict({}, {{{}}}, total=False)", lit(&dict), items.join(", ")),
+                    name: dict,
+                    keys,
+                });
+            }
+        }
+        out
+    }
+
+    /// `Model._nested` of every nested input model with nested input fields: the model and
+    /// shape of `_input` by wire name, set after the classes, which refer to one another.
+    fn nested_tables(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for name in &self.inputs {
+            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
+            let entries: Vec<String> = fields
+                .iter()
+                .filter_map(|f| self.input_shape(&f.ty).map(|(m, shape)| format!("{}: ({m}, {shape})", lit(&f.name))))
+                .collect();
+            if !entries.is_empty() {
+                out.push(format!("{name}._nested = {{{}}}", entries.join(", ")));
+            }
+        }
+        out
     }
 
     fn model_view(&self, model: &crate::ir::Model, stub: bool) -> PyModel {
@@ -746,13 +884,7 @@ impl<'a> Surface<'a> {
         let body = match &op.body {
             None => "None".to_string(),
             Some(b) if self.object_fields(&b.ty).is_some() => "_b".to_string(),
-            Some(b) => {
-                if self.needs_wire(&b.ty) {
-                    "_wire(body)".into()
-                } else {
-                    "body".into()
-                }
-            }
+            Some(b) => self.to_wire(&b.ty, "body"),
         };
         let call = format!("self._client._call({}, {path}, {query}, {body})", lit(&op.id));
         if is_async {
@@ -771,7 +903,7 @@ impl<'a> Surface<'a> {
             .iter()
             .map(|p| {
                 let name = ident(&p.name);
-                let value = if self.needs_wire(&p.ty) { format!("_wire({name})") } else { name };
+                let value = self.to_wire(&p.ty, &name);
                 format!("({}, {value})", lit(&p.name))
             })
             .collect();
@@ -871,6 +1003,10 @@ struct ModuleView<'a> {
     /// `__all__`, as string literals.
     all: Vec<String>,
     models: Vec<PyModel>,
+    /// The `TypedDict`s of the nested input models.
+    typed_dicts: Vec<PyTypedDict>,
+    /// Runtime: `Model._nested = {…}` lines.
+    nested: Vec<String>,
     /// Each namespace's blocking class, then its async one.
     namespaces: Vec<PyClass>,
     clients: Vec<PyClient>,
@@ -885,6 +1021,23 @@ struct PyModel {
     members: Vec<PyName>,
     fields: Vec<PyField>,
     init: PyInit,
+}
+
+/// A `TypedDict`, in class syntax (`keys`) when every key is an identifier, else in the
+/// functional form.
+#[derive(Serialize)]
+struct PyTypedDict {
+    name: String,
+    class_form: bool,
+    doc: String,
+    keys: Vec<PyKey>,
+    functional: String,
+}
+
+#[derive(Serialize)]
+struct PyKey {
+    key: String,
+    ty: String,
 }
 
 #[derive(Serialize)]
@@ -954,6 +1107,55 @@ struct PyClientNamespace {
     class: String,
 }
 
+/// The object models a caller passes nested in a request: the types of the body fields
+/// (not the body schemas, whose fields are keyword arguments), and the object fields of
+/// those, transitively.
+fn nested_inputs(api: &Api) -> BTreeSet<String> {
+    fn named(ty: &TypeRef) -> Option<&str> {
+        match ty {
+            TypeRef::Named(n) => Some(n),
+            TypeRef::Array(inner) | TypeRef::Map(inner) => named(inner),
+            _ => None,
+        }
+    }
+    let fields_of = |name: &str| match api.models.get(name).map(|m| &m.kind) {
+        Some(ModelKind::Object { fields }) => Some(fields),
+        _ => None,
+    };
+    let mut todo: Vec<String> = Vec::new();
+    for body in api.operations.iter().filter_map(|op| op.body.as_ref()) {
+        match named(&body.ty).and_then(fields_of) {
+            Some(fields) if matches!(body.ty, TypeRef::Named(_)) => {
+                todo.extend(fields.iter().filter_map(|f| named(&f.ty)).map(str::to_string))
+            }
+            _ => todo.extend(named(&body.ty).map(str::to_string)),
+        }
+    }
+    let mut out = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        let Some(fields) = fields_of(&name) else { continue };
+        if out.insert(name) {
+            todo.extend(fields.iter().filter_map(|f| named(&f.ty)).map(str::to_string));
+        }
+    }
+    out
+}
+
+/// The `TypedDict` of a nested input model: keyed by snake_case attribute names, or by wire names.
+fn dict_name(model: &str, wire: bool) -> String {
+    format!("{model}{}Dict", if wire { "Wire" } else { "" })
+}
+
+/// Whether `key` can be a field of a `TypedDict` written in class syntax.
+fn class_key(key: &str) -> bool {
+    // RESERVED also has names that are only taken on models; they are fine as keys.
+    let keyword = RESERVED.contains(&key) && !matches!(key, "self" | "to_dict" | "from_dict");
+    let mut chars = key.chars();
+    !keyword
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn is_query(op: &Operation, a: &Arg) -> bool {
     op.query_params.iter().any(|p| p.name == a.wire)
 }
@@ -1006,6 +1208,12 @@ mod tests {
         assert_eq!(member("user_token"), "USER_TOKEN");
         assert_eq!(member("1d"), "V1D");
         assert_eq!(member("gateway-remote.mcp"), "GATEWAY_REMOTE_MCP");
+    }
+
+    #[test]
+    fn typed_dict_keys_in_class_syntax() {
+        assert!(class_key("redirectUris") && class_key("redirect_uris") && class_key("self"));
+        assert!(!class_key("from") && !class_key("x-request-id") && !class_key("1d") && !class_key(""));
     }
 
     #[test]

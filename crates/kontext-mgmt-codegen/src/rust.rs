@@ -27,6 +27,14 @@ pub fn prepare_for_progenitor(spec: &OpenAPI) -> OpenAPI {
                             p.schema_data.nullable = true;
                             p.schema_kind = SchemaKind::AllOf { all_of: vec![ReferenceOr::Reference { reference }] };
                         }
+                        // A server default on a reference (`allOf: [$ref]` + `default`, as
+                        // 3.0.3 ignores siblings of `$ref`) documents what the server does
+                        // when the field is left out: typify would make the field required
+                        // and always send the default. It stays `Option<X>`, left out when
+                        // unset, as every other language has it.
+                        if matches!(&p.schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 1) {
+                            p.schema_data.default = None;
+                        }
                     }
                 }
             }

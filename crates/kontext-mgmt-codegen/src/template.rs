@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "python/_generated.pyi",
     "python/__init__.py",
     "python/_errors.py",
+    "python/_typed_dicts",
 ];
 
 /// A template that does not parse or render: a generator bug, reported with the template
@@ -58,13 +59,12 @@ pub fn render(name: &str, view: &impl Serialize) -> Result<String, TemplateError
         if let Some(line) = e.line() {
             reason.push_str(&format!(" (line {line})"));
         }
-        TemplateError { template: name.to_string(), reason }
+        // The template the error is in (an included one, or one that does not parse).
+        TemplateError { template: e.name().unwrap_or(name).to_string(), reason }
     };
-    let source = TEMPLATES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, source)| *source)
-        .ok_or_else(|| TemplateError { template: name.to_string(), reason: "no such template".into() })?;
+    if !TEMPLATES.iter().any(|(n, _)| *n == name) {
+        return Err(TemplateError { template: name.to_string(), reason: "no such template".into() });
+    }
     let mut env = Environment::new();
     env.set_syntax(
         SyntaxConfig::builder()
@@ -76,7 +76,10 @@ pub fn render(name: &str, view: &impl Serialize) -> Result<String, TemplateError
     );
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.add_template(name, source).map_err(fail)?;
+    // All of them: a template may include another (`{% include "python/_typed_dicts" %}`).
+    for (n, source) in TEMPLATES {
+        env.add_template(n, source).map_err(fail)?;
+    }
     env.get_template(name).map_err(fail)?.render(minijinja::value::Serde(view)).map_err(fail)
 }
 

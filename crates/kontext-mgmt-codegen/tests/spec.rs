@@ -325,3 +325,28 @@ fn the_example_validator_rejects_what_the_schema_forbids() {
     assert!(status.is_valid(&serde_json::json!("pending")), "ValidationStatus is open");
     assert!(!status.is_valid(&serde_json::json!(1)), "but a string");
 }
+
+/// `default` beside `$ref` is ignored in 3.0.3, so a documented default on an enum field is
+/// written `allOf: [$ref]` + `default`. The Rust client keeps such a field `Option<X>` (left
+/// out when unset, as in every other language) rather than typify's required field that
+/// always sends the default.
+#[test]
+fn documented_defaults_on_references_are_in_the_spec_and_stay_optional_in_rust() {
+    use openapiv3::{ReferenceOr, SchemaKind, Type};
+    let spec = kontext_mgmt_codegen::parse_and_check(&spec_text()).expect("the spec passes the gate");
+    let field = |spec: &openapiv3::OpenAPI, name: &str| {
+        let Some(ReferenceOr::Item(schema)) = spec.components.as_ref().unwrap().schemas.get("CreateIntegrationInput")
+        else {
+            panic!("CreateIntegrationInput is missing")
+        };
+        let SchemaKind::Type(Type::Object(o)) = &schema.schema_kind else { panic!("not an object") };
+        let Some(ReferenceOr::Item(p)) = o.properties.get(name) else { panic!("{name} is not an inline schema") };
+        assert!(matches!(&p.schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 1), "{name}");
+        p.schema_data.default.clone()
+    };
+    for (name, default) in [("category", "gateway_remote_mcp"), ("authMode", "none")] {
+        assert_eq!(field(&spec, name), Some(serde_json::json!(default)), "{name}");
+        let prepared = kontext_mgmt_codegen::rust::prepare_for_progenitor(&spec);
+        assert_eq!(field(&prepared, name), None, "{name}: progenitor sees no default");
+    }
+}

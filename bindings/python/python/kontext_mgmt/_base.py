@@ -12,6 +12,7 @@ import datetime as _datetime
 import enum as _enum
 import json as _json
 import sys as _sys
+from collections.abc import Mapping as _Mapping
 from typing import Generic, TypeVar
 
 from ._options import _Configure
@@ -89,6 +90,34 @@ def _wire(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _wire(v) for k, v in value.items()}
     return value
+
+
+def _input(cls: type[Model], value: Any, shape: int = 0) -> Any:
+    """A nested input (``shape`` 0), or a list (1) or map (2) of them, as JSON-ready data.
+
+    The one place where the keys of a dict passed for a model become wire names: a key may
+    be the model's snake_case attribute name (``redirect_uris``) or its wire name
+    (``redirectUris``); nested input models are converted the same way, and any other key
+    is sent as given (the server judges it).
+    """
+    if shape == 1 and isinstance(value, (list, tuple)):
+        return [_input(cls, v) for v in value]
+    if shape == 2 and isinstance(value, _Mapping):
+        return {k: _input(cls, v) for k, v in value.items()}
+    if shape != 0 or isinstance(value, Model) or not isinstance(value, _Mapping):
+        # Not of the expected shape: sent as given, for the server to judge.
+        return _wire(value)
+    wire_names: dict[str, str] | None = cls.__dict__.get("_wire_names")
+    if wire_names is None:
+        wire_names = {attr: wire for attr, wire, _ in cls._fields}
+        cls._wire_names = wire_names
+    nested = cls._nested
+    data: dict[str, Any] = {}
+    for key, item in value.items():
+        wire = wire_names[key] if key in wire_names else key
+        inner = nested.get(wire)
+        data[wire] = _wire(item) if inner is None else _input(inner[0], item, inner[1])
+    return data
 
 
 def _dumps(body: Any) -> bytes:
@@ -196,6 +225,11 @@ class Model:
     __slots__ = ("_data",)
     #: (attribute, wire name, secret) of every field of the schema (generated).
     _fields: tuple[tuple[str, str, bool], ...] = ()
+    #: Of a nested input model: (model, shape) of ``_input`` for each field holding nested
+    #: input models, by wire name (generated).
+    _nested: dict[str, tuple[type[Model], int]] = {}
+    #: Wire name by attribute name, built from ``_fields`` on first use by ``_input``.
+    _wire_names: dict[str, str] | None = None
 
     _data: dict[str, Any]
 

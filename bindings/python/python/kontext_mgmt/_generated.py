@@ -6,13 +6,26 @@ Every method is one call of the generic ``_call``/``_pages`` of ``_base.py``; th
 surface is in ``_generated.pyi``.
 """
 
+from __future__ import annotations
+
+from typing import TypedDict
+
 from ._base import NOT_GIVEN as _NOT_GIVEN
 from ._base import BaseAsyncClient as _BaseAsyncClient
 from ._base import BaseClient as _BaseClient
 from ._base import Model as _Model
 from ._base import Namespace as _Namespace
 from ._base import StrEnum as _StrEnum
-from ._base import _dt, _list, _map, _model, _same, _wire
+from ._base import _dt, _input, _list, _map, _model, _same, _wire
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import builtins
+    import datetime as _datetime
+    from collections.abc import Mapping, Sequence
+    from typing import Any, Literal
+
+    from typing_extensions import Required
 
 __all__ = [
     "AccessGraph",
@@ -84,6 +97,14 @@ __all__ = [
     "UpdateIntegrationInput",
     "ValidationResult",
     "ValidationStatus",
+    "CreateApplicationOAuthInputDict",
+    "CreateApplicationOAuthInputWireDict",
+    "ExternalAuthInputDict",
+    "ExternalAuthInputWireDict",
+    "IntegrationCapabilitiesDict",
+    "IntegrationCapabilitiesWireDict",
+    "IntegrationOAuthInputDict",
+    "IntegrationOAuthInputWireDict",
     "Applications",
     "AsyncApplications",
     "AgentSessions",
@@ -510,7 +531,7 @@ class CreateApplicationInput(_Model):
     )
 
     def __init__(self, *, name, oauth, description=None):
-        self._data = {"name": name, "oauth": _wire(oauth)}
+        self._data = {"name": name, "oauth": _input(CreateApplicationOAuthInput, oauth)}
         if description is not None:
             self._data["description"] = description
 
@@ -614,9 +635,9 @@ class CreateIntegrationInput(_Model):
         if auth_mode is not None:
             self._data["authMode"] = auth_mode
         if oauth is not None:
-            self._data["oauth"] = _wire(oauth)
+            self._data["oauth"] = _input(IntegrationOAuthInput, oauth)
         if capabilities is not None:
-            self._data["capabilities"] = _wire(capabilities)
+            self._data["capabilities"] = _input(IntegrationCapabilities, capabilities)
         if credential_schema is not None:
             self._data["credentialSchema"] = _wire(credential_schema)
         if server_token is not None:
@@ -904,7 +925,7 @@ class Integration(_Model):
         if auth_mode is not None:
             self._data["authMode"] = auth_mode
         if capabilities is not None:
-            self._data["capabilities"] = _wire(capabilities)
+            self._data["capabilities"] = _input(IntegrationCapabilities, capabilities)
         if credential_schema is not _NOT_GIVEN:
             self._data["credentialSchema"] = _wire(credential_schema)
         if oauth is not _NOT_GIVEN:
@@ -1995,7 +2016,7 @@ class UpdateApplicationInput(_Model):
         if description is not _NOT_GIVEN:
             self._data["description"] = description
         if external_auth is not _NOT_GIVEN:
-            self._data["externalAuth"] = _wire(external_auth)
+            self._data["externalAuth"] = _input(ExternalAuthInput, external_auth)
 
     @property
     def name(self):
@@ -2083,9 +2104,9 @@ class UpdateIntegrationInput(_Model):
         if auth_mode is not None:
             self._data["authMode"] = auth_mode
         if oauth is not None:
-            self._data["oauth"] = _wire(oauth)
+            self._data["oauth"] = _input(IntegrationOAuthInput, oauth)
         if capabilities is not None:
-            self._data["capabilities"] = _wire(capabilities)
+            self._data["capabilities"] = _input(IntegrationCapabilities, capabilities)
         if credential_schema is not None:
             self._data["credentialSchema"] = _wire(credential_schema)
         if server_token is not None:
@@ -2156,6 +2177,86 @@ class ValidationStatus(_StrEnum):
     ERROR = "error"
 
 
+class CreateApplicationOAuthInputDict(TypedDict, total=False):
+    """``CreateApplicationOAuthInput`` as a dict keyed by its snake_case attribute names; ``CreateApplicationOAuthInputWireDict`` takes the wire (camelCase) names."""
+
+    type: OAuthClientType | Literal["public", "confidential"]
+    redirect_uris: Required[Sequence[builtins.str]]
+    pkce_required: builtins.bool
+    scopes: Sequence[builtins.str]
+    allowed_resources: Sequence[builtins.str]
+
+
+class CreateApplicationOAuthInputWireDict(TypedDict, total=False):
+    """``CreateApplicationOAuthInput`` as a dict keyed by its wire (camelCase) names; ``CreateApplicationOAuthInputDict`` takes the snake_case names."""
+
+    type: OAuthClientType | Literal["public", "confidential"]
+    redirectUris: Required[Sequence[builtins.str]]
+    pkceRequired: builtins.bool
+    scopes: Sequence[builtins.str]
+    allowedResources: Sequence[builtins.str]
+
+
+class ExternalAuthInputDict(TypedDict, total=False):
+    """``ExternalAuthInput`` as a dict keyed by its snake_case attribute names; ``ExternalAuthInputWireDict`` takes the wire (camelCase) names."""
+
+    enabled: builtins.bool
+    issuer: Required[builtins.str]
+    jwks_url: Required[builtins.str]
+    audience: Required[builtins.str]
+    allowed_algorithms: Sequence[builtins.str]
+    required_claims: Mapping[builtins.str, builtins.str]
+    allowed_return_urls: Sequence[builtins.str]
+    max_token_age_seconds: builtins.int
+    partner_api_key: builtins.str
+
+
+class ExternalAuthInputWireDict(TypedDict, total=False):
+    """``ExternalAuthInput`` as a dict keyed by its wire (camelCase) names; ``ExternalAuthInputDict`` takes the snake_case names."""
+
+    enabled: builtins.bool
+    issuer: Required[builtins.str]
+    jwksUrl: Required[builtins.str]
+    audience: Required[builtins.str]
+    allowedAlgorithms: Sequence[builtins.str]
+    requiredClaims: Mapping[builtins.str, builtins.str]
+    allowedReturnUrls: Sequence[builtins.str]
+    maxTokenAgeSeconds: builtins.int
+    partnerApiKey: builtins.str
+
+
+class IntegrationCapabilitiesDict(TypedDict, total=False):
+    """``IntegrationCapabilities`` as a dict keyed by its snake_case attribute names; ``IntegrationCapabilitiesWireDict`` takes the wire (camelCase) names."""
+
+    tools: builtins.bool
+    resources: builtins.bool
+    prompts: builtins.bool
+
+
+class IntegrationCapabilitiesWireDict(TypedDict, total=False):
+    """``IntegrationCapabilities`` as a dict keyed by its wire (camelCase) names; ``IntegrationCapabilitiesDict`` takes the snake_case names."""
+
+    tools: builtins.bool
+    resources: builtins.bool
+    prompts: builtins.bool
+
+
+class IntegrationOAuthInputDict(TypedDict, total=False):
+    """``IntegrationOAuthInput`` as a dict keyed by its snake_case attribute names; ``IntegrationOAuthInputWireDict`` takes the wire (camelCase) names."""
+
+    provider: builtins.str
+    issuer: builtins.str
+    scopes: Sequence[builtins.str]
+
+
+class IntegrationOAuthInputWireDict(TypedDict, total=False):
+    """``IntegrationOAuthInput`` as a dict keyed by its wire (camelCase) names; ``IntegrationOAuthInputDict`` takes the snake_case names."""
+
+    provider: builtins.str
+    issuer: builtins.str
+    scopes: Sequence[builtins.str]
+
+
 class Applications(_Namespace):
     """The ``applications`` operations (blocking calls)."""
 
@@ -2201,7 +2302,7 @@ class Applications(_Namespace):
 
         ``POST /applications`` (operation ``applications_create``)
         """
-        _b = {"name": name, "oauth": _wire(oauth)}
+        _b = {"name": name, "oauth": _input(CreateApplicationOAuthInput, oauth)}
         if description is not None:
             _b["description"] = description
         return _model(CreateApplicationResponse, self._client._call("applications_create", (), (), _b))
@@ -2256,7 +2357,7 @@ class Applications(_Namespace):
         if description is not _NOT_GIVEN:
             _b["description"] = description
         if external_auth is not _NOT_GIVEN:
-            _b["externalAuth"] = _wire(external_auth)
+            _b["externalAuth"] = _input(ExternalAuthInput, external_auth)
         return _model(ApplicationResponse, self._client._call("applications_update", (id,), (), _b))
 
     def rotate_secret(self, id):
@@ -2403,7 +2504,7 @@ class AsyncApplications(_Namespace):
 
         ``POST /applications`` (operation ``applications_create``)
         """
-        _b = {"name": name, "oauth": _wire(oauth)}
+        _b = {"name": name, "oauth": _input(CreateApplicationOAuthInput, oauth)}
         if description is not None:
             _b["description"] = description
         return _model(CreateApplicationResponse, await self._client._call("applications_create", (), (), _b))
@@ -2458,7 +2559,7 @@ class AsyncApplications(_Namespace):
         if description is not _NOT_GIVEN:
             _b["description"] = description
         if external_auth is not _NOT_GIVEN:
-            _b["externalAuth"] = _wire(external_auth)
+            _b["externalAuth"] = _input(ExternalAuthInput, external_auth)
         return _model(ApplicationResponse, await self._client._call("applications_update", (id,), (), _b))
 
     async def rotate_secret(self, id):
@@ -2704,9 +2805,9 @@ class Integrations(_Namespace):
         if auth_mode is not None:
             _b["authMode"] = auth_mode
         if oauth is not None:
-            _b["oauth"] = _wire(oauth)
+            _b["oauth"] = _input(IntegrationOAuthInput, oauth)
         if capabilities is not None:
-            _b["capabilities"] = _wire(capabilities)
+            _b["capabilities"] = _input(IntegrationCapabilities, capabilities)
         if credential_schema is not None:
             _b["credentialSchema"] = _wire(credential_schema)
         if server_token is not None:
@@ -2758,9 +2859,9 @@ class Integrations(_Namespace):
         if auth_mode is not None:
             _b["authMode"] = auth_mode
         if oauth is not None:
-            _b["oauth"] = _wire(oauth)
+            _b["oauth"] = _input(IntegrationOAuthInput, oauth)
         if capabilities is not None:
-            _b["capabilities"] = _wire(capabilities)
+            _b["capabilities"] = _input(IntegrationCapabilities, capabilities)
         if credential_schema is not None:
             _b["credentialSchema"] = _wire(credential_schema)
         if server_token is not None:
@@ -2913,9 +3014,9 @@ class AsyncIntegrations(_Namespace):
         if auth_mode is not None:
             _b["authMode"] = auth_mode
         if oauth is not None:
-            _b["oauth"] = _wire(oauth)
+            _b["oauth"] = _input(IntegrationOAuthInput, oauth)
         if capabilities is not None:
-            _b["capabilities"] = _wire(capabilities)
+            _b["capabilities"] = _input(IntegrationCapabilities, capabilities)
         if credential_schema is not None:
             _b["credentialSchema"] = _wire(credential_schema)
         if server_token is not None:
@@ -2967,9 +3068,9 @@ class AsyncIntegrations(_Namespace):
         if auth_mode is not None:
             _b["authMode"] = auth_mode
         if oauth is not None:
-            _b["oauth"] = _wire(oauth)
+            _b["oauth"] = _input(IntegrationOAuthInput, oauth)
         if capabilities is not None:
-            _b["capabilities"] = _wire(capabilities)
+            _b["capabilities"] = _input(IntegrationCapabilities, capabilities)
         if credential_schema is not None:
             _b["credentialSchema"] = _wire(credential_schema)
         if server_token is not None:

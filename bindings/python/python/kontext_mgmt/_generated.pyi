@@ -5,6 +5,8 @@ import datetime as _datetime
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from typing_extensions import Required, TypedDict
+
 from ._base import AsyncPageIterator, BaseAsyncClient, BaseClient, Model, Namespace, NotGiven, PageIterator, StrEnum
 
 __all__ = [
@@ -77,6 +79,14 @@ __all__ = [
     "UpdateIntegrationInput",
     "ValidationResult",
     "ValidationStatus",
+    "CreateApplicationOAuthInputDict",
+    "CreateApplicationOAuthInputWireDict",
+    "ExternalAuthInputDict",
+    "ExternalAuthInputWireDict",
+    "IntegrationCapabilitiesDict",
+    "IntegrationCapabilitiesWireDict",
+    "IntegrationOAuthInputDict",
+    "IntegrationOAuthInputWireDict",
     "Applications",
     "AsyncApplications",
     "AgentSessions",
@@ -287,7 +297,7 @@ class ConnectionState(StrEnum):
 
 class CreateApplicationInput(Model):
     """The ``CreateApplicationInput`` object."""
-    def __init__(self, *, name: builtins.str, oauth: CreateApplicationOAuthInput | Mapping[builtins.str, Any], description: builtins.str | None = None) -> None: ...
+    def __init__(self, *, name: builtins.str, oauth: CreateApplicationOAuthInput | CreateApplicationOAuthInputDict | CreateApplicationOAuthInputWireDict, description: builtins.str | None = None) -> None: ...
     @property
     def name(self) -> builtins.str:
         ...
@@ -329,7 +339,7 @@ class CreateApplicationResponse(Model):
 
 class CreateIntegrationInput(Model):
     """The ``CreateIntegrationInput`` object."""
-    def __init__(self, *, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | Mapping[builtins.str, Any] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> None: ...
+    def __init__(self, *, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | IntegrationOAuthInputDict | IntegrationOAuthInputWireDict | None = None, capabilities: IntegrationCapabilities | IntegrationCapabilitiesDict | IntegrationCapabilitiesWireDict | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> None: ...
     @property
     def name(self) -> builtins.str:
         ...
@@ -462,7 +472,7 @@ class ExternalAuthInput(Model):
 
 class Integration(Model):
     """The ``Integration`` object."""
-    def __init__(self, *, id: builtins.str, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"], server_token_configured: builtins.bool, created_at: _datetime.datetime | builtins.str, updated_at: _datetime.datetime | builtins.str, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None | NotGiven = ..., oauth: IntegrationOAuth | Mapping[builtins.str, Any] | None | NotGiven = ..., validation_status: builtins.str | None | NotGiven = ...) -> None: ...
+    def __init__(self, *, id: builtins.str, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"], server_token_configured: builtins.bool, created_at: _datetime.datetime | builtins.str, updated_at: _datetime.datetime | builtins.str, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, capabilities: IntegrationCapabilities | IntegrationCapabilitiesDict | IntegrationCapabilitiesWireDict | None = None, credential_schema: Mapping[builtins.str, Any] | None | NotGiven = ..., oauth: IntegrationOAuth | Mapping[builtins.str, Any] | None | NotGiven = ..., validation_status: builtins.str | None | NotGiven = ...) -> None: ...
     @property
     def id(self) -> builtins.str:
         ...
@@ -995,7 +1005,7 @@ class TraceStats(Model):
 
 class UpdateApplicationInput(Model):
     """The ``UpdateApplicationInput`` object."""
-    def __init__(self, *, name: builtins.str | None = None, description: builtins.str | None | NotGiven = ..., external_auth: ExternalAuthInput | Mapping[builtins.str, Any] | None | NotGiven = ...) -> None: ...
+    def __init__(self, *, name: builtins.str | None = None, description: builtins.str | None | NotGiven = ..., external_auth: ExternalAuthInput | ExternalAuthInputDict | ExternalAuthInputWireDict | None | NotGiven = ...) -> None: ...
     @property
     def name(self) -> builtins.str | None:
         ...
@@ -1027,7 +1037,7 @@ class UpdateApplicationOAuthInput(Model):
 
 class UpdateIntegrationInput(Model):
     """The ``UpdateIntegrationInput`` object."""
-    def __init__(self, *, name: builtins.str | None = None, url: builtins.str | None = None, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | Mapping[builtins.str, Any] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> None: ...
+    def __init__(self, *, name: builtins.str | None = None, url: builtins.str | None = None, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | IntegrationOAuthInputDict | IntegrationOAuthInputWireDict | None = None, capabilities: IntegrationCapabilities | IntegrationCapabilitiesDict | IntegrationCapabilitiesWireDict | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> None: ...
     @property
     def name(self) -> builtins.str | None:
         ...
@@ -1069,6 +1079,87 @@ class ValidationStatus(StrEnum):
     INVALID = "invalid"
     ERROR = "error"
 
+
+class CreateApplicationOAuthInputDict(TypedDict, total=False):
+    """``CreateApplicationOAuthInput`` as a dict keyed by its snake_case attribute names; ``CreateApplicationOAuthInputWireDict`` takes the wire (camelCase) names."""
+
+    type: OAuthClientType | Literal["public", "confidential"]
+    redirect_uris: Required[Sequence[builtins.str]]
+    pkce_required: builtins.bool
+    scopes: Sequence[builtins.str]
+    allowed_resources: Sequence[builtins.str]
+
+
+class CreateApplicationOAuthInputWireDict(TypedDict, total=False):
+    """``CreateApplicationOAuthInput`` as a dict keyed by its wire (camelCase) names; ``CreateApplicationOAuthInputDict`` takes the snake_case names."""
+
+    type: OAuthClientType | Literal["public", "confidential"]
+    redirectUris: Required[Sequence[builtins.str]]
+    pkceRequired: builtins.bool
+    scopes: Sequence[builtins.str]
+    allowedResources: Sequence[builtins.str]
+
+
+class ExternalAuthInputDict(TypedDict, total=False):
+    """``ExternalAuthInput`` as a dict keyed by its snake_case attribute names; ``ExternalAuthInputWireDict`` takes the wire (camelCase) names."""
+
+    enabled: builtins.bool
+    issuer: Required[builtins.str]
+    jwks_url: Required[builtins.str]
+    audience: Required[builtins.str]
+    allowed_algorithms: Sequence[builtins.str]
+    required_claims: Mapping[builtins.str, builtins.str]
+    allowed_return_urls: Sequence[builtins.str]
+    max_token_age_seconds: builtins.int
+    partner_api_key: builtins.str
+
+
+class ExternalAuthInputWireDict(TypedDict, total=False):
+    """``ExternalAuthInput`` as a dict keyed by its wire (camelCase) names; ``ExternalAuthInputDict`` takes the snake_case names."""
+
+    enabled: builtins.bool
+    issuer: Required[builtins.str]
+    jwksUrl: Required[builtins.str]
+    audience: Required[builtins.str]
+    allowedAlgorithms: Sequence[builtins.str]
+    requiredClaims: Mapping[builtins.str, builtins.str]
+    allowedReturnUrls: Sequence[builtins.str]
+    maxTokenAgeSeconds: builtins.int
+    partnerApiKey: builtins.str
+
+
+class IntegrationCapabilitiesDict(TypedDict, total=False):
+    """``IntegrationCapabilities`` as a dict keyed by its snake_case attribute names; ``IntegrationCapabilitiesWireDict`` takes the wire (camelCase) names."""
+
+    tools: builtins.bool
+    resources: builtins.bool
+    prompts: builtins.bool
+
+
+class IntegrationCapabilitiesWireDict(TypedDict, total=False):
+    """``IntegrationCapabilities`` as a dict keyed by its wire (camelCase) names; ``IntegrationCapabilitiesDict`` takes the snake_case names."""
+
+    tools: builtins.bool
+    resources: builtins.bool
+    prompts: builtins.bool
+
+
+class IntegrationOAuthInputDict(TypedDict, total=False):
+    """``IntegrationOAuthInput`` as a dict keyed by its snake_case attribute names; ``IntegrationOAuthInputWireDict`` takes the wire (camelCase) names."""
+
+    provider: builtins.str
+    issuer: builtins.str
+    scopes: Sequence[builtins.str]
+
+
+class IntegrationOAuthInputWireDict(TypedDict, total=False):
+    """``IntegrationOAuthInput`` as a dict keyed by its wire (camelCase) names; ``IntegrationOAuthInputDict`` takes the snake_case names."""
+
+    provider: builtins.str
+    issuer: builtins.str
+    scopes: Sequence[builtins.str]
+
+
 class Applications(Namespace):
     def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, all: builtins.bool | None = None) -> ApplicationList:
         """List applications.
@@ -1096,7 +1187,7 @@ class Applications(Namespace):
 
         ``GET /applications`` (operation ``applications_list``)
         """
-    def create(self, *, name: builtins.str, oauth: CreateApplicationOAuthInput | Mapping[builtins.str, Any], description: builtins.str | None = None) -> CreateApplicationResponse:
+    def create(self, *, name: builtins.str, oauth: CreateApplicationOAuthInput | CreateApplicationOAuthInputDict | CreateApplicationOAuthInputWireDict, description: builtins.str | None = None) -> CreateApplicationResponse:
         """Create an application.
 
         Returns the application and its OAuth configuration. `oauth.clientSecret` is only
@@ -1133,7 +1224,7 @@ class Applications(Namespace):
 
         ``DELETE /applications/{id}`` (operation ``applications_archive``)
         """
-    def update(self, id: builtins.str, *, name: builtins.str | None = None, description: builtins.str | None | NotGiven = ..., external_auth: ExternalAuthInput | Mapping[builtins.str, Any] | None | NotGiven = ...) -> ApplicationResponse:
+    def update(self, id: builtins.str, *, name: builtins.str | None = None, description: builtins.str | None | NotGiven = ..., external_auth: ExternalAuthInput | ExternalAuthInputDict | ExternalAuthInputWireDict | None | NotGiven = ...) -> ApplicationResponse:
         """Update an application.
 
         Partial update of `name`, `description` and `externalAuth` (Bring Your Own Auth).
@@ -1244,7 +1335,7 @@ class AsyncApplications(Namespace):
 
         ``GET /applications`` (operation ``applications_list``)
         """
-    async def create(self, *, name: builtins.str, oauth: CreateApplicationOAuthInput | Mapping[builtins.str, Any], description: builtins.str | None = None) -> CreateApplicationResponse:
+    async def create(self, *, name: builtins.str, oauth: CreateApplicationOAuthInput | CreateApplicationOAuthInputDict | CreateApplicationOAuthInputWireDict, description: builtins.str | None = None) -> CreateApplicationResponse:
         """Create an application.
 
         Returns the application and its OAuth configuration. `oauth.clientSecret` is only
@@ -1281,7 +1372,7 @@ class AsyncApplications(Namespace):
 
         ``DELETE /applications/{id}`` (operation ``applications_archive``)
         """
-    async def update(self, id: builtins.str, *, name: builtins.str | None = None, description: builtins.str | None | NotGiven = ..., external_auth: ExternalAuthInput | Mapping[builtins.str, Any] | None | NotGiven = ...) -> ApplicationResponse:
+    async def update(self, id: builtins.str, *, name: builtins.str | None = None, description: builtins.str | None | NotGiven = ..., external_auth: ExternalAuthInput | ExternalAuthInputDict | ExternalAuthInputWireDict | None | NotGiven = ...) -> ApplicationResponse:
         """Update an application.
 
         Partial update of `name`, `description` and `externalAuth` (Bring Your Own Auth).
@@ -1464,7 +1555,7 @@ class Integrations(Namespace):
 
         ``GET /integrations`` (operation ``integrations_list``)
         """
-    def create(self, *, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | Mapping[builtins.str, Any] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
+    def create(self, *, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | IntegrationOAuthInputDict | IntegrationOAuthInputWireDict | None = None, capabilities: IntegrationCapabilities | IntegrationCapabilitiesDict | IntegrationCapabilitiesWireDict | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
         """Create an integration.
 
         `serverToken` is required with, and only allowed with, `authMode=server_token`;
@@ -1495,7 +1586,7 @@ class Integrations(Namespace):
 
         ``DELETE /integrations/{id}`` (operation ``integrations_archive``)
         """
-    def update(self, id: builtins.str, *, name: builtins.str | None = None, url: builtins.str | None = None, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | Mapping[builtins.str, Any] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
+    def update(self, id: builtins.str, *, name: builtins.str | None = None, url: builtins.str | None = None, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | IntegrationOAuthInputDict | IntegrationOAuthInputWireDict | None = None, capabilities: IntegrationCapabilities | IntegrationCapabilitiesDict | IntegrationCapabilitiesWireDict | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
         """Update an integration.
 
         Partial update; the same `authMode` rules as create apply to the result.
@@ -1607,7 +1698,7 @@ class AsyncIntegrations(Namespace):
 
         ``GET /integrations`` (operation ``integrations_list``)
         """
-    async def create(self, *, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | Mapping[builtins.str, Any] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
+    async def create(self, *, name: builtins.str, url: builtins.str, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | IntegrationOAuthInputDict | IntegrationOAuthInputWireDict | None = None, capabilities: IntegrationCapabilities | IntegrationCapabilitiesDict | IntegrationCapabilitiesWireDict | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
         """Create an integration.
 
         `serverToken` is required with, and only allowed with, `authMode=server_token`;
@@ -1638,7 +1729,7 @@ class AsyncIntegrations(Namespace):
 
         ``DELETE /integrations/{id}`` (operation ``integrations_archive``)
         """
-    async def update(self, id: builtins.str, *, name: builtins.str | None = None, url: builtins.str | None = None, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | Mapping[builtins.str, Any] | None = None, capabilities: IntegrationCapabilities | Mapping[builtins.str, Any] | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
+    async def update(self, id: builtins.str, *, name: builtins.str | None = None, url: builtins.str | None = None, category: IntegrationCategory | Literal["gateway_remote_mcp", "internal_mcp_credentials"] | None = None, auth_mode: IntegrationAuthMode | Literal["oauth", "user_token", "server_token", "none"] | None = None, oauth: IntegrationOAuthInput | IntegrationOAuthInputDict | IntegrationOAuthInputWireDict | None = None, capabilities: IntegrationCapabilities | IntegrationCapabilitiesDict | IntegrationCapabilitiesWireDict | None = None, credential_schema: Mapping[builtins.str, Any] | None = None, server_token: builtins.str | None = None) -> IntegrationResponse:
         """Update an integration.
 
         Partial update; the same `authMode` rules as create apply to the result.
