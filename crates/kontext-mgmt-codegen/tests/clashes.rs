@@ -3,6 +3,8 @@
 //! `CodegenError::NameClash` naming the schema or operation, instead of generating code that
 //! does not compile or silently hides one of them.
 
+use kontext_mgmt_codegen::ir::Api;
+use kontext_mgmt_codegen::CodegenError;
 use std::path::Path;
 
 fn spec() -> serde_yaml::Value {
@@ -11,19 +13,11 @@ fn spec() -> serde_yaml::Value {
 }
 
 fn uniffi_error(spec: &serde_yaml::Value) -> String {
-    let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(spec).unwrap()).expect("the edited spec loads");
-    match kontext_mgmt_codegen::uniffi::artifacts(&api) {
-        Ok(_) => panic!("the uniffi generator accepted a clash"),
-        Err(e) => {
-            assert!(
-                matches!(e, kontext_mgmt_codegen::CodegenError::NameClash { language: "uniffi", .. }),
-                "a clash is a typed NameClash error: {e:?}"
-            );
-            let glue = kontext_mgmt_codegen::uniffi::rust_glue(&api).expect_err("the glue refuses it too");
-            assert_eq!(glue.to_string(), e.to_string());
-            e.to_string()
-        }
-    }
+    let e = refused(spec, "uniffi", kontext_mgmt_codegen::uniffi::artifacts);
+    let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(spec).unwrap()).unwrap();
+    let glue = kontext_mgmt_codegen::uniffi::rust_glue(&api).expect_err("the glue refuses it too");
+    assert_eq!(glue.to_string(), e);
+    e
 }
 
 #[test]
@@ -100,13 +94,20 @@ fn two_schemas_with_one_kotlin_type_name_are_refused() {
     assert!(e.contains("schema ApplicationExtra") && e.contains("schema application_extra"), "{e}");
 }
 
-fn node_error(spec: &serde_yaml::Value) -> String {
+type Generator = fn(&Api) -> Result<Vec<kontext_mgmt_codegen::artifact::Artifact>, CodegenError>;
+
+/// The message of the typed clash error `generate` refuses the spec with.
+fn refused(spec: &serde_yaml::Value, language: &str, generate: Generator) -> String {
     let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(spec).unwrap()).expect("the edited spec loads");
-    match kontext_mgmt_codegen::node::artifacts(&api) {
-        Ok(_) => panic!("the Node generator accepted a clash"),
-        Err(e @ kontext_mgmt_codegen::CodegenError::NameClash { language: "node", .. }) => e.to_string(),
-        Err(e) => panic!("a clash is a typed NameClash error: {e:?}"),
+    match generate(&api) {
+        Ok(_) => panic!("the {language} generator accepted a clash"),
+        Err(e @ CodegenError::NameClash { language: l, .. }) if l == language => e.to_string(),
+        Err(e) => panic!("a clash is a typed NameClash error of {language}: {e:?}"),
     }
+}
+
+fn node_error(spec: &serde_yaml::Value) -> String {
+    refused(spec, "node", kontext_mgmt_codegen::node::artifacts)
 }
 
 #[test]
@@ -122,12 +123,7 @@ fn a_schema_named_like_a_typescript_builtin_is_refused() {
 }
 
 fn python_error(spec: &serde_yaml::Value) -> String {
-    let api = kontext_mgmt_codegen::load(&serde_yaml::to_string(spec).unwrap()).expect("the edited spec loads");
-    match kontext_mgmt_codegen::python::artifacts(&api) {
-        Ok(_) => panic!("the Python generator accepted a clash"),
-        Err(e @ kontext_mgmt_codegen::CodegenError::NameClash { language: "python", .. }) => e.to_string(),
-        Err(e) => panic!("a clash is a typed NameClash error: {e:?}"),
-    }
+    refused(spec, "python", kontext_mgmt_codegen::python::artifacts)
 }
 
 #[test]
