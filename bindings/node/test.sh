@@ -31,7 +31,7 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 # Arguments (test files, --test-name-pattern=…) go to node's test runner; default: every test.
-if [ $# -gt 0 ]; then args=("$@"); else args=(test/*.test.mjs test/*.test.cjs); fi
+if [ $# -gt 0 ]; then args=("$@"); else args=(test/*.test.mjs test/*.test.cjs test/kit/*.test.mjs); fi
 RUST_BACKTRACE=0 node --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec \
   "${args[@]}" 2>&1 | tee "$log" || status=$?
 tests="$(sed -n 's/^ℹ tests \([0-9]*\)$/\1/p' "$log" | tail -1)"

@@ -34,3 +34,20 @@ export KONTEXT_HOSTILE_BIN="$target/debug/kontext-hostile"
 cd "$here"
 # -p no:cacheprovider: nothing written into the source tree.
 "$venv/bin/python" -m pytest -p no:cacheprovider -q "$@"
+
+# With arguments (one test, one file) that is all; the full run also installs the wheel as a
+# user would and runs the test kit's user-style suite from it.
+[ $# -eq 0 ] || exit 0
+echo "==> the test kit from the wheel: a fresh virtualenv, no Rust toolchain on PATH"
+kit="$target/python-kit"
+rm -rf "$kit"
+VIRTUAL_ENV="$venv" "$venv/bin/maturin" build --quiet --manifest-path "$here/Cargo.toml" --out "$kit/wheel"
+"$python" -m venv "$kit/venv"
+"$kit/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$kit"/wheel/*.whl \
+    "$(grep '^pytest==' "$here/requirements-dev.txt")"
+mkdir -p "$kit/user"
+cp "$here/tests/kit/test_user_automation.py" "$kit/user/"
+cd "$kit/user"
+# Only the venv and the system's basic tools: no cargo, no rustc, nothing of the repository.
+env -i HOME="$HOME" PATH="$kit/venv/bin:/usr/bin:/bin" \
+    "$kit/venv/bin/python" -m pytest -p no:cacheprovider -q test_user_automation.py

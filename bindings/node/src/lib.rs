@@ -22,6 +22,8 @@
 // The napi-derive macros expand to `unsafe` FFI trampolines; no hand-written code uses it.
 #![deny(unsafe_code)]
 
+pub mod testing;
+
 use futures::future::{AbortHandle, Abortable};
 use futures::FutureExt;
 use kontext_mgmt::ops::{CallArgs, Pager};

@@ -3,7 +3,8 @@
 // and the drop-in constructor of the official SDK docs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { mkdtemp, readFile, writeFile, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,25 @@ test('npm pack, npm i in an empty folder, and the README snippets run (ESM and C
   // The installed copy is the one used, not the repository's.
   const where = await run(process.execPath, ['-e', 'console.log(require.resolve("kontext-mgmt"))'], { cwd: app });
   assert.ok(where.stdout.trim().startsWith(join(app, 'node_modules')), where.stdout);
+
+  // The test kit: the user-style suite runs from the installed package (its own emulators,
+  // nothing of the repository), and the `kontext-emulator` bin serves on a port.
+  await writeFile(join(app, 'user-automation.test.mjs'), await readFile(join(PKG_DIR, 'test', 'kit', 'user-automation.test.mjs')));
+  // Without NODE_TEST_CONTEXT, which this runner sets and which makes a nested runner report to it.
+  const { NODE_TEST_CONTEXT: _, ...plain } = env;
+  const suite = await run(process.execPath, ['--test', '--test-reporter=tap', 'user-automation.test.mjs'], { cwd: app, env: plain });
+  assert.match(suite.stdout, /# pass [1-9]\d*\n# fail 0\n/, suite.stdout);
+  const bin = await run(join(app, 'node_modules', '.bin', 'kontext-emulator'), ['--version'], { cwd: app });
+  assert.match(bin.stdout, /^kontext-emulator \d+\.\d+\.\d+/);
+  const served = spawn(join(app, 'node_modules', '.bin', 'kontext-emulator'), ['--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise((resolve, reject) => {
+    createInterface({ input: served.stdout }).once('line', resolve);
+    served.once('exit', (code) => reject(new Error(`kontext-emulator exited ${code}`)));
+  });
+  const exited = new Promise((resolve) => served.once('exit', resolve));
+  served.kill('SIGTERM');
+  assert.match(first, /^listening on http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(await exited, 0);
 });
 
 test('drop-in: constructed exactly as the official SDK docs show', async () => {

@@ -12,6 +12,8 @@
 //! socket it watches (`loop.add_reader`), so tokio's threads never wait for the GIL.
 #![forbid(unsafe_code)]
 
+mod testing;
+
 use kontext_mgmt::ops::{CallArgs, Pager};
 use kontext_mgmt::{CallOptions, Client, ClientOptions, Error};
 use pyo3::intern;
@@ -29,7 +31,7 @@ const SIGNAL_SLICE: Duration = Duration::from_millis(50);
 /// Requests spawned by the async API and not yet finished or aborted.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -137,7 +139,7 @@ fn call_args(
 /// Runs `future` on the shared runtime with the GIL released, checking for signals every
 /// [`SIGNAL_SLICE`]; a `KeyboardInterrupt` (or any signal handler's exception) drops the
 /// future, which cancels the request.
-fn wait<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
+pub(crate) fn wait<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
 where
     F: Future + Send,
     F::Output: Send,
@@ -609,11 +611,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativePager>()?;
     m.add_class::<Bridge>()?;
     m.add_class::<Ticket>()?;
+    m.add_class::<testing::NativeEmulator>()?;
+    m.add_function(wrap_pyfunction!(testing::emulator_options, m)?)?;
+    m.add_function(wrap_pyfunction!(testing::emulator_main, m)?)?;
     // Set, not added: out of `__all__`, so the stubs (which describe the release) and
     // stubtest leave it out.
     #[cfg(feature = "test-hooks")]
     m.setattr("_in_flight", wrap_pyfunction!(_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;
+    m.add("EMULATOR_CLIENT_ID", kontext_mgmt_emulator::DEFAULT_CLIENT_ID)?;
+    m.add("EMULATOR_CLIENT_SECRET", kontext_mgmt_emulator::DEFAULT_CLIENT_SECRET)?;
     Ok(())
 }

@@ -20,7 +20,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_mypy_strict_on_the_typed_example_and_the_package() -> None:
-    for target in (["examples/typed_example.py"], ["-p", "kontext_mgmt"]):
+    for target in (["examples/typed_example.py", "tests/kit/test_user_automation.py"], ["-p", "kontext_mgmt"]):
         out = run("mypy", "--strict", "--no-incremental", *target)
         assert out.returncode == 0, out.stdout + out.stderr
         assert "Success" in out.stdout

@@ -16,11 +16,13 @@ mod client;
 mod error;
 mod raw;
 mod support;
+mod testing;
 mod types;
 
 pub use client::KontextManagementClient;
 pub use error::{ErrorInfo, KontextError};
 pub use raw::JsonPager;
+pub use testing::{Emulator, EmulatorOptions};
 pub use types::{DateTime, JsonValue};
 
 /// The surface generated from the spec: records, enums, namespace objects, pagers.

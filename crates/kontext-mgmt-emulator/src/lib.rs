@@ -58,7 +58,9 @@
 
 mod admin;
 mod api;
+pub mod cli;
 mod faults;
+mod kit;
 mod locks;
 mod reply;
 mod reqlog;
@@ -70,6 +72,7 @@ mod store;
 mod token;
 
 pub use faults::{FaultSpec, ScriptedFault};
+pub use kit::{AdminReply, KitOptions};
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -199,6 +202,7 @@ pub enum EmulatorError {
 /// waits for the listener to close.
 pub struct Emulator {
     addr: SocketAddr,
+    app: Arc<state::App>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -237,14 +241,24 @@ impl Emulator {
         app.persist_checked()?;
         let app = Arc::new(app);
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, app, stopped));
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&app), stopped));
         tracing::info!(%addr, "kontext emulator listening");
-        Ok(Emulator { addr, stop, task })
+        Ok(Emulator { addr, app, stop, task })
     }
 
     /// `http://HOST:PORT`, without a trailing slash and without `/api/v1`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The client id of the bootstrap service account (it can always mint tokens).
+    pub fn client_id(&self) -> &str {
+        &self.app.config.client_id
+    }
+
+    /// The client secret of the bootstrap service account.
+    pub fn client_secret(&self) -> &str {
+        &self.app.config.client_secret
     }
 
     /// The bound socket address.

@@ -3,9 +3,23 @@ from asyncio import Future
 from collections.abc import Sequence
 from typing import Any, final
 
-__all__ = ["CORE_VERSION", "Bridge", "NativeClient", "NativePager", "Ticket", "operations"]
+__all__ = [
+    "CORE_VERSION",
+    "EMULATOR_CLIENT_ID",
+    "EMULATOR_CLIENT_SECRET",
+    "Bridge",
+    "NativeClient",
+    "NativeEmulator",
+    "NativePager",
+    "Ticket",
+    "emulator_main",
+    "emulator_options",
+    "operations",
+]
 
 CORE_VERSION: str
+EMULATOR_CLIENT_ID: str
+EMULATOR_CLIENT_SECRET: str
 
 _Scalar = bool | int | float | str | None
 
@@ -48,3 +62,20 @@ class Ticket:
     def cancel(self) -> None: ...
 
 def operations() -> list[tuple[str, str, str]]: ...
+
+@final
+class NativeEmulator:
+    def __new__(cls, options: str) -> NativeEmulator: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+    def admin(self, method: str, route: str, body: bytes | None = None) -> tuple[int, bytes]: ...
+    def stop(self) -> None: ...
+
+def emulator_options() -> list[str]: ...
+def emulator_main(argv: Sequence[str]) -> int: ...
