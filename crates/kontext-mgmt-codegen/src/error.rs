@@ -24,6 +24,9 @@ pub enum CodegenError {
     /// Generated Rust that does not parse: a generator bug, reported before anything is written.
     #[error("generated {file} does not parse: {reason}")]
     Unparse { file: String, reason: String },
+    /// A template of a generated file that does not parse or render: a generator bug.
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
 }
 
 impl CodegenError {

@@ -21,6 +21,7 @@ pub mod options;
 pub mod python;
 pub mod rust;
 pub mod spec;
+pub mod template;
 pub mod uniffi;
 
 pub use error::CodegenError;

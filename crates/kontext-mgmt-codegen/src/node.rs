@@ -16,6 +16,8 @@ use crate::artifact::Artifact;
 use crate::error::CodegenError;
 use crate::ir::{Api, Field, ModelKind, Operation, Param, TypeRef};
 use crate::names::{camel, pascal};
+use crate::template::render;
+use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -86,14 +88,29 @@ const RESERVED: &[&str] = &[
     "options",
 ];
 
+/// Types the generated declarations use by name.
+const TS_TYPES: &[&str] = &[
+    "Array",
+    "Promise",
+    "Record",
+    "AsyncIterableIterator",
+    "Object",
+    "String",
+    "Number",
+    "Boolean",
+    "Error",
+    "BaseClient",
+    "Namespace",
+];
+
 pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     let surface = Surface::new(api)?;
     Ok(vec![
-        Artifact { path: GENERATED_JS.into(), contents: surface.js() },
-        Artifact { path: INDEX_DTS.into(), contents: surface.dts() },
-        Artifact { path: ERRORS_JS.into(), contents: errors_js() },
-        Artifact { path: ERRORS_DTS.into(), contents: errors_dts() },
-        Artifact { path: INDEX_MJS.into(), contents: index_mjs() },
+        Artifact { path: GENERATED_JS.into(), contents: render("node/generated.js", &surface.js())? },
+        Artifact { path: INDEX_DTS.into(), contents: render("node/index.d.ts", &surface.dts())? },
+        Artifact { path: ERRORS_JS.into(), contents: render("node/errors.js", &ErrorsView::new())? },
+        Artifact { path: ERRORS_DTS.into(), contents: render("node/errors.d.ts", &ErrorsView::new())? },
+        Artifact { path: INDEX_MJS.into(), contents: render("node/index.mjs", &ErrorsView::new())? },
     ])
 }
 
@@ -102,63 +119,31 @@ fn error_names() -> Vec<&'static str> {
     std::iter::once("KontextError").chain(crate::errors::names()).collect()
 }
 
-/// `lib/errors.js`: one class per error kind, and `ERROR_CLASSES` (kind name -> class), by
-/// which the client turns the core's errors into instances.
-fn errors_js() -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "// {HEADER}");
-    s.push_str(
-        "'use strict';\n\
-         // One class per error kind of the core; what they do is in error_base.js.\n\
-         const { KontextError, ApiError, BadRequest } = require('./error_base.js');\n",
-    );
-    for k in crate::errors::ERROR_KINDS.iter().filter(|k| !HAND_ERRORS.contains(&k.name)) {
-        let _ = writeln!(s, "\n/** {} */\nclass {} extends {} {{}}", k.doc, k.name, k.parent());
-    }
-    s.push_str("\nconst ERROR_CLASSES = {\n");
-    for n in error_names() {
-        let _ = writeln!(s, "  {n},");
-    }
-    s.push_str(
-        "};\n\
-         for (const [name, cls] of Object.entries(ERROR_CLASSES)) {\n\
-         \x20 Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });\n\
-         }\n\n\
-         module.exports = { ERROR_CLASSES, ...ERROR_CLASSES };\n",
-    );
-    s
+/// What `lib/errors.js`, `lib/errors.d.ts` and `index.mjs` list: the classes declared in
+/// `lib/errors.js` (the kinds without a hand-written class) and every class name.
+#[derive(Serialize)]
+struct ErrorsView {
+    header: &'static str,
+    generated: Vec<ErrorClass>,
+    all: Vec<&'static str>,
 }
 
-/// `lib/errors.d.ts`: the declarations of `lib/errors.js`.
-fn errors_dts() -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "// {HEADER}");
-    s.push_str(
-        "import { ApiError, KontextError } from './error_base';\n\
-         export { ApiError, BadRequest, KontextError } from './error_base';\n",
-    );
-    for k in crate::errors::ERROR_KINDS.iter().filter(|k| !HAND_ERRORS.contains(&k.name)) {
-        let _ = writeln!(s, "\n/** {} */\nexport declare class {} extends {} {{}}", k.doc, k.name, k.parent());
-    }
-    s
+#[derive(Serialize)]
+struct ErrorClass {
+    name: &'static str,
+    parent: &'static str,
+    doc: &'static str,
 }
 
-/// `index.mjs`: the ES module entry, re-exporting the CommonJS one's objects by name (an ES
-/// module's export list is static, hence generated).
-fn index_mjs() -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "// {HEADER}");
-    s.push_str(
-        "// ESM entry point: the same objects as the CommonJS one (one module instance, so classes\n\
-         // and `instanceof` agree whichever way the package is loaded).\n\
-         import cjs from './index.js';\n\n\
-         export const {\n  KontextManagementClient,\n  API_VERSION,\n  OPERATIONS,\n",
-    );
-    for n in error_names() {
-        let _ = writeln!(s, "  {n},");
+impl ErrorsView {
+    fn new() -> ErrorsView {
+        let generated = crate::errors::ERROR_KINDS
+            .iter()
+            .filter(|k| !HAND_ERRORS.contains(&k.name))
+            .map(|k| ErrorClass { name: k.name, parent: k.parent(), doc: k.doc })
+            .collect();
+        ErrorsView { header: HEADER, generated, all: error_names() }
     }
-    s.push_str("} = cjs;\nexport default KontextManagementClient;\n");
-    s
 }
 
 /// One operation as the Node surface shows it.
@@ -186,6 +171,16 @@ impl<'a> Surface<'a> {
     fn new(api: &'a Api) -> Result<Surface<'a>, CodegenError> {
         let namespaces: Vec<(String, String)> =
             api.namespaces().into_iter().map(|ns| (camel(ns), format!("{}Api", pascal(ns)))).collect();
+        // A type named like a reserved word (or a builtin the surface relies on) would not
+        // compile or would hide that builtin.
+        for name in api.models.keys() {
+            if RESERVED.contains(&name.as_str()) || TS_TYPES.contains(&name.as_str()) {
+                return Err(CodegenError::clash(
+                    "node",
+                    format!("schema {name}: a reserved word or built-in type in JavaScript/TypeScript"),
+                ));
+            }
+        }
         let mut taken: BTreeSet<String> = api.models.keys().cloned().collect();
         for (_, class) in &namespaces {
             if !taken.insert(class.clone()) {
@@ -254,50 +249,29 @@ impl<'a> Surface<'a> {
     }
 
     // ----------------------------------------------------------------------------------
-    // lib/generated.js
+    // lib/generated.js (templates/node/generated.js.j2)
 
-    fn js(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(s, "// {HEADER}");
-        let _ = writeln!(s, "// Source: {} {} (openapi/kontext-management.yaml)", self.api.title, self.api.version);
-        s.push_str("'use strict';\n\n");
-        s.push_str(
-            "const { BaseClient, Namespace, invoke, paginate, registerSecretShapes } = require('./base.js');\n\n",
-        );
-
-        let _ = writeln!(s, "/** Version of the API description this surface was generated from. */");
-        let _ = writeln!(s, "const API_VERSION = {};\n", js_string(&self.api.version));
-
-        // Operation table (for tooling and tests; the native module has its own).
-        s.push_str("/** Every operation: id, namespace, method, HTTP method and path. */\n");
-        s.push_str("const OPERATIONS = Object.freeze([\n");
-        for m in &self.methods {
-            let _ = writeln!(
-                s,
-                "  Object.freeze({{ id: {}, namespace: {}, method: {}, httpMethod: {}, path: {}, paginated: {} }}),",
-                js_string(&m.op.id),
-                js_string(&camel(&m.op.namespace)),
-                js_string(&m.name),
-                js_string(&m.op.http_method),
-                js_string(&m.op.path),
-                match &m.op.pagination {
-                    Some(p) => js_string(match p {
-                        crate::ir::Pagination::Cursor { .. } => "cursor",
-                        crate::ir::Pagination::Offset { .. } => "offset",
-                    }),
+    fn js(&self) -> JsView<'_> {
+        let operations = self
+            .methods
+            .iter()
+            .map(|m| JsOperation {
+                id: js_string(&m.op.id),
+                namespace: js_string(&camel(&m.op.namespace)),
+                method: js_string(&m.name),
+                http_method: js_string(&m.op.http_method),
+                path: js_string(&m.op.path),
+                paginated: match &m.op.pagination {
+                    Some(crate::ir::Pagination::Cursor { .. }) => js_string("cursor"),
+                    Some(crate::ir::Pagination::Offset { .. }) => js_string("offset"),
                     None => "null".into(),
-                }
-            );
-        }
-        s.push_str("]);\n\n");
-
-        // Secret shapes.
-        s.push_str("// Models that hold secrets: the secret fields, and the fields leading to other such models.\n");
-        s.push_str("registerSecretShapes({\n");
+                },
+            })
+            .collect();
+        let mut secret_shapes = Vec::new();
         for name in &self.secret_models {
             let Some(model) = self.api.models.get(name) else { continue };
             let ModelKind::Object { fields } = &model.kind else { continue };
-            let secret: Vec<String> = fields.iter().filter(|f| f.secret).map(|f| js_string(&f.name)).collect();
             let nested: Vec<String> = fields
                 .iter()
                 .filter(|f| !f.secret)
@@ -305,194 +279,270 @@ impl<'a> Surface<'a> {
                     shape(&f.ty, &self.secret_models).map(|sh| format!("{}: {}", js_key(&f.name), js_string(&sh)))
                 })
                 .collect();
-            let nested = if nested.is_empty() { "{}".to_string() } else { format!("{{ {} }}", nested.join(", ")) };
-            let _ = writeln!(s, "  {}: {{ secret: [{}], nested: {nested} }},", js_key(name), secret.join(", "));
+            secret_shapes.push(JsSecretShape {
+                key: js_key(name),
+                secret: fields.iter().filter(|f| f.secret).map(|f| js_string(&f.name)).collect(),
+                nested: if nested.is_empty() { "{}".to_string() } else { format!("{{ {} }}", nested.join(", ")) },
+            });
         }
-        s.push_str("});\n\n");
+        JsView {
+            source: self.source(),
+            operations,
+            secret_shapes,
+            namespaces: self.namespace_views(|m| self.js_method(m)),
+        }
+    }
 
-        for (ns, class) in &self.namespaces {
-            let _ = writeln!(s, "/** `client.{ns}` */");
-            let _ = writeln!(s, "class {class} extends Namespace {{");
-            for m in self.ns_methods(ns) {
-                let op = m.op;
-                let mut args: Vec<String> = m.path_args.clone();
-                if op.body.is_some() {
-                    args.push("data".into());
-                }
-                if m.params_type.is_some() {
-                    args.push("params".into());
-                }
-                args.push("options".into());
-                let path = format!("[{}]", m.path_args.join(", "));
-                let query = if m.params_type.is_some() { "params" } else { "undefined" };
-                let body = if op.body.is_some() { "data" } else { "undefined" };
-                let _ = writeln!(s, "  /** {} — `{} {}` */", doc_line(&op.summary), op.http_method, op.path);
-                let _ = writeln!(s, "  {}({}) {{", m.name, args.join(", "));
-                let _ = writeln!(
-                    s,
-                    "    return invoke(this, {}, {path}, {query}, {body}, options, {});",
-                    js_string(&op.id),
-                    self.mask_of(op.response.as_ref())
-                );
-                s.push_str("  }\n");
-                if let Some(p) = &op.pagination {
-                    let mut args: Vec<String> = m.path_args.clone();
-                    if m.params_type.is_some() {
-                        args.push("params".into());
-                    }
-                    args.push("options".into());
-                    let _ = writeln!(
-                        s,
-                        "  /** Every item of `{}()`, fetching pages lazily: `for await (const item of …)`. */",
-                        m.name
-                    );
-                    let _ = writeln!(s, "  {}All({}) {{", m.name, args.join(", "));
-                    let _ = writeln!(
-                        s,
-                        "    return paginate(this, {}, {path}, {query}, options, {}, {});",
-                        js_string(&op.id),
-                        js_string(p.items_field()),
-                        self.mask_of(Some(p.item()))
-                    );
-                    s.push_str("  }\n");
-                }
+    fn source(&self) -> Source<'_> {
+        Source {
+            header: HEADER,
+            title: &self.api.title,
+            version: &self.api.version,
+            version_literal: js_string(&self.api.version),
+        }
+    }
+
+    /// Each namespace class with its methods, as `method` shows them.
+    fn namespace_views<M>(&self, method: impl Fn(&Method<'a>) -> M) -> Vec<NamespaceView<M>> {
+        let views = self.namespaces.iter().map(|(ns, class)| NamespaceView {
+            ns: ns.clone(),
+            class: class.clone(),
+            methods: self.ns_methods(ns).map(&method).collect(),
+        });
+        views.collect()
+    }
+
+    fn js_method(&self, m: &Method<'_>) -> JsMethod {
+        let op = m.op;
+        let mut args: Vec<String> = m.path_args.clone();
+        if op.body.is_some() {
+            args.push("data".into());
+        }
+        if m.params_type.is_some() {
+            args.push("params".into());
+        }
+        args.push("options".into());
+        let all = op.pagination.as_ref().map(|p| {
+            let mut args: Vec<String> = m.path_args.clone();
+            if m.params_type.is_some() {
+                args.push("params".into());
             }
-            s.push_str("}\n\n");
+            args.push("options".into());
+            JsAll { args, items: js_string(p.items_field()), mask: self.mask_of(Some(p.item())) }
+        });
+        JsMethod {
+            name: m.name.clone(),
+            summary: doc_line(&op.summary),
+            http_method: op.http_method.clone(),
+            path: op.path.clone(),
+            args,
+            id: js_string(&op.id),
+            path_args: m.path_args.clone(),
+            query: if m.params_type.is_some() { "params" } else { "undefined" },
+            body: if op.body.is_some() { "data" } else { "undefined" },
+            mask: self.mask_of(op.response.as_ref()),
+            all,
         }
-
-        s.push_str("/** The Kontext Management API client (drop-in for the official `KontextManagementClient`). */\n");
-        s.push_str("class KontextManagementClient extends BaseClient {\n");
-        s.push_str("  constructor(options) {\n    super(options);\n");
-        for (ns, class) in &self.namespaces {
-            let _ = writeln!(s, "    this.{ns} = new {class}(this);");
-        }
-        s.push_str("  }\n}\n\n");
-
-        s.push_str("module.exports = {\n  KontextManagementClient,\n  API_VERSION,\n  OPERATIONS,\n");
-        for (_, class) in &self.namespaces {
-            let _ = writeln!(s, "  {class},");
-        }
-        s.push_str("};\n");
-        s
     }
 
     // ----------------------------------------------------------------------------------
-    // index.d.ts
+    // index.d.ts (templates/node/index.d.ts.j2)
 
-    fn dts(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(s, "// {HEADER}");
-        let _ = writeln!(s, "// Source: {} {} (openapi/kontext-management.yaml)\n", self.api.title, self.api.version);
-        s.push_str("import { BaseClient, RequestOptions } from './lib/base';\n");
-        s.push_str("export * from './lib/base';\n\n");
-        let _ = writeln!(s, "/** Version of the API description this surface was generated from. */");
-        let _ = writeln!(s, "export declare const API_VERSION: {};\n", js_string(&self.api.version));
-        s.push_str("/** One operation of the API. */\n");
-        s.push_str("export interface OperationInfo {\n  readonly id: string;\n  readonly namespace: string;\n  readonly method: string;\n  readonly httpMethod: string;\n  readonly path: string;\n  readonly paginated: 'cursor' | 'offset' | null;\n}\n");
-        s.push_str(
-            "/** Every operation of the API. */\nexport declare const OPERATIONS: readonly OperationInfo[];\n\n",
-        );
-
-        s.push_str("// ---- models ------------------------------------------------------------------\n\n");
-        for (name, model) in &self.api.models {
-            write_doc(&mut s, "", &model.description, &[]);
-            match &model.kind {
-                ModelKind::Enum { values } => {
-                    let mut alts: Vec<String> = values.iter().map(|v| js_string(v)).collect();
-                    alts.push("(string & {})".into());
-                    let _ = writeln!(s, "export type {name} = {};\n", alts.join(" | "));
-                }
-                ModelKind::Object { fields } => {
-                    let _ = writeln!(s, "export interface {name} {{");
-                    for f in fields {
-                        write_field(&mut s, f);
+    fn dts(&self) -> DtsView<'_> {
+        let models = self
+            .api
+            .models
+            .iter()
+            .map(|(name, model)| {
+                let (alternatives, fields) = match &model.kind {
+                    ModelKind::Enum { values } => {
+                        let mut alts: Vec<String> = values.iter().map(|v| js_string(v)).collect();
+                        alts.push("(string & {})".into());
+                        (alts, vec![])
                     }
-                    s.push_str("}\n\n");
-                }
-            }
-        }
-
-        s.push_str("// ---- query parameters -------------------------------------------------------\n\n");
-        for m in &self.methods {
-            let Some(t) = &m.params_type else { continue };
-            let _ = writeln!(s, "/** Query parameters of `{}.{}()`. */", camel(&m.op.namespace), m.name);
-            let _ = writeln!(s, "export interface {t} {{");
-            for p in &m.op.query_params {
-                write_param(&mut s, p);
-            }
-            s.push_str("}\n\n");
-        }
-
-        s.push_str("// ---- namespaces --------------------------------------------------------------\n\n");
-        for (ns, class) in &self.namespaces {
-            let _ = writeln!(s, "/** `client.{ns}` */");
-            let _ = writeln!(s, "export interface {class} {{");
-            for m in self.ns_methods(ns) {
-                let op = m.op;
-                let mut args: Vec<String> = m.path_args.iter().map(|a| format!("{a}: string")).collect();
-                if let Some(b) = &op.body {
-                    args.push(format!("data{}: {}", if b.required { "" } else { "?" }, ts_type(&b.ty)));
-                }
-                if let Some(t) = &m.params_type {
-                    args.push(format!("params{}: {t}", if m.params_required { "" } else { "?" }));
-                }
-                args.push("options?: RequestOptions".into());
-                let ret = match &op.response {
-                    Some(t) => ts_type(t),
-                    None => "void".into(),
+                    ModelKind::Object { fields } => (vec![], fields.iter().map(dts_field).collect()),
                 };
-                let mut tags: Vec<String> = Vec::new();
-                for (a, p) in m.path_args.iter().zip(&op.path_params) {
-                    tags.push(format!("@param {a} {}", p.description.trim()));
-                }
-                if op.body.is_some() {
-                    tags.push("@param data the request body".into());
-                }
-                if m.params_type.is_some() {
-                    tags.push("@param params query parameters".into());
-                }
-                tags.push("@param options per-call timeout (ms) and retries".into());
-                let doc = format!("{}\n\n`{} {}` — `{}`", op.summary.trim(), op.http_method, op.path, op.id);
-                let doc =
-                    if op.description.trim().is_empty() { doc } else { format!("{doc}\n\n{}", op.description.trim()) };
-                write_doc(&mut s, "  ", &doc, &tags);
-                let _ = writeln!(s, "  {}({}): Promise<{ret}>;", m.name, args.join(", "));
-                if let Some(p) = &op.pagination {
-                    let mut args: Vec<String> = m.path_args.iter().map(|a| format!("{a}: string")).collect();
-                    if let Some(t) = &m.params_type {
-                        args.push(format!("params{}: {t}", if m.params_required { "" } else { "?" }));
-                    }
-                    args.push("options?: RequestOptions".into());
-                    let doc = format!(
-                        "Every item of `{}()` (`{}`), fetching one page at a time as you iterate; \
-                         a `cursor`/`offset` in `params` resumes there.",
-                        m.name,
-                        p.items_field()
-                    );
-                    write_doc(&mut s, "  ", &doc, &[]);
-                    let _ = writeln!(
-                        s,
-                        "  {}All({}): AsyncIterableIterator<{}>;",
-                        m.name,
-                        args.join(", "),
-                        ts_type(p.item())
-                    );
-                }
-            }
-            s.push_str("}\n\n");
-        }
-
-        s.push_str(
-            "/**\n * The Kontext Management API client: a drop-in for the official `KontextManagementClient`,\n",
-        );
-        s.push_str(" * running every request in Rust (auth, retries, timeouts, pagination).\n */\n");
-        s.push_str("export declare class KontextManagementClient extends BaseClient {\n");
-        for (ns, class) in &self.namespaces {
-            let _ = writeln!(s, "  readonly {ns}: {class};");
-        }
-        s.push_str("}\n\nexport default KontextManagementClient;\n");
-        s
+                DtsModel { doc: doc_lines(&model.description, &[]), name: name.clone(), alternatives, fields }
+            })
+            .collect();
+        let params = self
+            .methods
+            .iter()
+            .filter_map(|m| {
+                Some(DtsParams {
+                    ns: camel(&m.op.namespace),
+                    method: m.name.clone(),
+                    name: m.params_type.clone()?,
+                    fields: m.op.query_params.iter().map(dts_param).collect(),
+                })
+            })
+            .collect();
+        DtsView { source: self.source(), models, params, namespaces: self.namespace_views(dts_method) }
     }
+}
+
+/// The heading both files share.
+#[derive(Serialize)]
+struct Source<'a> {
+    header: &'static str,
+    title: &'a str,
+    version: &'a str,
+    version_literal: String,
+}
+
+/// A namespace class and its methods (`JsMethod` or `DtsMethod`).
+#[derive(Serialize)]
+struct NamespaceView<M> {
+    ns: String,
+    class: String,
+    methods: Vec<M>,
+}
+
+#[derive(Serialize)]
+struct JsView<'a> {
+    #[serde(flatten)]
+    source: Source<'a>,
+    operations: Vec<JsOperation>,
+    secret_shapes: Vec<JsSecretShape>,
+    namespaces: Vec<NamespaceView<JsMethod>>,
+}
+
+/// One row of `OPERATIONS` (every value a JS literal).
+#[derive(Serialize)]
+struct JsOperation {
+    id: String,
+    namespace: String,
+    method: String,
+    http_method: String,
+    path: String,
+    paginated: String,
+}
+
+/// One entry of `registerSecretShapes`.
+#[derive(Serialize)]
+struct JsSecretShape {
+    key: String,
+    secret: Vec<String>,
+    nested: String,
+}
+
+#[derive(Serialize)]
+struct JsMethod {
+    name: String,
+    summary: String,
+    http_method: String,
+    path: String,
+    args: Vec<String>,
+    /// The operation id, quoted.
+    id: String,
+    path_args: Vec<String>,
+    query: &'static str,
+    body: &'static str,
+    mask: String,
+    all: Option<JsAll>,
+}
+
+/// The `…All()` iterator of a paginated operation.
+#[derive(Serialize)]
+struct JsAll {
+    args: Vec<String>,
+    items: String,
+    mask: String,
+}
+
+#[derive(Serialize)]
+struct DtsView<'a> {
+    #[serde(flatten)]
+    source: Source<'a>,
+    models: Vec<DtsModel>,
+    params: Vec<DtsParams>,
+    namespaces: Vec<NamespaceView<DtsMethod>>,
+}
+
+/// A model: a union of string literals (`alternatives`) or an interface (`fields`).
+#[derive(Serialize)]
+struct DtsModel {
+    doc: Vec<String>,
+    name: String,
+    alternatives: Vec<String>,
+    fields: Vec<DtsField>,
+}
+
+#[derive(Serialize)]
+struct DtsField {
+    doc: Vec<String>,
+    key: String,
+    optional: bool,
+    ty: String,
+}
+
+/// The query parameters of one method, as an interface.
+#[derive(Serialize)]
+struct DtsParams {
+    ns: String,
+    method: String,
+    name: String,
+    fields: Vec<DtsField>,
+}
+
+#[derive(Serialize)]
+struct DtsMethod {
+    doc: Vec<String>,
+    name: String,
+    args: Vec<String>,
+    ret: String,
+    all: Option<DtsAll>,
+}
+
+#[derive(Serialize)]
+struct DtsAll {
+    doc: Vec<String>,
+    args: Vec<String>,
+    item: String,
+}
+
+fn dts_method(m: &Method<'_>) -> DtsMethod {
+    let op = m.op;
+    let mut args: Vec<String> = m.path_args.iter().map(|a| format!("{a}: string")).collect();
+    if let Some(b) = &op.body {
+        args.push(format!("data{}: {}", if b.required { "" } else { "?" }, ts_type(&b.ty)));
+    }
+    if let Some(t) = &m.params_type {
+        args.push(format!("params{}: {t}", if m.params_required { "" } else { "?" }));
+    }
+    args.push("options?: RequestOptions".into());
+    let ret = match &op.response {
+        Some(t) => ts_type(t),
+        None => "void".into(),
+    };
+    let mut tags: Vec<String> = Vec::new();
+    for (a, p) in m.path_args.iter().zip(&op.path_params) {
+        tags.push(format!("@param {a} {}", p.description.trim()));
+    }
+    if op.body.is_some() {
+        tags.push("@param data the request body".into());
+    }
+    if m.params_type.is_some() {
+        tags.push("@param params query parameters".into());
+    }
+    tags.push("@param options per-call timeout (ms) and retries".into());
+    let doc = format!("{}\n\n`{} {}` — `{}`", op.summary.trim(), op.http_method, op.path, op.id);
+    let doc = if op.description.trim().is_empty() { doc } else { format!("{doc}\n\n{}", op.description.trim()) };
+    let all = op.pagination.as_ref().map(|p| {
+        let mut args: Vec<String> = m.path_args.iter().map(|a| format!("{a}: string")).collect();
+        if let Some(t) = &m.params_type {
+            args.push(format!("params{}: {t}", if m.params_required { "" } else { "?" }));
+        }
+        args.push("options?: RequestOptions".into());
+        let doc = format!(
+            "Every item of `{}()` (`{}`), fetching one page at a time as you iterate; \
+             a `cursor`/`offset` in `params` resumes there.",
+            m.name,
+            p.items_field()
+        );
+        DtsAll { doc: doc_lines(&doc, &[]), args, item: ts_type(p.item()) }
+    });
+    DtsMethod { doc: doc_lines(&doc, &tags), name: m.name.clone(), args, ret, all }
 }
 
 /// Models that hold a secret field, directly or through other models.
@@ -543,7 +593,7 @@ fn ts_type(ty: &TypeRef) -> String {
     }
 }
 
-fn write_field(s: &mut String, f: &Field) {
+fn dts_field(f: &Field) -> DtsField {
     let mut doc = f.description.trim().to_string();
     let mut add = |line: &str| {
         if !doc.is_empty() {
@@ -557,15 +607,14 @@ fn write_field(s: &mut String, f: &Field) {
     if f.secret {
         add("Secret: `util.inspect` / `console.log` show it as `********` in responses.");
     }
-    write_doc(s, "  ", &doc, &[]);
-    let mut t = ts_type(&f.ty);
-    if f.nullable && t != "unknown" {
-        t.push_str(" | null");
+    let mut ty = ts_type(&f.ty);
+    if f.nullable && ty != "unknown" {
+        ty.push_str(" | null");
     }
-    let _ = writeln!(s, "  {}{}: {t};", js_key(&f.name), if f.required { "" } else { "?" });
+    DtsField { doc: doc_lines(&doc, &[]), key: js_key(&f.name), optional: !f.required, ty }
 }
 
-fn write_param(s: &mut String, p: &Param) {
+fn dts_param(p: &Param) -> DtsField {
     let mut doc = p.description.trim().to_string();
     let range = match (p.minimum, p.maximum) {
         (Some(lo), Some(hi)) => format!("Between {lo} and {hi}."),
@@ -580,35 +629,32 @@ fn write_param(s: &mut String, p: &Param) {
         doc.push_str(&range);
     }
     let tags: Vec<String> = p.default.iter().map(|d| format!("@default {d}")).collect();
-    write_doc(s, "  ", &doc, &tags);
-    let _ = writeln!(s, "  {}{}: {};", js_key(&p.name), if p.required { "" } else { "?" }, ts_type(&p.ty));
+    DtsField { doc: doc_lines(&doc, &tags), key: js_key(&p.name), optional: !p.required, ty: ts_type(&p.ty) }
 }
 
-fn write_doc(s: &mut String, indent: &str, text: &str, tags: &[String]) {
+/// The lines of a JSDoc comment (without indentation): none for no text, `/** text */` for
+/// one line, else a block with the tags after a blank line.
+fn doc_lines(text: &str, tags: &[String]) -> Vec<String> {
     let text = text.trim();
     if text.is_empty() && tags.is_empty() {
-        return;
+        return vec![];
     }
     if tags.is_empty() && !text.contains('\n') {
-        let _ = writeln!(s, "{indent}/** {} */", text.replace("*/", "*\\/"));
-        return;
+        return vec![format!("/** {} */", text.replace("*/", "*\\/"))];
     }
-    let _ = writeln!(s, "{indent}/**");
+    let mut out = vec!["/**".to_string()];
     for line in text.lines() {
         let line = line.trim_end().replace("*/", "*\\/");
-        if line.is_empty() {
-            let _ = writeln!(s, "{indent} *");
-        } else {
-            let _ = writeln!(s, "{indent} * {line}");
-        }
+        out.push(if line.is_empty() { " *".to_string() } else { format!(" * {line}") });
     }
     if !text.is_empty() && !tags.is_empty() {
-        let _ = writeln!(s, "{indent} *");
+        out.push(" *".into());
     }
     for t in tags {
-        let _ = writeln!(s, "{indent} * {}", t.trim_end().replace("*/", "*\\/"));
+        out.push(format!(" * {}", t.trim_end().replace("*/", "*\\/")));
     }
-    let _ = writeln!(s, "{indent} */");
+    out.push(" */".into());
+    out
 }
 
 /// The first line of a summary, safe inside a one-line `/** */`.

@@ -9,8 +9,10 @@
 
 use crate::artifact::Artifact;
 use crate::names::camel;
+use crate::template::render;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use serde::Serialize;
 use std::fmt::Write as _;
 
 /// The file that describes the options, relative to the repository root.
@@ -83,6 +85,9 @@ pub enum OptionsError {
     /// Generated Rust that does not parse: a generator bug, reported before anything is written.
     #[error("generated {file} does not parse: {reason}")]
     Unparse { file: String, reason: String },
+    /// A template of a generated file that does not parse or render: a generator bug.
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
 }
 
 /// The options, in field order, from the text of [`CORE_OPTIONS`].
@@ -456,9 +461,9 @@ pub fn build_script(file_name: &str, generate: fn(&[ClientOption]) -> TokenStrea
 pub fn artifacts(source: &str) -> Result<Vec<Artifact>, OptionsError> {
     let options = parse(source)?;
     Ok(vec![
-        Artifact { path: PYTHON_OPTIONS.into(), contents: python_module(&options) },
-        Artifact { path: NODE_OPTIONS_JS.into(), contents: node_js(&options) },
-        Artifact { path: NODE_OPTIONS_DTS.into(), contents: node_dts(&options) },
+        Artifact { path: PYTHON_OPTIONS.into(), contents: render("options/_options.py", &python_view(&options))? },
+        Artifact { path: NODE_OPTIONS_JS.into(), contents: render("options/options.js", &node_view(&options))? },
+        Artifact { path: NODE_OPTIONS_DTS.into(), contents: render("options/options.d.ts", &node_view(&options))? },
     ])
 }
 
@@ -472,26 +477,22 @@ fn rename_in_doc(doc: &str, options: &[ClientOption], rename: impl Fn(&ClientOpt
     out
 }
 
-/// `text` in lines of at most 100 characters (a longer word stays whole).
-fn wrap(text: &str, first: &str, rest: &str) -> String {
-    let mut out = String::new();
-    let mut line = first.to_string();
-    let mut empty = true;
+/// `text` in lines of at most 100 characters counting the indentation (`first` for the first
+/// line, `rest` for the others); the lines without it. A longer word stays whole.
+fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut line, mut indent) = (String::new(), first);
     for word in text.split_whitespace() {
-        if !empty && line.len() + 1 + word.len() > 100 {
-            out.push_str(&line);
-            out.push('\n');
-            line = rest.to_string();
-            empty = true;
+        if !line.is_empty() && indent + line.len() + 1 + word.len() > 100 {
+            out.push(std::mem::take(&mut line));
+            indent = rest;
         }
-        if !empty {
+        if !line.is_empty() {
             line.push(' ');
         }
         line.push_str(word);
-        empty = false;
     }
-    out.push_str(&line);
-    out.push('\n');
+    out.push(line);
     out
 }
 
@@ -505,45 +506,39 @@ fn python_type(kind: Kind) -> &'static str {
     }
 }
 
-fn python_module(options: &[ClientOption]) -> String {
-    let bound: Vec<_> = in_bindings(options).collect();
-    let mut out = format!("# {HEADER}\n");
-    out.push_str(
-        "\"\"\"The client's constructor: one keyword argument per option of the core.\"\"\"\n\n\
-         from __future__ import annotations\n\n\
-         TYPE_CHECKING = False\n\
-         if TYPE_CHECKING:\n    from collections.abc import Sequence\n    from typing import Any\n\n\n\
-         class _Configure:\n\
-         \x20   \"\"\"The constructor of ``Client`` and ``AsyncClient``.\"\"\"\n\n\
-         \x20   def __init__(\n        self,\n        *,\n",
-    );
-    for o in &bound {
-        let _ = writeln!(out, "        {}: {} = None,", o.binding_name(), python_type(o.kind));
-    }
-    out.push_str("    ) -> None:\n");
-    out.push_str(
-        "        \"\"\"Configure a client. Every argument is optional: unset values come from the\n\
-         \x20       environment (``KONTEXT_BASE_URL``, ``KONTEXT_CLIENT_ID``, ``KONTEXT_CLIENT_SECRET``,\n\
-         \x20       ``KONTEXT_TOKEN``), then from the defaults.\n\n",
-    );
-    for o in &bound {
-        let mut doc = rename_in_doc(&o.doc, options, |o| o.binding_name().to_string()).replace('`', "``");
-        if o.kind == Kind::Duration {
-            doc.push_str(" In seconds.");
-        }
-        out.push_str(&wrap(&format!(":param {}: {doc}", o.binding_name()), "        ", "            "));
-    }
-    out.push_str("        \"\"\"\n        self._connect(\n");
-    for o in &bound {
-        let name = o.binding_name();
-        if o.kind == Kind::TextList {
-            let _ = writeln!(out, "            {name}=None if {name} is None else list({name}),");
-        } else {
-            let _ = writeln!(out, "            {name}={name},");
-        }
-    }
-    out.push_str("        )\n\n    def _connect(self, **options: Any) -> None:\n        raise NotImplementedError\n");
-    out
+/// What `templates/options/_options.py.j2` sees.
+#[derive(Serialize)]
+struct PythonView {
+    header: &'static str,
+    options: Vec<PythonOption>,
+}
+
+#[derive(Serialize)]
+struct PythonOption {
+    name: String,
+    ty: &'static str,
+    /// The `:param` lines.
+    doc: Vec<String>,
+    /// A sequence, passed on as a list.
+    list: bool,
+}
+
+fn python_view(options: &[ClientOption]) -> PythonView {
+    let options = in_bindings(options)
+        .map(|o| {
+            let mut doc = rename_in_doc(&o.doc, options, |o| o.binding_name().to_string()).replace('`', "``");
+            if o.kind == Kind::Duration {
+                doc.push_str(" In seconds.");
+            }
+            PythonOption {
+                name: o.binding_name().to_string(),
+                ty: python_type(o.kind),
+                doc: wrap(&format!(":param {}: {doc}", o.binding_name()), 8, 12),
+                list: o.kind == Kind::TextList,
+            }
+        })
+        .collect();
+    PythonView { header: HEADER, options }
 }
 
 /// Node's grouping (the official SDK's): `credentials: { clientId, clientSecret }`.
@@ -562,44 +557,54 @@ fn node_kind(kind: Kind) -> &'static str {
     }
 }
 
-fn node_js(options: &[ClientOption]) -> String {
-    let mut out = format!("// {HEADER}\n'use strict';\n\n");
-    out.push_str(
-        "/**\n * Every option of `new KontextManagementClient(...)`: its key, the check of its value\n \
-         * (`nativeOptions` in base.js) and the object it sits in (`credentials`), if not the top level.\n */\n\
-         const CLIENT_OPTIONS = Object.freeze([\n",
-    );
-    for o in in_bindings(options) {
-        let group = node_group(o).map(|g| format!(", group: '{g}'")).unwrap_or_default();
-        let _ =
-            writeln!(out, "  Object.freeze({{ key: '{}', kind: '{}'{group} }}),", o.camel_name(), node_kind(o.kind));
-    }
-    out.push_str("]);\n\nmodule.exports = { CLIENT_OPTIONS };\n");
-    out
+/// What `templates/options/options.{js,d.ts}.j2` see.
+#[derive(Serialize)]
+struct NodeView {
+    header: &'static str,
+    /// Every option, in field order (`options.js`).
+    options: Vec<NodeOption>,
+    /// The members of `KontextManagementClientOptions` (`options.d.ts`): the options, with
+    /// the grouped ones as one member.
+    members: Vec<NodeMember>,
 }
 
-fn jsdoc(doc: &str, indent: &str) -> String {
-    format!("{indent}/** {} */\n", doc.replace("*/", "*\\/"))
+#[derive(Serialize)]
+struct NodeOption {
+    key: String,
+    kind: &'static str,
+    group: Option<&'static str>,
 }
 
-fn node_dts(options: &[ClientOption]) -> String {
-    let mut out = format!("// {HEADER}\n\n");
-    out.push_str("/** Options of `new KontextManagementClient(...)` — the official SDK's, plus a few. */\n");
-    out.push_str("export interface KontextManagementClientOptions {\n");
+#[derive(Serialize)]
+struct NodeMember {
+    /// One line, safe inside `/** */`.
+    doc: String,
+    key: String,
+    ty: String,
+}
+
+fn node_view(options: &[ClientOption]) -> NodeView {
+    let rows = in_bindings(options)
+        .map(|o| NodeOption { key: o.camel_name(), kind: node_kind(o.kind), group: node_group(o) })
+        .collect();
+    let mut members = Vec::new();
     let mut grouped = false;
     for o in in_bindings(options) {
         if node_group(o).is_some() {
             if !grouped {
                 grouped = true;
-                let members: Vec<String> = in_bindings(options)
+                let fields: Vec<String> = in_bindings(options)
                     .filter(|g| node_group(g).is_some())
                     .map(|g| format!("{}: string", g.camel_name()))
                     .collect();
-                out.push_str(&jsdoc(
-                    "Service-account credentials (default `$KONTEXT_CLIENT_ID` / `$KONTEXT_CLIENT_SECRET`); tokens are fetched, cached and refreshed for you.",
-                    "  ",
-                ));
-                let _ = writeln!(out, "  credentials?: {{ {} }};", members.join("; "));
+                members.push(NodeMember {
+                    doc: jsdoc(
+                        "Service-account credentials (default `$KONTEXT_CLIENT_ID` / `$KONTEXT_CLIENT_SECRET`); \
+                         tokens are fetched, cached and refreshed for you.",
+                    ),
+                    key: "credentials".into(),
+                    ty: format!("{{ {} }}", fields.join("; ")),
+                });
             }
             continue;
         }
@@ -610,16 +615,19 @@ fn node_dts(options: &[ClientOption]) -> String {
         if o.kind == Kind::Size && o.name.ends_with("_body_bytes") {
             doc.push_str(" At most 256 MiB (a JavaScript string could not hold more).");
         }
-        out.push_str(&jsdoc(&doc, "  "));
         let ty = match o.kind {
             Kind::Text | Kind::Secret => "string",
             Kind::TextList => "string[]",
             _ => "number",
         };
-        let _ = writeln!(out, "  {}?: {ty};", o.camel_name());
+        members.push(NodeMember { doc: jsdoc(&doc), key: o.camel_name(), ty: ty.into() });
     }
-    out.push_str("}\n");
-    out
+    NodeView { header: HEADER, options: rows, members }
+}
+
+/// A doc text as one line inside `/** */`.
+fn jsdoc(doc: &str) -> String {
+    doc.replace("*/", "*\\/")
 }
 
 #[cfg(test)]

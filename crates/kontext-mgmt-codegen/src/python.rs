@@ -17,11 +17,15 @@
 //!   one of two `TypedDict`s, `<Model>Dict` (snake_case keys) and `<Model>WireDict` (wire
 //!   keys): the runtime takes both, so the stub does too, and either way an unknown or
 //!   misspelled key is a type error.
+//!
+//! Both are rendered from `templates/python/` over a [`ModuleView`].
 
 use crate::artifact::Artifact;
 use crate::error::CodegenError;
 use crate::ir::{Api, Field, ModelKind, Operation, Pagination, TypeRef};
 use crate::names::snake;
+use crate::template::render;
+use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -83,71 +87,87 @@ const RESERVED: &[&str] = &[
     "from_dict",
 ];
 
+/// Names `_generated.pyi` imports (a class of the same name would shadow them).
+const TYPING_NAMES: &[&str] = &[
+    "builtins",
+    "Mapping",
+    "Sequence",
+    "Any",
+    "Literal",
+    "Required",
+    "TypedDict",
+    "BaseAsyncClient",
+    "BaseClient",
+    "Namespace",
+];
+
 pub fn artifacts(api: &Api) -> Result<Vec<Artifact>, CodegenError> {
     let surface = Surface::new(api)?;
     Ok(vec![
-        Artifact { path: GENERATED_PY.into(), contents: surface.runtime() },
-        Artifact { path: GENERATED_PYI.into(), contents: surface.stub() },
-        Artifact { path: INIT_PY.into(), contents: surface.init() },
-        Artifact { path: ERRORS_PY.into(), contents: errors_module() },
+        Artifact { path: GENERATED_PY.into(), contents: render("python/_generated.py", &surface.module(false))? },
+        Artifact { path: GENERATED_PYI.into(), contents: render("python/_generated.pyi", &surface.module(true))? },
+        Artifact { path: INIT_PY.into(), contents: render("python/__init__.py", &surface.init())? },
+        Artifact { path: ERRORS_PY.into(), contents: errors_module()? },
     ])
 }
 
 /// A Python identifier for a wire name: snake_case, with `_` appended to keywords.
 /// Builtin exceptions a kind also derives from, so that generic handlers
 /// (`except TimeoutError`, `except ValueError`) catch it too.
-fn builtin_bases(kind: &str) -> &'static str {
+fn builtin_bases(kind: &str) -> &'static [&'static str] {
     match kind {
-        "ConnectionError" => ", builtins.ConnectionError",
-        "TimeoutError" => ", builtins.TimeoutError",
-        "InvalidInput" => ", ValueError",
-        _ => "",
+        "ConnectionError" => &["builtins.ConnectionError"],
+        "TimeoutError" => &["builtins.TimeoutError"],
+        "InvalidInput" => &["ValueError"],
+        _ => &[],
     }
+}
+
+/// What `templates/python/_errors.py.j2` sees.
+#[derive(Serialize)]
+struct ErrorsView {
+    header: &'static str,
+    /// Every kind, in the order of [`crate::errors::ERROR_KINDS`].
+    kinds: Vec<ErrorClass>,
+    /// The classes in definition order (`ApiError` first: the status kinds derive from it).
+    classes: Vec<ErrorClass>,
+}
+
+#[derive(Serialize)]
+struct ErrorClass {
+    name: &'static str,
+    literal: String,
+    bases: Vec<&'static str>,
+    /// A name that is also a builtin's (ruff's A001 is intended here).
+    shadows_builtin: bool,
+    doc: String,
+    code: String,
 }
 
 /// `_errors.py`: one exception class per kind of [`crate::errors::ERROR_KINDS`], on the
 /// hand-written `KontextError` of `_error_base.py`. `ApiError` is the base of the kinds the
 /// server answers with; the native module picks the class by the core's kind name.
-pub fn errors_module() -> String {
+pub fn errors_module() -> Result<String, CodegenError> {
     use crate::errors::ERROR_KINDS;
-    let api_base = ERROR_KINDS.iter().find(|k| k.name == "ApiError").expect("ERROR_KINDS has ApiError");
-    let mut out = String::new();
-    let _ = writeln!(out, "{HEADER}");
-    out.push_str(
-        "\"\"\"The exception hierarchy (docs/ARCHITECTURE.md rule 7), shared with every other language binding.\n\n\
-         ``KontextError`` > ``ApiError`` (the server answered with an error status) > one class per\n\
-         status kind; ``KontextError`` > the kinds where no answer came or nothing was sent.\n\
-         ``ConnectionError``/``TimeoutError`` also derive from the builtins of the same name and\n\
-         ``InvalidInput`` from ``ValueError``, so generic handlers catch them too.\n\
-         \"\"\"\n\n\
-         from __future__ import annotations\n\n\
-         import builtins\n\n\
-         from ._error_base import KontextError\n\n",
-    );
-    out.push_str("__all__ = [\n    \"KontextError\",\n");
-    for k in ERROR_KINDS {
-        let _ = writeln!(out, "    {},", lit(k.name));
-    }
-    out.push_str("]\n");
-    // ApiError first: the other status kinds derive from it.
-    let ordered = std::iter::once(api_base).chain(ERROR_KINDS.iter().filter(|k| k.name != "ApiError"));
-    for k in ordered {
-        let base = k.parent();
-        let noqa = if builtin_bases(k.name).contains("builtins.") { "  # noqa: A001" } else { "" };
-        let _ = writeln!(out, "\n\nclass {}({base}{}):{noqa}", k.name, builtin_bases(k.name));
-        out.push_str(&docstring(k.doc, "    "));
-        out.push('\n');
-        if k.name == "ApiError" {
-            out.push_str("    status_code: int\n");
+    let class = |k: &crate::errors::ErrorKindDef| {
+        let mut bases = vec![k.parent()];
+        bases.extend(builtin_bases(k.name));
+        ErrorClass {
+            name: k.name,
+            literal: lit(k.name),
+            bases,
+            shadows_builtin: builtin_bases(k.name).iter().any(|b| b.starts_with("builtins.")),
+            doc: docstring(k.doc, "    "),
+            code: lit(k.code),
         }
-        let _ = writeln!(out, "    _code = {}", lit(k.code));
-    }
-    out.push_str("\n\n# Tracebacks and pickles name the public module.\nfor _cls in (KontextError,");
-    for k in ERROR_KINDS {
-        let _ = write!(out, " {},", k.name);
-    }
-    out.push_str("):\n    _cls.__module__ = \"kontext_mgmt\"\ndel _cls\n");
-    out
+    };
+    let api_base = ERROR_KINDS.iter().filter(|k| k.name == "ApiError");
+    let view = ErrorsView {
+        header: HEADER,
+        kinds: ERROR_KINDS.iter().map(class).collect(),
+        classes: api_base.chain(ERROR_KINDS.iter().filter(|k| k.name != "ApiError")).map(class).collect(),
+    };
+    Ok(render("python/_errors.py", &view)?)
 }
 
 pub fn ident(name: &str) -> String {
@@ -198,14 +218,15 @@ fn lit(s: &str) -> String {
     out
 }
 
-/// A docstring at `indent`, or nothing for empty text.
+/// A docstring literal whose continuation lines carry `indent` (the template puts the first
+/// line), or nothing for empty text.
 fn docstring(text: &str, indent: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
         return String::new();
     }
     let escaped = text.replace('\\', "\\\\").replace("\"\"\"", "\\\"\\\"\\\"");
-    let mut out = format!("{indent}\"\"\"");
+    let mut out = String::from("\"\"\"");
     for (i, line) in escaped.lines().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -216,12 +237,13 @@ fn docstring(text: &str, indent: &str) -> String {
         out.push_str(line.trim_end());
     }
     if escaped.lines().count() > 1 {
-        let _ = write!(out, "\n{indent}");
+        out.push('\n');
+        out.push_str(indent);
     }
     if out.ends_with('"') {
         out.push(' ');
     }
-    out.push_str("\"\"\"\n");
+    out.push_str("\"\"\"");
     out
 }
 
@@ -277,6 +299,31 @@ impl<'a> Surface<'a> {
                         format!("{name}: its TypedDict {dict} has the name of a schema"),
                     ));
                 }
+            }
+        }
+        // Class names: one module holds the models, the namespace classes and the clients,
+        // and the package re-exports them beside `_base`'s and `_errors`' names.
+        let mut classes: std::collections::BTreeMap<String, String> = hand_written()
+            .into_iter()
+            .flat_map(|(module, names)| names.into_iter().map(move |n| (n.to_string(), format!("{module}.{n}"))))
+            .collect();
+        for name in TYPING_NAMES {
+            classes.insert(name.to_string(), "the stub's imports".into());
+        }
+        let generated = self.api.namespaces().into_iter().flat_map(|ns| {
+            [class_name(ns), format!("Async{}", class_name(ns))].map(|c| (c, format!("namespace {ns}")))
+        });
+        let clients = ["Client", "AsyncClient"].map(|c| (c.to_string(), "the client".to_string()));
+        let models = self.api.models.keys().map(|m| (m.clone(), format!("schema {m}")));
+        for (name, owner) in models.chain(generated).chain(clients) {
+            if RESERVED.contains(&name.as_str()) {
+                return Err(CodegenError::clash("python", format!("{owner}: {name} is a reserved word in Python")));
+            }
+            if let Some(other) = classes.insert(name.clone(), owner.clone()) {
+                return Err(CodegenError::clash(
+                    "python",
+                    format!("{owner} and {other} both map to the Python class {name}"),
+                ));
             }
         }
         for model in self.api.models.values() {
@@ -559,16 +606,16 @@ impl<'a> Surface<'a> {
         parts.join(", ")
     }
 
-    /// Lines building the wire dict `var` from keyword arguments.
-    fn pack(&self, args: &[&Arg], var: &str, indent: &str) -> String {
+    /// Lines building the wire dict `var` from keyword arguments (indented by the template).
+    fn pack(&self, args: &[&Arg], var: &str) -> Vec<String> {
         let value = |a: &Arg| self.to_wire(&a.ty, &a.name);
         let required: Vec<String> =
             args.iter().filter(|a| a.required).map(|a| format!("{}: {}", lit(&a.wire), value(a))).collect();
-        let mut out = format!("{indent}{var} = {{{}}}\n", required.join(", "));
+        let mut out = vec![format!("{var} = {{{}}}", required.join(", "))];
         for a in args.iter().filter(|a| !a.required) {
             let test = if a.nullable { "is not _NOT_GIVEN" } else { "is not None" };
-            let _ = writeln!(out, "{indent}if {} {test}:", a.name);
-            let _ = writeln!(out, "{indent}    {var}[{}] = {}", lit(&a.wire), value(a));
+            out.push(format!("if {} {test}:", a.name));
+            out.push(format!("    {var}[{}] = {}", lit(&a.wire), value(a)));
         }
         out
     }
@@ -587,79 +634,6 @@ impl<'a> Surface<'a> {
             .collect();
         args.sort_by_key(|a| !a.required);
         args
-    }
-
-    /// The two `TypedDict`s of every nested input model (snake_case keys, wire keys): the
-    /// same text in the stub and in the runtime module, where `from __future__ import
-    /// annotations` keeps the annotations unevaluated (`quote` quotes the value types of
-    /// the functional form, used when a key is not an identifier).
-    fn typed_dicts(&self, quote: bool) -> String {
-        let mut out = String::new();
-        for name in &self.inputs {
-            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
-            for wire in [false, true] {
-                let dict = dict_name(name, wire);
-                let keys: Vec<(String, String)> = fields
-                    .iter()
-                    .map(|f| {
-                        let mut ty = self.in_ty(&f.ty);
-                        if f.nullable {
-                            ty.push_str(" | None");
-                        }
-                        if f.required {
-                            ty = format!("Required[{ty}]");
-                        }
-                        (if wire { f.name.clone() } else { ident(&f.name) }, ty)
-                    })
-                    .collect();
-                out.push_str("\n\n");
-                if keys.iter().all(|(k, _)| class_key(k)) {
-                    let _ = writeln!(out, "class {dict}(TypedDict, total=False):");
-                    let doc = if wire {
-                        format!("``{name}`` as a dict keyed by its wire (camelCase) names; ``{}`` takes the snake_case names.", dict_name(name, false))
-                    } else {
-                        format!("``{name}`` as a dict keyed by its snake_case attribute names; ``{}`` takes the wire (camelCase) names.", dict_name(name, true))
-                    };
-                    out.push_str(&docstring(&doc, "    "));
-                    if !keys.is_empty() {
-                        out.push('\n');
-                    }
-                    for (k, ty) in keys {
-                        let _ = writeln!(out, "    {k}: {ty}");
-                    }
-                } else {
-                    let items: Vec<String> = keys
-                        .iter()
-                        .map(|(k, ty)| format!("{}: {}", lit(k), if quote { lit(ty) } else { ty.clone() }))
-                        .collect();
-                    let _ = writeln!(out, "{dict} = TypedDict({}, {{{}}}, total=False)", lit(&dict), items.join(", "));
-                }
-            }
-        }
-        out
-    }
-
-    /// `Model._nested` of every nested input model with nested input fields: the model and
-    /// shape of `_input` by wire name, set after the classes, which refer to one another.
-    fn nested_tables(&self) -> String {
-        let mut out = String::new();
-        for name in &self.inputs {
-            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
-            let entries: Vec<String> = fields
-                .iter()
-                .filter_map(|f| self.input_shape(&f.ty).map(|(m, shape)| format!("{}: ({m}, {shape})", lit(&f.name))))
-                .collect();
-            if !entries.is_empty() {
-                let _ = writeln!(out, "{name}._nested = {{{}}}", entries.join(", "));
-            }
-        }
-        if !out.is_empty() {
-            out.insert_str(
-                0,
-                "\n# The nested input models of input models' fields, by wire name (read by ``_input``).\n",
-            );
-        }
-        out
     }
 
     // -------------------------------------------------------------------------------
@@ -718,164 +692,184 @@ impl<'a> Surface<'a> {
         names
     }
 
-    fn all_list(&self) -> String {
-        let mut out = String::from("__all__ = [\n");
-        for n in self.all_names() {
-            let _ = writeln!(out, "    {},", lit(&n));
-        }
-        out.push_str("]\n");
-        out
-    }
-
     /// `__init__.py`: explicit re-exports (what type checkers and `import *` see).
-    fn init(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "{HEADER}");
-        out.push_str(
-            "\"\"\"Python SDK of the Kontext Management API.\n\n\
-             ``Client`` blocks (and releases the GIL while it waits); ``AsyncClient`` is its asyncio\n\
-             twin. Namespaces, methods and models are generated from the OpenAPI spec; transport,\n\
-             authentication, retries, pagination and error decoding are the shared Rust core.\n\n\
-             >>> import kontext_mgmt\n\
-             >>> client = kontext_mgmt.Client(base_url=\"http://127.0.0.1:8080\",\n\
-             ...                              client_id=\"sa_...\", client_secret=\"...\")  # doctest: +SKIP\n\
-             >>> page = client.applications.list(limit=20)  # doctest: +SKIP\n\
-             \"\"\"\n\n",
-        );
-        let mut all: Vec<String> = Vec::new();
-        for (module, names) in hand_written() {
-            let _ = writeln!(out, "from .{module} import (");
-            for n in names {
-                let _ = writeln!(out, "    {n},");
-                all.push((*n).to_string());
-            }
-            out.push_str(")\n");
-        }
-        out.push_str("from ._generated import (\n");
-        for n in self.all_names() {
-            let _ = writeln!(out, "    {n},");
-            all.push(n);
-        }
-        out.push_str(")\n\n");
-        let _ = writeln!(out, "__version__ = {}", lit(env!("CARGO_PKG_VERSION")));
-        out.push_str("\n__all__ = [\n");
-        for n in all {
-            let _ = writeln!(out, "    {},", lit(&n));
-        }
-        out.push_str("]\n");
-        out
+    fn init(&self) -> InitView {
+        let names = |names: Vec<String>| names.into_iter().map(|name| PyName { literal: lit(&name), name }).collect();
+        let mut modules: Vec<InitModule> = hand_written()
+            .into_iter()
+            .map(|(module, list)| InitModule { module, names: names(list.into_iter().map(String::from).collect()) })
+            .collect();
+        modules.push(InitModule { module: "_generated", names: names(self.all_names()) });
+        InitView { header: HEADER, modules, version: lit(env!("CARGO_PKG_VERSION")) }
     }
 
-    fn runtime(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "{HEADER}");
-        let _ = writeln!(out, "# Source: openapi/kontext-management.yaml ({} {}).", self.api.title, self.api.version);
-        out.push_str(
-            "\"\"\"Enums, models and namespaces of the API, generated from the spec.\n\n\
-             Every method is one call of the generic ``_call``/``_pages`` of ``_base.py``; the typed\n\
-             surface is in ``_generated.pyi``.\n\"\"\"\n\n",
-        );
-        // The TypedDicts' annotations are never evaluated: the names they use are imported
-        // for type checkers only, so importing the module stays cheap.
-        out.push_str(
-            "from __future__ import annotations\n\n\
-             from typing import TypedDict\n\n\
-             from ._base import NOT_GIVEN as _NOT_GIVEN\n\
-             from ._base import BaseAsyncClient as _BaseAsyncClient\n\
-             from ._base import BaseClient as _BaseClient\n\
-             from ._base import Model as _Model\n\
-             from ._base import Namespace as _Namespace\n\
-             from ._base import StrEnum as _StrEnum\n\
-             from ._base import _dt, _input, _list, _map, _model, _same, _wire\n\n\
-             TYPE_CHECKING = False\n\
-             if TYPE_CHECKING:\n    \
-             import builtins\n    \
-             import datetime as _datetime\n    \
-             from collections.abc import Mapping, Sequence\n    \
-             from typing import Any, Literal\n\n    \
-             from typing_extensions import Required\n\n",
-        );
-        out.push_str(&self.all_list());
-
-        for model in self.api.models.values() {
-            out.push_str("\n\n");
-            match &model.kind {
-                ModelKind::Enum { values } => {
-                    let _ = writeln!(out, "class {}(_StrEnum):", model.name);
-                    out.push_str(&docstring(
-                        &self.model_doc(&model.description, format!("The ``{}`` values.", model.name)),
-                        "    ",
-                    ));
-                    out.push('\n');
-                    for v in unique_members(values) {
-                        let _ = writeln!(out, "    {} = {}", v.0, lit(&v.1));
-                    }
-                }
-                ModelKind::Object { fields } => {
-                    let _ = writeln!(out, "class {}(_Model):", model.name);
-                    out.push_str(&docstring(
-                        &self.model_doc(&model.description, format!("The ``{}`` object.", model.name)),
-                        "    ",
-                    ));
-                    out.push('\n');
-                    out.push_str("    __slots__ = ()\n");
-                    out.push_str("    _fields = (\n");
-                    for f in fields {
-                        let _ = writeln!(
-                            out,
-                            "        ({}, {}, {}),",
-                            lit(&ident(&f.name)),
-                            lit(&f.name),
-                            if f.secret { "True" } else { "False" }
-                        );
-                    }
-                    out.push_str("    )\n");
-                    let args = self.field_args(fields);
-                    let _ = writeln!(out, "\n    def __init__({}):", self.signature(&[], &args, false));
-                    let refs: Vec<&Arg> = args.iter().collect();
-                    out.push_str(&self.pack(&refs, "self._data", "        "));
-                    for f in fields {
-                        out.push_str("\n    @property\n");
-                        let _ = writeln!(out, "    def {}(self):", ident(&f.name));
-                        out.push_str(&docstring(&f.description, "        "));
-                        let _ = writeln!(
-                            out,
-                            "        return {}",
-                            self.read(&f.ty, &format!("self._data.get({})", lit(&f.name)))
-                        );
-                    }
-                }
-            }
-        }
-
-        out.push_str(&self.typed_dicts(true));
-        out.push_str(&self.nested_tables());
-
+    /// `_generated.py` (`stub` false) or `_generated.pyi` (`stub` true).
+    fn module(&self, stub: bool) -> ModuleView<'_> {
+        let models = self.api.models.values().map(|model| self.model_view(model, stub)).collect();
+        let mut namespaces = Vec::new();
         for ns in self.api.namespaces() {
             for is_async in [false, true] {
-                out.push_str("\n\n");
-                out.push_str(&self.namespace_runtime(ns, is_async));
+                namespaces.push(self.namespace_view(ns, is_async, stub));
             }
         }
-
-        for (class, base, prefix, doc) in [
-            ("Client", "_BaseClient", "", "Blocking client of the Kontext Management API."),
-            ("AsyncClient", "_BaseAsyncClient", "Async", "asyncio client of the Kontext Management API."),
-        ] {
-            let _ = write!(out, "\n\nclass {class}({base}):\n");
+        let clients = [
+            ("Client", "BaseClient", "", "Blocking client of the Kontext Management API."),
+            ("AsyncClient", "BaseAsyncClient", "Async", "asyncio client of the Kontext Management API."),
+        ]
+        .into_iter()
+        .map(|(class, base, prefix, doc)| {
             let mut doc = format!("{doc}\n\nNamespaces:");
             for ns in self.api.namespaces() {
-                let _ = write!(doc, " ``{}``", snake(ns));
+                doc.push_str(&format!(" ``{}``", snake(ns)));
             }
             doc.push('.');
-            out.push_str(&docstring(&doc, "    "));
-            out.push_str("\n    _namespaces = (\n");
-            for ns in self.api.namespaces() {
-                let _ = writeln!(out, "        ({}, {prefix}{}),", lit(&snake(ns)), class_name(ns));
+            PyClient {
+                class,
+                // The runtime module imports the bases under private names.
+                base: if stub { base.to_string() } else { format!("_{base}") },
+                doc: docstring(&doc, "    "),
+                namespaces: self
+                    .api
+                    .namespaces()
+                    .into_iter()
+                    .map(|ns| PyClientNamespace {
+                        name: snake(ns),
+                        literal: lit(&snake(ns)),
+                        class: format!("{prefix}{}", class_name(ns)),
+                    })
+                    .collect(),
             }
-            out.push_str("    )\n");
+        })
+        .collect();
+        ModuleView {
+            header: HEADER,
+            title: &self.api.title,
+            version: &self.api.version,
+            all: self.all_names().iter().map(|n| lit(n)).collect(),
+            models,
+            typed_dicts: self.typed_dicts(!stub),
+            nested: if stub { vec![] } else { self.nested_tables() },
+            namespaces,
+            clients,
+        }
+    }
+
+    /// The two `TypedDict`s of every nested input model (snake_case keys, wire keys): the
+    /// same text in the stub and in the runtime module, where `from __future__ import
+    /// annotations` keeps the annotations unevaluated (`quote` quotes the value types of
+    /// the functional form, used when a key is not an identifier).
+    fn typed_dicts(&self, quote: bool) -> Vec<PyTypedDict> {
+        let mut out = Vec::new();
+        for name in &self.inputs {
+            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
+            for wire in [false, true] {
+                let dict = dict_name(name, wire);
+                let keys: Vec<PyKey> = fields
+                    .iter()
+                    .map(|f| {
+                        let mut ty = self.in_ty(&f.ty);
+                        if f.nullable {
+                            ty.push_str(" | None");
+                        }
+                        if f.required {
+                            ty = format!("Required[{ty}]");
+                        }
+                        PyKey { key: if wire { f.name.clone() } else { ident(&f.name) }, ty }
+                    })
+                    .collect();
+                let doc = if wire {
+                    format!(
+                        "``{name}`` as a dict keyed by its wire (camelCase) names; ``{}`` takes the snake_case names.",
+                        dict_name(name, false)
+                    )
+                } else {
+                    format!(
+                        "``{name}`` as a dict keyed by its snake_case attribute names; ``{}`` takes the wire (camelCase) names.",
+                        dict_name(name, true)
+                    )
+                };
+                let items: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("{}: {}", lit(&k.key), if quote { lit(&k.ty) } else { k.ty.clone() }))
+                    .collect();
+                out.push(PyTypedDict {
+                    class_form: keys.iter().all(|k| class_key(&k.key)),
+                    doc: docstring(&doc, "    "),
+                    functional: format!("{dict} = TypedDict({}, {{{}}}, total=False)", lit(&dict), items.join(", ")),
+                    name: dict,
+                    keys,
+                });
+            }
         }
         out
+    }
+
+    /// `Model._nested` of every nested input model with nested input fields: the model and
+    /// shape of `_input` by wire name, set after the classes, which refer to one another.
+    fn nested_tables(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for name in &self.inputs {
+            let Some(ModelKind::Object { fields }) = self.api.models.get(name).map(|m| &m.kind) else { continue };
+            let entries: Vec<String> = fields
+                .iter()
+                .filter_map(|f| self.input_shape(&f.ty).map(|(m, shape)| format!("{}: ({m}, {shape})", lit(&f.name))))
+                .collect();
+            if !entries.is_empty() {
+                out.push(format!("{name}._nested = {{{}}}", entries.join(", ")));
+            }
+        }
+        out
+    }
+
+    fn model_view(&self, model: &crate::ir::Model, stub: bool) -> PyModel {
+        match &model.kind {
+            ModelKind::Enum { values } => PyModel {
+                is_enum: true,
+                name: model.name.clone(),
+                doc: docstring(&self.model_doc(&model.description, format!("The ``{}`` values.", model.name)), "    "),
+                members: unique_members(values)
+                    .into_iter()
+                    .map(|(name, v)| PyName { name, literal: lit(&v) })
+                    .collect(),
+                fields: vec![],
+                init: PyInit { signature: String::new(), pack: vec![] },
+            },
+            ModelKind::Object { fields } => {
+                let args = self.field_args(fields);
+                let refs: Vec<&Arg> = args.iter().collect();
+                PyModel {
+                    is_enum: false,
+                    name: model.name.clone(),
+                    doc: docstring(
+                        &self.model_doc(&model.description, format!("The ``{}`` object.", model.name)),
+                        "    ",
+                    ),
+                    members: vec![],
+                    fields: fields
+                        .iter()
+                        .map(|f| {
+                            let mut ty = self.out_ty(&f.ty);
+                            if !f.required || f.nullable {
+                                ty.push_str(" | None");
+                            }
+                            PyField {
+                                name: ident(&f.name),
+                                name_literal: lit(&ident(&f.name)),
+                                wire_literal: lit(&f.name),
+                                secret: if f.secret { "True" } else { "False" },
+                                doc: docstring(&f.description, "        "),
+                                read: self.read(&f.ty, &format!("self._data.get({})", lit(&f.name))),
+                                ty,
+                            }
+                        })
+                        .collect(),
+                    init: PyInit {
+                        signature: self.signature(&[], &args, stub),
+                        pack: if stub { vec![] } else { self.pack(&refs, "self._data") },
+                    },
+                }
+            }
+        }
     }
 
     fn call_expr(&self, op: &Operation, is_async: bool) -> String {
@@ -916,157 +910,201 @@ impl<'a> Surface<'a> {
         format!("({},)", pairs.join(", "))
     }
 
-    fn namespace_runtime(&self, ns: &str, is_async: bool) -> String {
+    fn namespace_view(&self, ns: &str, is_async: bool, stub: bool) -> PyClass {
         let class = format!("{}{}", if is_async { "Async" } else { "" }, class_name(ns));
-        let mut out = format!("class {class}(_Namespace):\n");
-        out.push_str(&docstring(
-            &format!("The ``{}`` operations ({}).", snake(ns), if is_async { "coroutines" } else { "blocking calls" }),
-            "    ",
-        ));
-        out.push_str("\n    __slots__ = ()\n");
-        for op in self.ops(ns) {
-            let path = self.path_args(op);
-            let keywords = self.keyword_args(op);
-            let mut all: Vec<Arg> = self.path_args(op);
-            all.extend(self.keyword_args(op));
-            let def = if is_async { "async def" } else { "def" };
-            let _ = writeln!(out, "\n    {def} {}({}):", snake(&op.method), self.signature(&path, &keywords, false));
-            out.push_str(&docstring(&self.op_doc(op, &all, ""), "        "));
-            if self.body_is_object(op) {
-                let body: Vec<&Arg> = keywords.iter().filter(|a| !a.wire.is_empty() && !is_query(op, a)).collect();
-                out.push_str(&self.pack(&body, "_b", "        "));
-            }
-            let call = self.call_expr(op, is_async);
-            match &op.response {
-                None => {
-                    let _ = writeln!(out, "        {call}");
-                }
-                Some(ty) => {
-                    let _ = writeln!(out, "        return {}", self.read(ty, &call));
-                }
-            }
-            if let Some(p) = &op.pagination {
-                let _ =
-                    writeln!(out, "\n    def {}_all({}):", snake(&op.method), self.signature(&path, &keywords, false));
-                out.push_str(&docstring(&self.op_doc(op, &all, &all_doc(p, is_async)), "        "));
-                let path_tuple = match op.path_params.len() {
-                    0 => "()".to_string(),
-                    _ => format!("({},)", op.path_params.iter().map(|p| ident(&p.name)).collect::<Vec<_>>().join(", ")),
+        let doc =
+            format!("The ``{}`` operations ({}).", snake(ns), if is_async { "coroutines" } else { "blocking calls" });
+        let methods = self
+            .ops(ns)
+            .into_iter()
+            .map(|op| {
+                let path = self.path_args(op);
+                let keywords = self.keyword_args(op);
+                let mut all: Vec<Arg> = self.path_args(op);
+                all.extend(self.keyword_args(op));
+                let pack = if self.body_is_object(op) && !stub {
+                    let body: Vec<&Arg> = keywords.iter().filter(|a| !a.wire.is_empty() && !is_query(op, a)).collect();
+                    self.pack(&body, "_b")
+                } else {
+                    vec![]
                 };
-                let _ = writeln!(
-                    out,
-                    "        return self._client._pages({}, {path_tuple}, {}, {})",
-                    lit(&op.id),
-                    self.query_tuple(op),
-                    self.item_converter(p.item())
-                );
-            }
-        }
-        out
-    }
-
-    // -------------------------------------------------------------------------------
-    // _generated.pyi
-
-    fn stub(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "{HEADER}");
-        let _ = writeln!(out, "# Source: openapi/kontext-management.yaml ({} {}).", self.api.title, self.api.version);
-        out.push_str(
-            "import builtins\n\
-             import datetime as _datetime\n\
-             from collections.abc import Mapping, Sequence\n\
-             from typing import Any, Literal\n\n\
-             from typing_extensions import Required, TypedDict\n\n\
-             from ._base import AsyncPageIterator, BaseAsyncClient, BaseClient, Model, Namespace, NotGiven, \
-             PageIterator, StrEnum\n\n",
-        );
-        out.push_str(&self.all_list());
-        for model in self.api.models.values() {
-            out.push('\n');
-            match &model.kind {
-                ModelKind::Enum { values } => {
-                    let _ = writeln!(out, "class {}(StrEnum):", model.name);
-                    out.push_str(&docstring(
-                        &self.model_doc(&model.description, format!("The ``{}`` values.", model.name)),
-                        "    ",
-                    ));
-                    for v in unique_members(values) {
-                        let _ = writeln!(out, "    {} = {}", v.0, lit(&v.1));
+                let call = self.call_expr(op, is_async);
+                let body = match &op.response {
+                    None => call,
+                    Some(ty) => format!("return {}", self.read(ty, &call)),
+                };
+                let paged = op.pagination.as_ref().map(|p| {
+                    let path_tuple = match op.path_params.len() {
+                        0 => "()".to_string(),
+                        _ => format!(
+                            "({},)",
+                            op.path_params.iter().map(|p| ident(&p.name)).collect::<Vec<_>>().join(", ")
+                        ),
+                    };
+                    let iter = if is_async { "AsyncPageIterator" } else { "PageIterator" };
+                    PyAll {
+                        doc: docstring(&self.op_doc(op, &all, &all_doc(p, is_async)), "        "),
+                        args: format!(
+                            "{}, {path_tuple}, {}, {}",
+                            lit(&op.id),
+                            self.query_tuple(op),
+                            self.item_converter(p.item())
+                        ),
+                        ret: format!("{iter}[{}]", self.out_inner(p.item())),
                     }
+                });
+                PyMethod {
+                    def: if is_async { "async def" } else { "def" },
+                    name: snake(&op.method),
+                    signature: self.signature(&path, &keywords, stub),
+                    doc: docstring(&self.op_doc(op, &all, ""), "        "),
+                    pack,
+                    body,
+                    ret: match &op.response {
+                        None => "None".to_string(),
+                        Some(ty) => self.out_ty(ty),
+                    },
+                    all: paged,
                 }
-                ModelKind::Object { fields } => {
-                    let _ = writeln!(out, "class {}(Model):", model.name);
-                    out.push_str(&docstring(
-                        &self.model_doc(&model.description, format!("The ``{}`` object.", model.name)),
-                        "    ",
-                    ));
-                    let args = self.field_args(fields);
-                    let _ = writeln!(out, "    def __init__({}) -> None: ...", self.signature(&[], &args, true));
-                    for f in fields {
-                        let mut ty = self.out_ty(&f.ty);
-                        if !f.required || f.nullable {
-                            ty.push_str(" | None");
-                        }
-                        out.push_str("    @property\n");
-                        let _ = writeln!(out, "    def {}(self) -> {ty}:", ident(&f.name));
-                        let doc = docstring(&f.description, "        ");
-                        if doc.is_empty() {
-                            out.push_str("        ...\n");
-                        } else {
-                            out.push_str(&doc);
-                        }
-                    }
-                }
-            }
-        }
-        out.push_str(&self.typed_dicts(false));
-        out.push('\n');
-        for ns in self.api.namespaces() {
-            for is_async in [false, true] {
-                out.push('\n');
-                out.push_str(&self.namespace_stub(ns, is_async));
-            }
-        }
-        for (class, base, prefix) in [("Client", "BaseClient", ""), ("AsyncClient", "BaseAsyncClient", "Async")] {
-            let _ = write!(out, "\nclass {class}({base}):\n");
-            for ns in self.api.namespaces() {
-                let _ = writeln!(out, "    {}: {prefix}{}", snake(ns), class_name(ns));
-            }
-        }
-        out
+            })
+            .collect();
+        PyClass { class, doc: docstring(&doc, "    "), methods }
     }
+}
 
-    fn namespace_stub(&self, ns: &str, is_async: bool) -> String {
-        let class = format!("{}{}", if is_async { "Async" } else { "" }, class_name(ns));
-        let mut out = format!("class {class}(Namespace):\n");
-        for op in self.ops(ns) {
-            let path = self.path_args(op);
-            let keywords = self.keyword_args(op);
-            let mut all: Vec<Arg> = self.path_args(op);
-            all.extend(self.keyword_args(op));
-            let ret = match &op.response {
-                None => "None".to_string(),
-                Some(ty) => self.out_ty(ty),
-            };
-            let def = if is_async { "async def" } else { "def" };
-            let _ =
-                writeln!(out, "    {def} {}({}) -> {ret}:", snake(&op.method), self.signature(&path, &keywords, true));
-            out.push_str(&docstring(&self.op_doc(op, &all, ""), "        "));
-            if let Some(p) = &op.pagination {
-                let iter = if is_async { "AsyncPageIterator" } else { "PageIterator" };
-                let item = self.out_inner(p.item());
-                let _ = writeln!(
-                    out,
-                    "    def {}_all({}) -> {iter}[{item}]:",
-                    snake(&op.method),
-                    self.signature(&path, &keywords, true)
-                );
-                out.push_str(&docstring(&self.op_doc(op, &all, &all_doc(p, is_async)), "        "));
-            }
-        }
-        out
-    }
+/// What `templates/python/__init__.py.j2` sees.
+#[derive(Serialize)]
+struct InitView {
+    header: &'static str,
+    modules: Vec<InitModule>,
+    version: String,
+}
+
+#[derive(Serialize)]
+struct InitModule {
+    module: &'static str,
+    names: Vec<PyName>,
+}
+
+/// A name and a string literal (of itself, or of an enum member's value).
+#[derive(Serialize)]
+struct PyName {
+    name: String,
+    literal: String,
+}
+
+/// What `templates/python/_generated.py{,i}.j2` see: docstrings are whole literals,
+/// signatures and types as the runtime module or the stub writes them.
+#[derive(Serialize)]
+struct ModuleView<'a> {
+    header: &'static str,
+    title: &'a str,
+    version: &'a str,
+    /// `__all__`, as string literals.
+    all: Vec<String>,
+    models: Vec<PyModel>,
+    /// The `TypedDict`s of the nested input models.
+    typed_dicts: Vec<PyTypedDict>,
+    /// Runtime: `Model._nested = {…}` lines.
+    nested: Vec<String>,
+    /// Each namespace's blocking class, then its async one.
+    namespaces: Vec<PyClass>,
+    clients: Vec<PyClient>,
+}
+
+/// A `StrEnum` (`members`) or a `Model` (`fields`, `init`).
+#[derive(Serialize)]
+struct PyModel {
+    is_enum: bool,
+    name: String,
+    doc: String,
+    members: Vec<PyName>,
+    fields: Vec<PyField>,
+    init: PyInit,
+}
+
+/// A `TypedDict`, in class syntax (`keys`) when every key is an identifier, else in the
+/// functional form.
+#[derive(Serialize)]
+struct PyTypedDict {
+    name: String,
+    class_form: bool,
+    doc: String,
+    keys: Vec<PyKey>,
+    functional: String,
+}
+
+#[derive(Serialize)]
+struct PyKey {
+    key: String,
+    ty: String,
+}
+
+#[derive(Serialize)]
+struct PyInit {
+    signature: String,
+    /// Runtime only: the lines filling `self._data`.
+    pack: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PyField {
+    name: String,
+    name_literal: String,
+    wire_literal: String,
+    secret: &'static str,
+    doc: String,
+    /// Runtime: the property's value.
+    read: String,
+    /// Stub: the property's type.
+    ty: String,
+}
+
+#[derive(Serialize)]
+struct PyClass {
+    class: String,
+    doc: String,
+    methods: Vec<PyMethod>,
+}
+
+#[derive(Serialize)]
+struct PyMethod {
+    def: &'static str,
+    name: String,
+    signature: String,
+    doc: String,
+    /// Runtime: the lines building the body dict `_b`.
+    pack: Vec<String>,
+    /// Runtime: the call (returning its converted value).
+    body: String,
+    /// Stub: the return type.
+    ret: String,
+    all: Option<PyAll>,
+}
+
+/// The `…_all` iterator of a paginated operation.
+#[derive(Serialize)]
+struct PyAll {
+    doc: String,
+    /// Runtime: the arguments of `_pages`.
+    args: String,
+    /// Stub: the return type.
+    ret: String,
+}
+
+#[derive(Serialize)]
+struct PyClient {
+    class: &'static str,
+    base: String,
+    doc: String,
+    namespaces: Vec<PyClientNamespace>,
+}
+
+#[derive(Serialize)]
+struct PyClientNamespace {
+    name: String,
+    literal: String,
+    class: String,
 }
 
 /// The object models a caller passes nested in a request: the types of the body fields
@@ -1181,8 +1219,9 @@ mod tests {
     #[test]
     fn literals_and_docstrings() {
         assert_eq!(lit("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
-        assert_eq!(docstring("one line", "    "), "    \"\"\"one line\"\"\"\n");
-        assert_eq!(docstring("ends with \"quote\"", ""), "\"\"\"ends with \"quote\" \"\"\"\n");
+        assert_eq!(docstring("one line", "    "), "\"\"\"one line\"\"\"");
+        assert_eq!(docstring("two\n\nlines", "    "), "\"\"\"two\n\n    lines\n    \"\"\"");
+        assert_eq!(docstring("ends with \"quote\"", ""), "\"\"\"ends with \"quote\" \"\"\"");
         assert_eq!(docstring("", "    "), "");
     }
 }
