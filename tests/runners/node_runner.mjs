@@ -140,7 +140,7 @@ async function runStep(url, client, step) {
     return [step.op, { body: r === undefined ? null : r }];
   } catch (e) {
     if (!(e instanceof kontext.KontextError)) throw e;
-    return [step.op, { error: e.constructor.name, status: e.statusCode ?? null }];
+    return [step.op, { error: e.constructor.name, status: e.statusCode ?? null, said: { message: e.message, missingScopes: e.missingScopes ?? [] } }];
   }
 }
 
@@ -166,13 +166,37 @@ async function main() {
       const exp = step.expect ?? {};
       const at = `${scen} step ${i} (${label})`;
       if (res.error) {
-        lines.push(`${scen}\t${i}\t${label}\terror ${res.error} ${res.status ?? '-'}`);
+        let line = `${scen}\t${i}\t${label}\terror ${res.error} ${res.status ?? '-'}`;
+        if (exp.message !== undefined) {
+          line += ` ${JSON.stringify(norm.value(res.said))}`;
+          for (const key of ['message', 'missingScopes']) {
+            if (exp[key] !== undefined && JSON.stringify(exp[key]) !== JSON.stringify(res.said[key])) {
+              failures.push(`${at}: ${key} ${JSON.stringify(res.said[key])}, expected ${JSON.stringify(exp[key])}`);
+            }
+          }
+        }
+        lines.push(line);
         if (exp.error !== res.error) failures.push(`${at}: unexpected error ${res.error} ${res.status}`);
         else if (exp.status !== undefined && exp.status !== res.status) failures.push(`${at}: status ${res.status}, expected ${exp.status}`);
         continue;
       }
       const body = JSON.parse(JSON.stringify(res.body));
-      lines.push(`${scen}\t${i}\t${label}\tok ${JSON.stringify(norm.value(body))}`);
+      let line = `${scen}\t${i}\t${label}\tok ${JSON.stringify(norm.value(body))}`;
+      if (step.read) {
+        // What the returned object reads (undefined -> null); Node has no Unknown enum
+        // variant: an open enum is `'known' | (string & {})`, so `step.unknown` is the string.
+        const view = {};
+        for (const ptr of step.read) view[ptr] = pointer(res.body, ptr) ?? null;
+        const read = norm.value(JSON.parse(JSON.stringify(view)));
+        line += `\tread ${JSON.stringify(read)}`;
+        for (const [ptr, want] of Object.entries(exp.read ?? {})) {
+          if (JSON.stringify(read[ptr]) !== JSON.stringify(want)) failures.push(`${at}: the typed model reads ${ptr} = ${JSON.stringify(read[ptr])}, expected ${JSON.stringify(want)}`);
+        }
+        for (const ptr of step.unknown ?? []) {
+          if (typeof pointer(res.body, ptr) !== 'string') failures.push(`${at}: ${ptr} is not a string`);
+        }
+      }
+      lines.push(line);
       if (exp.error) {
         failures.push(`${at}: expected ${exp.error}, got a success`);
         continue;

@@ -76,6 +76,37 @@ def plain(v: Any) -> Any:
     return v
 
 
+class _Absent:
+    pass
+
+
+ABSENT = _Absent()
+
+
+def typed_read(obj: Any, ptr: str) -> tuple[Any, bool]:
+    """What the typed model reads at the wire pointer ``ptr`` (known fields through their
+    snake_case attributes, others through ``model["wireName"]``), as JSON, and whether it
+    is an enum value this version does not know (a pseudo-member of a ``StrEnum``)."""
+    for part in ptr.lstrip("/").split("/"):
+        if obj is None or obj is ABSENT:
+            return None, False
+        if isinstance(obj, kontext_mgmt.Model):
+            attr = next((a for a, wire, _ in obj._fields if wire == part), None)
+            obj = getattr(obj, attr) if attr is not None else (obj[part] if part in obj else ABSENT)
+        elif isinstance(obj, list):
+            obj = obj[int(part)] if int(part) < len(obj) else ABSENT
+        elif isinstance(obj, dict):
+            obj = obj.get(part, ABSENT)
+        else:
+            return None, False
+    if obj is ABSENT:
+        return None, False
+    unknown = isinstance(obj, enum.Enum) and obj.name not in type(obj).__members__
+    if hasattr(obj, "isoformat"):
+        obj = obj.isoformat()
+    return plain(obj), unknown
+
+
 def pointer(doc: Any, ptr: str) -> Any:
     if ptr == "":
         return doc
@@ -131,11 +162,12 @@ ADMIN = {"seed": ("POST", "/_emulator/seed"), "faults": ("PUT", "/_emulator/faul
          "reset": ("POST", "/_emulator/reset")}
 
 
-def run_step(url: str, client: Any, table: dict, step: dict) -> tuple[str, Any, int | None, Any]:
-    """(label, outcome json or None, status or None, error class or None)"""
+def run_step(url: str, client: Any, table: dict, step: dict) -> tuple[str, Any, int | None, Any, Any]:
+    """(label, outcome json or None, status or None, error class or None, the typed result
+    or the error)"""
     if "admin" in step:
         method, path = ADMIN[step["admin"]]
-        return f"admin:{step['admin']}", admin(url, method, path, step.get("body")), None, None
+        return f"admin:{step['admin']}", admin(url, method, path, step.get("body")), None, None, None
     op = step["op"]
     c = client
     if "client" in step:
@@ -157,10 +189,11 @@ def run_step(url: str, client: Any, table: dict, step: dict) -> tuple[str, Any, 
     try:
         if step.get("walk"):
             items = [plain(x) for x in getattr(getattr(c, ns), name + "_all")(*args, **kwargs)]
-            return op, {"items": items}, None, None
-        return op, plain(getattr(getattr(c, ns), name)(*args, **kwargs)), None, None
+            return op, {"items": items}, None, None, None
+        typed = getattr(getattr(c, ns), name)(*args, **kwargs)
+        return op, plain(typed), None, None, typed
     except KontextError as e:
-        return op, None, getattr(e, "status_code", None), type(e).__name__
+        return op, None, getattr(e, "status_code", None), type(e).__name__, e
 
 
 def main() -> int:
@@ -185,17 +218,35 @@ def main() -> int:
         env: dict[str, Any] = {}
         for i, raw in enumerate(doc["steps"], 1):
             step = subst(raw, env)
-            label, body, status, err = run_step(url, client, table, step)
+            label, body, status, err, typed = run_step(url, client, table, step)
             exp = step.get("expect", {})
             where = f"{scen} step {i} ({label})"
             if err is not None:
-                lines.append(f"{scen}\t{i}\t{label}\terror {err} {status if status is not None else '-'}")
+                line = f"{scen}\t{i}\t{label}\terror {err} {status if status is not None else '-'}"
+                if "message" in exp:
+                    said = {"message": typed.message, "missingScopes": typed.missing_scopes}
+                    line += " " + canonical(norm.value(said))
+                    for key in ("message", "missingScopes"):
+                        if key in exp and exp[key] != said[key]:
+                            failures.append(f"{where}: {key} {said[key]!r}, expected {exp[key]!r}")
+                lines.append(line)
                 if exp.get("error") != err:
                     failures.append(f"{where}: unexpected error {err} {status}")
                 elif "status" in exp and exp["status"] != status:
                     failures.append(f"{where}: status {status}, expected {exp['status']}")
                 continue
-            lines.append(f"{scen}\t{i}\t{label}\tok {canonical(norm.value(body))}")
+            line = f"{scen}\t{i}\t{label}\tok {canonical(norm.value(body))}"
+            if "read" in step:
+                reads = {ptr: typed_read(typed, ptr) for ptr in step["read"]}
+                view = norm.value({ptr: value for ptr, (value, _) in reads.items()})
+                line += "\tread " + canonical(view)
+                for ptr, want in (exp.get("read") or {}).items():
+                    if view.get(ptr) != want:
+                        failures.append(f"{where}: the typed model reads {ptr} = {view.get(ptr)!r}, expected {want!r}")
+                for ptr in step.get("unknown", []):
+                    if not reads.get(ptr, (None, False))[1]:
+                        failures.append(f"{where}: {ptr} is not an unknown enum value")
+            lines.append(line)
             if "error" in exp:
                 failures.append(f"{where}: expected {exp['error']}, got a success")
                 continue

@@ -36,6 +36,7 @@ function toError(r) {
     requestId: r.requestId === null ? undefined : r.requestId,
     body: parseBody(r.body),
     retryAfter: r.retryAfter === null ? undefined : r.retryAfter,
+    missingScopes: r.missingScopes,
   });
 }
 

@@ -19,6 +19,8 @@ export declare class ApiError extends KontextError {
   readonly statusCode: number;
   /** Alias of `statusCode`. */
   readonly status: number;
+  /** The scopes the credentials lack, when a 403's body lists them (`missingScopes`); empty otherwise. */
+  readonly missingScopes: string[];
 }
 /** 400 */
 export declare class BadRequest extends ApiError {

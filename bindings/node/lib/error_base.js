@@ -21,6 +21,13 @@ class KontextError extends Error {
 
 /** The server answered with an error status. */
 class ApiError extends KontextError {
+  constructor(message, info) {
+    super(message, info);
+    const scopes = info && Array.isArray(info.missingScopes) ? info.missingScopes : [];
+    // The scopes the credentials lack, when a 403's body lists them (`missingScopes`).
+    this.missingScopes = scopes;
+  }
+
   /** Alias of `statusCode`. */
   get status() {
     return this.statusCode;

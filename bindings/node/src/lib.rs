@@ -59,6 +59,8 @@ pub struct NativeError {
     pub body: Option<String>,
     /// Seconds the server asked us to wait (429/503).
     pub retry_after: Option<f64>,
+    /// The scopes the credentials lack, when a 403's body lists them.
+    pub missing_scopes: Vec<String>,
 }
 
 impl NativeError {
@@ -74,6 +76,7 @@ impl NativeError {
             request_id: e.request_id().map(str::to_string),
             body: api.map(|a| a.body.clone()),
             retry_after: e.retry_after().map(|d| d.as_secs_f64()),
+            missing_scopes: e.missing_scopes().to_vec(),
         }
     }
 
@@ -91,6 +94,7 @@ impl NativeError {
             request_id: None,
             body: None,
             retry_after: None,
+            missing_scopes: Vec::new(),
         }
     }
 }

@@ -201,6 +201,26 @@ test('withOptions makes a client with other call defaults', async () => {
   assert.ok(Array.isArray((await client.applications.list({ limit: 1 })).items));
 });
 
+test('Forbidden says which scopes are missing; a 400 joins its list of messages', async () => {
+  await script({
+    method: 'GET',
+    path: '/api/v1/applications',
+    status: 403,
+    mergePatch: { message: null, statusCode: null, error: 'insufficient_scope', missingScopes: ['traces:read'], hint: 'Ask an admin.' },
+  });
+  const e = await caught(client.applications.list({}, { maxRetries: 0 }));
+  assert.ok(e instanceof Forbidden, `got ${e.name}: ${e.message}`);
+  assert.deepEqual(e.missingScopes, ['traces:read']);
+  assert.equal(e.message, 'insufficient_scope; missing scopes: traces:read; hint: Ask an admin.');
+  assert.deepEqual(e.body.missingScopes, ['traces:read']);
+  await script({ method: 'GET', path: '/api/v1/applications', status: 400, mergePatch: { message: ['a is wrong', 'b is wrong'] } });
+  const bad = await caught(client.applications.list({}, { maxRetries: 0 }));
+  assert.ok(bad instanceof BadRequest);
+  assert.equal(bad.message, 'a is wrong; b is wrong');
+  assert.deepEqual(bad.validationErrors, ['a is wrong', 'b is wrong']);
+  assert.deepEqual(bad.missingScopes, []);
+});
+
 test('DecodeError on a malformed 2xx body', async () => {
   await script({ method: 'GET', path: '/api/v1/applications', malformed: true });
   const e = await caught(client.applications.list({}, { maxRetries: 0 }));

@@ -52,6 +52,7 @@ fn exception<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyAny> {
         kwargs.set_item(intern!(py, "body"), e.api().map(|a| a.body.as_str()))?;
         kwargs.set_item(intern!(py, "retry_after"), e.retry_after().map(|d| d.as_secs_f64()))?;
         kwargs.set_item(intern!(py, "code"), e.kind().code())?;
+        kwargs.set_item(intern!(py, "missing_scopes"), e.missing_scopes())?;
         class.call((e.to_string(),), Some(&kwargs))
     };
     match make() {

@@ -93,6 +93,25 @@ def test_rate_limited_carries_retry_after(emulator: Emulator) -> None:
     assert "retry after 120" in str(info.value)
 
 
+def test_forbidden_says_which_scopes_are_missing(emulator: Emulator) -> None:
+    shape = {"message": None, "statusCode": None, "error": "insufficient_scope",
+             "missingScopes": ["traces:read"], "hint": "Ask an admin."}
+    emulator.faults({"script": [{"method": "GET", "path": "/api/v1/applications", "status": 403, "mergePatch": shape}]})
+    with pytest.raises(k.Forbidden) as info:
+        make(emulator).applications.list()
+    e = info.value
+    assert e.missing_scopes == ["traces:read"]
+    assert e.message == "insufficient_scope; missing scopes: traces:read; hint: Ask an admin."
+    assert str(e).startswith("403 Forbidden: insufficient_scope; missing scopes: traces:read; hint: Ask an admin.")
+    again = pickle.loads(pickle.dumps(e))
+    assert again.missing_scopes == ["traces:read"] and str(again) == str(e)
+    emulator.faults({"script": [{"method": "GET", "path": "/api/v1/applications", "status": 400,
+                                 "mergePatch": {"message": ["a is wrong", "b is wrong"]}}]})
+    with pytest.raises(k.BadRequest) as bad:
+        make(emulator).applications.list()
+    assert bad.value.message == "a is wrong; b is wrong" and bad.value.missing_scopes == []
+
+
 def test_server_error(emulator: Emulator) -> None:
     emulator.faults({"script": [{"path": "/api/v1/applications", "status": 503}]})
     with pytest.raises(k.ServerError) as info:

@@ -28,6 +28,8 @@ pub struct ErrorInfo {
     pub retry_after: Option<Duration>,
     /// For `ResponseTooLarge`: the limit, in bytes, that the body went over.
     pub limit: Option<u64>,
+    /// The scopes the credentials lack, when a 403's body lists them (`missingScopes`).
+    pub missing_scopes: Vec<String>,
 }
 
 /// What [`KontextError::parts`] (generated) reads out of any variant.
@@ -55,8 +57,20 @@ impl KontextError {
             body: p.body.map(str::to_string),
             retry_after: p.retry_after,
             limit: p.limit,
+            missing_scopes: missing_scopes(p.body),
         }
     }
+
+    /// The scopes the credentials lack, when a 403's body lists them (`missingScopes`);
+    /// empty otherwise. The message already names them, with the body's hint.
+    pub fn missing_scopes(&self) -> Vec<String> {
+        missing_scopes(self.parts().body)
+    }
+}
+
+/// Read from the body by the core, which bounds the list.
+fn missing_scopes(body: Option<&str>) -> Vec<String> {
+    body.map(|b| kontext_mgmt::ErrorBody::parse(b.as_bytes()).missing_scopes).unwrap_or_default()
 }
 
 impl std::fmt::Display for KontextError {

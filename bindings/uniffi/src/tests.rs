@@ -84,6 +84,7 @@ fn core_errors_map_to_their_kinds() {
         request_id: Some("req-1".into()),
         body: "{}".into(),
         retry_after: Some(std::time::Duration::from_secs(7)),
+        missing_scopes: Vec::new(),
     };
     let e = crate::KontextError::from(kontext_mgmt::Error::Api(Box::new(api)));
     assert_eq!(
@@ -100,4 +101,22 @@ fn core_errors_map_to_their_kinds() {
     let e = crate::KontextError::from(kontext_mgmt::Error::InvalidInput("limit".into()));
     assert_eq!(e.to_string(), "invalid input: limit");
     assert_eq!(e.info().kind, "InvalidInput");
+}
+
+#[test]
+fn a_forbidden_names_the_missing_scopes() {
+    let body = r#"{"error":"insufficient_scope","missingScopes":["traces:read"],"hint":"ask"}"#;
+    let api = kontext_mgmt::ApiError {
+        status: 403,
+        message: "insufficient_scope; missing scopes: traces:read; hint: ask".into(),
+        request_id: None,
+        body: body.into(),
+        retry_after: None,
+        missing_scopes: vec!["traces:read".into()],
+    };
+    let e = crate::KontextError::from(kontext_mgmt::Error::Api(Box::new(api)));
+    assert!(matches!(e, crate::KontextError::Forbidden { .. }), "{e:?}");
+    assert_eq!(e.missing_scopes(), ["traces:read"]);
+    assert_eq!(e.info().missing_scopes, ["traces:read"]);
+    assert_eq!(e.to_string(), "403 Forbidden: insufficient_scope; missing scopes: traces:read; hint: ask");
 }

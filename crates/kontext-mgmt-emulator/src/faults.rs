@@ -205,6 +205,8 @@ pub enum Action {
         status: u16,
         retry_after: Option<u64>,
         retry_after_ms: Option<u64>,
+        /// A merge patch for the injected error body.
+        patch: Option<Value>,
     },
     Drop,
     Malformed,
@@ -285,7 +287,12 @@ impl Faults {
                 } else if s.truncate {
                     Action::Truncate
                 } else if let Some(status) = s.status {
-                    Action::Status { status, retry_after: s.retry_after, retry_after_ms: s.retry_after_ms }
+                    Action::Status {
+                        status,
+                        retry_after: s.retry_after,
+                        retry_after_ms: s.retry_after_ms,
+                        patch: s.merge_patch.clone(),
+                    }
                 } else if let Some(patch) = &s.merge_patch {
                     Action::MergePatch(patch.clone())
                 } else {
@@ -309,6 +316,7 @@ impl Faults {
                     status: 429,
                     retry_after: Some(spec.retry_after.unwrap_or(1)),
                     retry_after_ms: None,
+                    patch: None,
                 },
             };
         }
@@ -321,7 +329,12 @@ impl Faults {
         let action = if r < drop_edge {
             Action::Drop
         } else if r < error_edge {
-            Action::Status { status: spec.error_status.unwrap_or(500), retry_after: None, retry_after_ms: None }
+            Action::Status {
+                status: spec.error_status.unwrap_or(500),
+                retry_after: None,
+                retry_after_ms: None,
+                patch: None,
+            }
         } else if r < malformed_edge {
             Action::Malformed
         } else if r < truncate_edge {

@@ -185,7 +185,7 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
     }
     let truncate = decision.action == Action::Truncate;
     let patch = match &decision.action {
-        Action::MergePatch(patch) => Some(patch.clone()),
+        Action::MergePatch(patch) | Action::Status { patch: Some(patch), .. } => Some(patch.clone()),
         _ => None,
     };
     let mut logged = Value::Null;
@@ -200,7 +200,7 @@ async fn handle(app: Arc<App>, kind: Kind, req: Request) -> Response {
             }
             Out::error(StatusCode::INTERNAL_SERVER_ERROR, "Injected fault")
         }
-        Action::Status { status, retry_after, retry_after_ms } => {
+        Action::Status { status, retry_after, retry_after_ms, .. } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let message =
                 if status == StatusCode::TOO_MANY_REQUESTS { "Rate limit exceeded" } else { "Injected fault" };

@@ -182,6 +182,30 @@ async fn scripted_merge_patch_changes_the_real_answer() {
 }
 
 #[tokio::test]
+async fn scripted_status_with_merge_patch_reshapes_the_error_body() {
+    let api = start().await;
+    set_faults(
+        &api,
+        json!({"script": [{"method": "GET", "path": "/api/v1/applications",
+                           "status": 403,
+                           "mergePatch": {"message": null, "statusCode": null, "error": "insufficient_scope",
+                                          "missingScopes": ["management:all"], "hint": "ask for it"}}]}),
+    )
+    .await;
+    let r = api.get("/applications").await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.body,
+        json!({"error": "insufficient_scope", "missingScopes": ["management:all"], "hint": "ask for it"}),
+        "{}",
+        r.text
+    );
+    assert!(r.header("x-request-id").is_some());
+    assert_eq!(api.get("/applications").await.status, 200, "used up");
+    api.shutdown().await;
+}
+
+#[tokio::test]
 async fn random_faults_from_config() {
     // Every API request fails with 503; the token endpoint is untouched.
     let api =

@@ -258,7 +258,7 @@ pub(crate) fn token_error(failure: TokenFailure) -> crate::Error {
     match failure {
         TokenFailure::Transport(e) => crate::Error::from_reqwest(e),
         TokenFailure::Status { status, headers, body } => crate::Error::from_response_parts(status, &headers, &body),
-        TokenFailure::Decode(message) => crate::Error::Decode { message, source: None },
+        TokenFailure::Decode(message) => crate::Error::Decode { message, body: None, source: None },
         TokenFailure::Timeout(message) => crate::Error::Timeout { message, source: None },
     }
 }

@@ -40,6 +40,11 @@ pub(crate) fn core_failure(error: crate::Error) -> reqwest::Response {
     response
 }
 
+/// Whether the response is one made by [`core_failure`].
+pub(crate) fn is_core_failure(response: &reqwest::Response) -> bool {
+    response.extensions().get::<CoreFailure>().is_some()
+}
+
 /// The SDK error a response stands for, if it is one made by [`core_failure`].
 pub(crate) fn take_core_failure(response: &reqwest::Response) -> Option<crate::Error> {
     let failure = response.extensions().get::<CoreFailure>()?;

@@ -25,10 +25,13 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
-    /// The server answered 2xx with a body that is not what the spec says.
+    /// The server answered 2xx with a body that is not what the spec says. `message`
+    /// names what is wrong (e.g. the missing required field); `body` is the raw body when
+    /// there was one.
     #[error("could not decode the response: {message}")]
     Decode {
         message: String,
+        body: Option<String>,
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -64,7 +67,9 @@ impl ErrorKind {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: u16,
-    /// The server's `message` (validation messages joined with "; ").
+    /// What the body explains: the server's `message` (validation messages joined with
+    /// "; "), or for a body without one its `error` code, then the missing scopes and
+    /// the hint when the body names them (bounded: see [`ErrorBody`]).
     pub message: String,
     /// The `x-request-id` header: quote it when reporting a problem.
     pub request_id: Option<String>,
@@ -72,6 +77,9 @@ pub struct ApiError {
     pub body: String,
     /// For 429 (and 503): how long the server asked us to wait.
     pub retry_after: Option<Duration>,
+    /// The scopes the credentials lack, when the body lists them (`missingScopes`, as in
+    /// a 403 `{"error": "insufficient_scope", "missingScopes": [...], "hint": "..."}`).
+    pub missing_scopes: Vec<String>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -122,6 +130,25 @@ impl Error {
         self.api().and_then(|e| e.retry_after)
     }
 
+    /// The scopes a 403 says the credentials lack (empty when the body names none).
+    pub fn missing_scopes(&self) -> &[String] {
+        self.api().map_or(&[], |e| e.missing_scopes.as_slice())
+    }
+
+    /// The raw body of an API error, or of a success answer that could not be decoded.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => Some(&e.body),
+            Error::Decode { body, .. } => body.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A decode error of a 2xx answer, keeping its raw body (lossy UTF-8).
+    pub(crate) fn decode(message: String, body: &[u8], source: Box<dyn std::error::Error + Send + Sync>) -> Error {
+        Error::Decode { message, body: Some(String::from_utf8_lossy(body).into_owned()), source: Some(source) }
+    }
+
     /// For `ResponseTooLarge`: the limit, in bytes, that the body went over.
     pub fn limit(&self) -> Option<u64> {
         match self {
@@ -143,21 +170,22 @@ impl Error {
     }
 
     pub(crate) fn from_response_parts(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-        let text = String::from_utf8_lossy(body).into_owned();
-        let message =
-            serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| message_of(&v)).unwrap_or_else(|| {
-                reqwest::StatusCode::from_u16(status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("error")
-                    .to_string()
-            });
+        Error::api_answer(status, header_str(headers, "x-request-id"), crate::wire::retry_after(headers), body)
+    }
+
+    /// An error answer, whatever the shape of its body.
+    fn api_answer(status: u16, request_id: Option<String>, retry_after: Option<Duration>, body: &[u8]) -> Error {
+        let parsed = ErrorBody::parse(body);
+        let message = parsed.message().unwrap_or_else(|| {
+            reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error").to_string()
+        });
         Error::Api(Box::new(ApiError {
             status,
             message,
-            request_id: header_str(headers, "x-request-id"),
-            body: text,
-            retry_after: crate::wire::retry_after(headers),
+            request_id,
+            body: String::from_utf8_lossy(body).into_owned(),
+            retry_after,
+            missing_scopes: parsed.missing_scopes,
         }))
     }
 
@@ -174,7 +202,7 @@ impl Error {
         if e.is_timeout() {
             Error::Timeout { message, source: Some(Box::new(e)) }
         } else if e.is_decode() {
-            Error::Decode { message, source: Some(Box::new(e)) }
+            Error::Decode { message, body: None, source: Some(Box::new(e)) }
         } else if e.is_builder() {
             Error::InvalidInput(message)
         } else {
@@ -183,21 +211,107 @@ impl Error {
     }
 }
 
-/// `message` of an error body: a string, or the list of validation messages.
-fn message_of(v: &serde_json::Value) -> Option<String> {
-    match v.get("message")? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Array(items) => Some(items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("; ")),
-        _ => None,
+/// What an error body explains, in any of the shapes the API uses: `{message, statusCode,
+/// error}` with `message` a string or a list of validation messages, the newer surface's
+/// `{error, missingScopes, hint}`, and OAuth's `{error, error_description}`. Everything is
+/// read from the wire, so it is bounded: at most [`ErrorBody::MAX_ITEMS`] messages or
+/// scopes, each cut to [`ErrorBody::MAX_TEXT`] characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// `message`: a string, or the validation messages of a list.
+    pub messages: Vec<String>,
+    /// How many messages the list had beyond those kept.
+    pub more_messages: usize,
+    /// `error`: a code such as `insufficient_scope` (or a reason phrase such as `Not Found`).
+    pub error: Option<String>,
+    /// `error_description` (OAuth).
+    pub description: Option<String>,
+    /// `missingScopes` (or `missing_scopes`).
+    pub missing_scopes: Vec<String>,
+    /// How many scopes the list had beyond those kept.
+    pub more_scopes: usize,
+    /// `hint`.
+    pub hint: Option<String>,
+}
+
+impl ErrorBody {
+    /// Messages or scopes kept from one list.
+    pub const MAX_ITEMS: usize = 20;
+    /// Characters kept of one message, scope, code or hint.
+    pub const MAX_TEXT: usize = 500;
+
+    /// The parts of a JSON error body; empty for anything else.
+    pub fn parse(body: &[u8]) -> ErrorBody {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(map)) => ErrorBody::of(&map),
+            _ => ErrorBody::default(),
+        }
     }
-    .or_else(|| {
-        // OAuth-style bodies from the token endpoint.
-        let e = v.get("error")?.as_str()?;
-        Some(match v.get("error_description").and_then(|d| d.as_str()) {
-            Some(d) => format!("{e}: {d}"),
-            None => e.to_string(),
-        })
-    })
+
+    fn of(map: &serde_json::Map<String, serde_json::Value>) -> ErrorBody {
+        let text = |key: &str| map.get(key).and_then(|v| v.as_str()).map(clamp).filter(|s| !s.is_empty());
+        let list = |v: Option<&serde_json::Value>| -> (Vec<String>, usize) {
+            match v {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => (vec![clamp(s)], 0),
+                Some(serde_json::Value::Array(items)) => {
+                    let strings = items.iter().filter_map(|i| i.as_str()).filter(|s| !s.is_empty());
+                    let total = strings.clone().count();
+                    let kept: Vec<String> = strings.take(Self::MAX_ITEMS).map(clamp).collect();
+                    let more = total - kept.len();
+                    (kept, more)
+                }
+                _ => (Vec::new(), 0),
+            }
+        };
+        let (messages, more_messages) = list(map.get("message"));
+        let (missing_scopes, more_scopes) = list(map.get("missingScopes").or_else(|| map.get("missing_scopes")));
+        ErrorBody {
+            messages,
+            more_messages,
+            error: text("error"),
+            description: text("error_description"),
+            missing_scopes,
+            more_scopes,
+            hint: text("hint"),
+        }
+    }
+
+    /// One line: the message (or the error code, with OAuth's description), then the
+    /// missing scopes and the hint. `None` when the body explains nothing.
+    pub fn message(&self) -> Option<String> {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.messages.is_empty() {
+            let mut m = self.messages.join("; ");
+            if self.more_messages > 0 {
+                m.push_str(&format!("; … ({} more)", self.more_messages));
+            }
+            parts.push(m);
+        } else if let Some(code) = &self.error {
+            parts.push(match &self.description {
+                Some(d) => format!("{code}: {d}"),
+                None => code.clone(),
+            });
+        }
+        if !self.missing_scopes.is_empty() {
+            let mut m = format!("missing scopes: {}", self.missing_scopes.join(", "));
+            if self.more_scopes > 0 {
+                m.push_str(&format!(", … ({} more)", self.more_scopes));
+            }
+            parts.push(m);
+        }
+        if let Some(hint) = &self.hint {
+            parts.push(format!("hint: {hint}"));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// `s` cut to [`ErrorBody::MAX_TEXT`] characters (an ellipsis marks the cut).
+fn clamp(s: &str) -> String {
+    match s.char_indices().nth(ErrorBody::MAX_TEXT) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
 }
 
 /// `e` with a password in its URL (userinfo of the base URL) masked: reqwest prints the URL.
@@ -243,7 +357,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 Error::from_response_parts(status, &headers, &body)
             }
             P::InvalidResponsePayload(bytes, e) => {
-                Error::Decode { message: format!("{e} (body starts {:?})", preview(&bytes)), source: Some(Box::new(e)) }
+                Error::decode(format!("{e} (body starts {:?})", preview(&bytes)), &bytes, Box::new(e))
             }
             P::UnexpectedResponse(r) => Error::from_response_parts(r.status().as_u16(), r.headers(), &[]),
             P::Custom(m) => decode_custom(m),
@@ -251,16 +365,33 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
     }
 }
 
-/// Marks a `Custom` message as one of our errors: prefix, kind name, NUL, message.
+/// Marks a `Custom` message as one of our errors: prefix, kind name, NUL, limit, NUL, message.
 const CUSTOM_PREFIX: &str = "\u{1}kontext:";
+/// Marks a `Custom` message as an API error: prefix, then status, retry-after in
+/// milliseconds, request id and raw body, separated by NULs (the body last: it may hold any
+/// character; a header value holds no NUL).
+const CUSTOM_API_PREFIX: &str = "\u{1}kontext-api:";
 
-/// An SDK error as the message of progenitor's `Error::Custom` (see `transport::post`).
+/// An SDK error as the message of progenitor's `Error::Custom` (see `transport::post` and
+/// `hooks::exec`), decoded again without loss by `From<progenitor_client::Error>`.
 pub(crate) fn encode_custom(e: &Error) -> String {
+    if let Error::Api(a) = e {
+        let wait = a.retry_after.map(|d| d.as_millis().to_string()).unwrap_or_default();
+        let id = a.request_id.as_deref().unwrap_or_default();
+        return format!("{CUSTOM_API_PREFIX}{}\u{0}{wait}\u{0}{id}\u{0}{}", a.status, a.body);
+    }
     let limit = e.limit().unwrap_or(0);
     format!("{CUSTOM_PREFIX}{}\u{0}{limit}\u{0}{}", e.kind().name(), e.message())
 }
 
 fn decode_custom(m: String) -> Error {
+    if let Some(rest) = m.strip_prefix(CUSTOM_API_PREFIX) {
+        let mut parts = rest.splitn(4, '\u{0}');
+        let status = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let wait = parts.next().and_then(|s| s.parse().ok()).map(Duration::from_millis);
+        let id = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        return Error::api_answer(status, id, wait, parts.next().unwrap_or_default().as_bytes());
+    }
     let Some(rest) = m.strip_prefix(CUSTOM_PREFIX) else {
         return Error::Connection { message: m, source: None };
     };
@@ -268,7 +399,7 @@ fn decode_custom(m: String) -> Error {
     let (kind, limit, message) = (parts.next(), parts.next(), parts.next().unwrap_or_default().to_string());
     match kind {
         Some("TimeoutError") => Error::Timeout { message, source: None },
-        Some("DecodeError") => Error::Decode { message, source: None },
+        Some("DecodeError") => Error::Decode { message, body: None, source: None },
         Some("InvalidInput") => Error::InvalidInput(message),
         Some("ResponseTooLarge") => {
             Error::ResponseTooLarge { message, limit: limit.and_then(|l| l.parse().ok()).unwrap_or(0) }
@@ -292,4 +423,49 @@ pub(crate) struct TooLarge {
     pub limit: u64,
     pub what: &'static str,
     pub option: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorBody;
+
+    #[test]
+    fn error_bodies_of_every_shape() {
+        let m = |body: &str| ErrorBody::parse(body.as_bytes()).message();
+        assert_eq!(
+            m(r#"{"message":"no such application","statusCode":404,"error":"Not Found"}"#).unwrap(),
+            "no such application"
+        );
+        assert_eq!(m(r#"{"message":["a","b"],"statusCode":400}"#).unwrap(), "a; b");
+        assert_eq!(
+            m(r#"{"error":"insufficient_scope","missingScopes":["x:y"],"hint":"ask"}"#).unwrap(),
+            "insufficient_scope; missing scopes: x:y; hint: ask"
+        );
+        assert_eq!(
+            m(r#"{"error":"invalid_client","error_description":"bad secret"}"#).unwrap(),
+            "invalid_client: bad secret"
+        );
+        assert_eq!(ErrorBody::parse(br#"{"missing_scopes":["a"]}"#).missing_scopes, ["a"]);
+        assert_eq!(m("not json"), None);
+        assert_eq!(m("[1]"), None);
+        assert_eq!(m(r#"{"message":[1,{}]}"#), None);
+    }
+
+    #[test]
+    fn what_the_wire_says_is_bounded() {
+        let many: Vec<String> = (0..1000).map(|i| format!("m{i}")).collect();
+        let body = serde_json::json!({"message": many, "missingScopes": many, "hint": "h".repeat(100_000)});
+        let parsed = ErrorBody::parse(body.to_string().as_bytes());
+        assert_eq!((parsed.messages.len(), parsed.more_messages), (ErrorBody::MAX_ITEMS, 980));
+        assert_eq!(parsed.missing_scopes.len(), ErrorBody::MAX_ITEMS);
+        let message = parsed.message().unwrap();
+        assert!(message.contains("; … (980 more); missing scopes: m0, "), "{message}");
+        assert!(
+            message.chars().count() < 3 * ErrorBody::MAX_ITEMS * 8 + ErrorBody::MAX_TEXT + 100,
+            "{}",
+            message.len()
+        );
+        let long = serde_json::json!({"message": "x".repeat(10_000)}).to_string();
+        assert_eq!(ErrorBody::parse(long.as_bytes()).message().unwrap().chars().count(), ErrorBody::MAX_TEXT + 1);
+    }
 }

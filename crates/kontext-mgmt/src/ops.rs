@@ -184,16 +184,14 @@ impl crate::Client {
             // Skipping over a string does not check its UTF-8; the bindings would then fail
             // (or decode lossily) on their own.
             if let Err(e) = std::str::from_utf8(&body) {
-                return Err(Error::Decode {
-                    message: format!("the response body is not UTF-8: {e}"),
-                    source: Some(Box::new(e)),
-                });
+                return Err(Error::decode(format!("the response body is not UTF-8: {e}"), &body, Box::new(e)));
             }
             if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-                return Err(Error::Decode {
-                    message: format!("{e} (body starts {:?})", crate::error::preview(&body)),
-                    source: Some(Box::new(e)),
-                });
+                return Err(Error::decode(
+                    format!("{e} (body starts {:?})", crate::error::preview(&body)),
+                    &body,
+                    Box::new(e),
+                ));
             }
         }
         Ok(RawResponse { status, request_id: crate::error::header_str(&headers, "x-request-id"), body })
@@ -273,10 +271,8 @@ pub fn decode_envelope(op: &OpSpec, body: &[u8]) -> Result<(usize, Option<String
         #[serde(rename = "nextCursor")]
         next_cursor: Option<String>,
     }
-    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| Error::Decode {
-        message: format!("page of {} has no `items` list: {e}", op.id),
-        source: Some(Box::new(e)),
-    })?;
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|e| Error::decode(format!("page of {} has no `items` list: {e}", op.id), body, Box::new(e)))?;
     let next_cursor = match op.pagination {
         Some(PaginationKind::Cursor) => envelope.next_cursor,
         _ => None,

@@ -87,6 +87,7 @@ impl PageState {
                                 "the server sent the cursor {:?} twice; the walk would not end",
                                 preview(&c)
                             ),
+                            body: None,
                             source: None,
                         });
                     }
@@ -100,6 +101,7 @@ impl PageState {
             self.next = Next::Done;
             return Err(Error::Decode {
                 message: format!("the walk reached the {}-page limit (max_pages)", self.max_pages),
+                body: None,
                 source: None,
             });
         }

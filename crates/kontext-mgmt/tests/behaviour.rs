@@ -270,3 +270,90 @@ async fn offset_pagination_walks_traces() {
     let ids: std::collections::HashSet<_> = all.iter().map(|t| t.trace_id.clone()).collect();
     assert_eq!(ids.len(), 23);
 }
+
+/// The id at `ptr` of what the untyped call `op` answered.
+async fn created_id(c: &Client, op: &str, body: Value, ptr: &str) -> String {
+    let args = kontext_mgmt::ops::CallArgs { body: Some(body), ..Default::default() };
+    let r = c.call(op, &args).await.unwrap();
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    v.pointer(ptr).and_then(Value::as_str).unwrap().to_string()
+}
+
+#[tokio::test]
+async fn inferred_fields_missing_unknown_enum_values_and_extra_keys_decode_typed() {
+    let emu = emulator(Config::default()).await;
+    let c = client(&emu);
+    let sa = created_id(&c, "serviceAccounts_create", json!({"name": "lenient"}), "/serviceAccount/id").await;
+    faults(
+        &emu,
+        json!([{"method": "GET", "path": "/api/v1/service-accounts/*",
+                "mergePatch": {"serviceAccount": {"clientId": null, "createdAt": null, "updatedAt": null,
+                                                  "region": {"name": "eu"}}, "served": true}}]),
+    )
+    .await;
+    let got = c.service_accounts_get().id(sa.as_str()).send().await.unwrap().into_inner();
+    let account = got.service_account;
+    assert_eq!((account.client_id, account.created_at, account.updated_at), (None, None, None));
+    assert_eq!(account.name, "lenient");
+    assert_eq!(account.extra["region"], json!({"name": "eu"}), "nested extra keys stay reachable");
+    assert_eq!(got.extra["served"], json!(true), "top-level extra keys stay reachable");
+
+    let integration = created_id(
+        &c,
+        "integrations_create",
+        json!({"name": "gh", "url": "https://mcp.example.com/sse"}),
+        "/integration/id",
+    )
+    .await;
+    faults(
+        &emu,
+        json!([{"method": "POST", "path": "/api/v1/integrations/*/validate", "mergePatch": {"status": "pending"}}]),
+    )
+    .await;
+    let result = c.integrations_validate().id(integration.as_str()).send().await.unwrap().into_inner();
+    assert_eq!(result.status, kontext_mgmt::enums::ValidationStatus::Unknown("pending".into()));
+}
+
+#[tokio::test]
+async fn a_missing_required_field_is_a_decode_error_naming_it_with_the_raw_body() {
+    let emu = emulator(Config::default()).await;
+    let c = client(&emu).with_options(|o| o.retry.max_retries = 0);
+    let sa = created_id(&c, "serviceAccounts_create", json!({"name": "strict"}), "/serviceAccount/id").await;
+    faults(&emu, json!([{"method": "GET", "path": "/api/v1/service-accounts/*", "mergePatch": {"serviceAccount": {"name": null}}}]))
+        .await;
+    let e = kontext_mgmt::Error::from(c.service_accounts_get().id(sa.as_str()).send().await.unwrap_err());
+    assert_eq!(e.kind(), ErrorKind::DecodeError, "{e}");
+    assert!(e.message().contains("missing field `name`"), "{e}");
+    let body: Value = serde_json::from_str(e.body().expect("the raw body is kept")).unwrap();
+    assert_eq!(body["serviceAccount"]["id"], json!(sa), "{body}");
+    assert!(body["serviceAccount"].get("name").is_none());
+}
+
+#[tokio::test]
+async fn error_messages_say_what_the_body_explains() {
+    let emu = emulator(Config::default()).await;
+    let c = client(&emu).with_options(|o| o.retry.max_retries = 0);
+    faults(
+        &emu,
+        json!([{"method": "GET", "path": "/api/v1/applications", "status": 403,
+                "mergePatch": {"message": null, "statusCode": null, "error": "insufficient_scope",
+                               "missingScopes": ["management:all", "traces:read"],
+                               "hint": "Request a token with the missing scopes."}},
+               {"method": "GET", "path": "/api/v1/integrations", "status": 400,
+                "mergePatch": {"message": ["name must be a string", "url must be a URL"]}}]),
+    )
+    .await;
+    let e = kontext_mgmt::Error::from(c.applications_list().send().await.unwrap_err());
+    assert_eq!(e.kind(), ErrorKind::Forbidden);
+    assert_eq!(e.missing_scopes(), ["management:all", "traces:read"]);
+    assert_eq!(
+        e.message(),
+        "insufficient_scope; missing scopes: management:all, traces:read; hint: Request a token with the missing scopes."
+    );
+    assert!(e.to_string().starts_with("403 Forbidden: insufficient_scope; missing scopes: "), "{e}");
+    assert!(!e.to_string().contains(DEFAULT_CLIENT_SECRET));
+    let e = kontext_mgmt::Error::from(c.integrations_list().send().await.unwrap_err());
+    assert_eq!(e.kind(), ErrorKind::BadRequest);
+    assert_eq!(e.message(), "name must be a string; url must be a URL");
+    assert!(e.missing_scopes().is_empty());
+}

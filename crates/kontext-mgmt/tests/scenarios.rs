@@ -147,7 +147,50 @@ async fn admin(http: &reqwest::Client, url: &str, method: &str, path: &str, body
 
 enum Outcome {
     Ok(Option<u16>, Value),
-    Err(String, Option<u16>),
+    Err(String, Option<u16>, Value),
+}
+
+/// What the typed Rust model of `op`'s answer reads (re-serialized: an absent optional field
+/// is absent), and the pointers of `step["unknown"]` that it decoded as an `Unknown(..)` enum
+/// value. Only the operations whose scenarios have a `read` list are here; this runner
+/// otherwise calls the untyped path.
+fn typed_view(op: &str, body: &[u8]) -> Result<(Value, Vec<&'static str>), String> {
+    use kontext_mgmt::enums::{ConnectionState, ValidationStatus};
+    use kontext_mgmt::types;
+    fn decode<T: serde::de::DeserializeOwned + serde::Serialize>(body: &[u8]) -> Result<(T, Value), String> {
+        let typed: T = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        let view = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
+        Ok((typed, view))
+    }
+    Ok(match op {
+        "serviceAccounts_get" => (decode::<types::ServiceAccountResponse>(body)?.1, vec![]),
+        "integrations_get" => (decode::<types::IntegrationResponse>(body)?.1, vec![]),
+        "events_list" => (decode::<types::McpEventList>(body)?.1, vec![]),
+        "traces_stats" => (decode::<types::TraceStats>(body)?.1, vec![]),
+        "applications_get" => (decode::<types::ApplicationResponse>(body)?.1, vec![]),
+        "applications_list" => (decode::<types::ApplicationList>(body)?.1, vec![]),
+        "integrations_validate" => {
+            let (t, v) = decode::<types::ValidationResult>(body)?;
+            (v, if matches!(t.status, ValidationStatus::Unknown(_)) { vec!["/status"] } else { vec![] })
+        }
+        "integrations_getConnectionStatus" => {
+            let (t, v) = decode::<types::ConnectionResponse>(body)?;
+            (
+                v,
+                if matches!(t.connection.status, ConnectionState::Unknown(_)) {
+                    vec!["/connection/status"]
+                } else {
+                    vec![]
+                },
+            )
+        }
+        other => return Err(format!("no typed view of {other} in the Rust runner")),
+    })
+}
+
+/// `{"message": ..., "missingScopes": [...]}` of an error, as the scenario's `expect` compares it.
+fn explained(e: &kontext_mgmt::Error) -> Value {
+    json!({ "message": e.message(), "missingScopes": e.missing_scopes() })
 }
 
 async fn run_step(http: &reqwest::Client, url: &str, client: &Client, step: &Value) -> (String, Outcome) {
@@ -199,7 +242,7 @@ async fn run_step(http: &reqwest::Client, url: &str, client: &Client, step: &Val
             .unwrap_or_default(),
         body: step.get("body").cloned(),
     };
-    let err = |e: kontext_mgmt::Error| Outcome::Err(e.kind().name().to_string(), e.status());
+    let err = |e: kontext_mgmt::Error| Outcome::Err(e.kind().name().to_string(), e.status(), explained(&e));
     if step["walk"].as_bool() == Some(true) {
         let mut pager = match c.pager(&op, args) {
             Ok(p) => p,
@@ -277,9 +320,18 @@ async fn scenarios() {
             let exp = step.get("expect").cloned().unwrap_or(json!({}));
             let at = format!("{scen} step {i} ({label})");
             match outcome {
-                Outcome::Err(class, status) => {
+                Outcome::Err(class, status, said) => {
                     let st = status.map_or("-".to_string(), |s| s.to_string());
-                    lines.push(format!("{scen}\t{i}\t{label}\terror {class} {st}"));
+                    let mut line = format!("{scen}\t{i}\t{label}\terror {class} {st}");
+                    if exp.get("message").is_some() {
+                        line.push_str(&format!(" {}", norm.value(&said, "")));
+                        for key in ["message", "missingScopes"] {
+                            if exp.get(key).is_some_and(|want| want != &said[key]) {
+                                failures.push(format!("{at}: {key} {}, expected {}", said[key], exp[key]));
+                            }
+                        }
+                    }
+                    lines.push(line);
                     if exp["error"].as_str() != Some(class.as_str()) {
                         failures.push(format!("{at}: unexpected error {class} {st}"));
                     } else if exp.get("status").is_some() && exp["status"].as_u64().map(|s| s as u16) != status {
@@ -287,7 +339,37 @@ async fn scenarios() {
                     }
                 }
                 Outcome::Ok(status, body) => {
-                    lines.push(format!("{scen}\t{i}\t{label}\tok {}", norm.value(&body, "")));
+                    let mut line = format!("{scen}\t{i}\t{label}\tok {}", norm.value(&body, ""));
+                    if let Some(reads) = step.get("read").and_then(Value::as_array) {
+                        match typed_view(&label, body.to_string().as_bytes()) {
+                            Err(e) => {
+                                line.push_str("\tread error DecodeError");
+                                failures.push(format!("{at}: the typed model does not decode: {e}"));
+                            }
+                            Ok((view, unknown)) => {
+                                let mut read = Map::new();
+                                for ptr in reads.iter().filter_map(Value::as_str) {
+                                    read.insert(ptr.to_string(), view.pointer(ptr).cloned().unwrap_or(Value::Null));
+                                }
+                                let read = norm.value(&Value::Object(read), "");
+                                line.push_str(&format!("\tread {read}"));
+                                for (ptr, want) in exp.get("read").and_then(Value::as_object).into_iter().flatten() {
+                                    if &read[ptr.as_str()] != want {
+                                        failures.push(format!(
+                                            "{at}: the typed model reads {ptr} = {}, expected {want}",
+                                            read[ptr.as_str()]
+                                        ));
+                                    }
+                                }
+                                for ptr in step.get("unknown").and_then(Value::as_array).into_iter().flatten() {
+                                    if !unknown.iter().any(|u| Some(*u) == ptr.as_str()) {
+                                        failures.push(format!("{at}: {ptr} is not an Unknown(..) enum value"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    lines.push(line);
                     if let Some(e) = exp.get("error") {
                         failures.push(format!("{at}: expected {e}, got a success"));
                         continue;

@@ -27,6 +27,9 @@ class KontextError(Exception):
     retry_after: float | None
     #: Stable error code, e.g. ``"kontext_not_found"``.
     code: str
+    #: The scopes the credentials lack, when a 403's body lists them (``missingScopes``);
+    #: empty otherwise. The message names them too, with the body's hint.
+    missing_scopes: list[str]
     #: The code of the class when the core gives none (each kind's class sets its own).
     _code: ClassVar[str] = "kontext_error"
 
@@ -40,6 +43,7 @@ class KontextError(Exception):
         body: str | None = None,
         retry_after: float | None = None,
         code: str | None = None,
+        missing_scopes: list[str] | None = None,
     ) -> None:
         super().__init__(text)
         self.message = text if message is None else message
@@ -48,6 +52,7 @@ class KontextError(Exception):
         self.body = body
         self.retry_after = retry_after
         self.code = code if code is not None else type(self)._code
+        self.missing_scopes = list(missing_scopes) if missing_scopes else []
 
     @property
     def status(self) -> int | None:
@@ -73,6 +78,7 @@ class KontextError(Exception):
                     "body": self.body,
                     "retry_after": self.retry_after,
                     "code": self.code,
+                    "missing_scopes": self.missing_scopes,
                 },
             ),
         )

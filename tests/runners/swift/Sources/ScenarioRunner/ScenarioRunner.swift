@@ -171,8 +171,100 @@ func subst(_ v: JSON, _ env: [String: JSON]) -> JSON {
 }
 
 enum Outcome {
-    case ok(JSON)
-    case err(kind: String, status: Int32?)
+    /// The answer's JSON, and for a step with a `read` list the typed answer.
+    case ok(JSON, typed: Any? = nil)
+    case err(kind: String, status: Int32?, said: JSON)
+}
+
+// MARK: - the typed view (`read`, `unknown`)
+
+/// The typed answer of `op` through the generated surface, the call a user makes. Swift has
+/// no dynamic method call, so the operations that scenarios `read` are listed here.
+func callTyped(_ c: KontextManagementClient, _ op: String, _ path: [String]) async throws -> Any {
+    switch op {
+    case "serviceAccounts_get": return try await c.serviceAccounts.get(id: path[0])
+    case "integrations_get": return try await c.integrations.get(id: path[0])
+    case "integrations_validate": return try await c.integrations.validate(id: path[0])
+    case "integrations_getConnectionStatus": return try await c.integrations.getConnectionStatus(id: path[0])
+    case "events_list": return try await c.events.list()
+    case "traces_stats": return try await c.traces.stats()
+    case "applications_get": return try await c.applications.get(id: path[0])
+    case "applications_list": return try await c.applications.list()
+    default: throw AdminError(description: "no typed call of \(op) in the Swift runner (add it to callTyped)")
+    }
+}
+
+/// `v` without its `Optional` wrappers; nil for `nil`.
+func unwrapped(_ v: Any?) -> Any? {
+    guard let v = v else { return nil }
+    let m = Mirror(reflecting: v)
+    if m.displayStyle == .optional {
+        guard let inner = m.children.first else { return nil }
+        return unwrapped(inner.value)
+    }
+    return v
+}
+
+func snakeCase(_ name: String) -> String {
+    var out = ""
+    for ch in name {
+        if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+    }
+    return out
+}
+
+/// A leaf of a typed record as JSON, and whether it is an enum's `unknown(value:)` case.
+func rendered(_ v: Any) -> (JSON, Bool) {
+    switch v {
+    case let j as JSON: return (j, false)
+    case let s as String: return (.string(s), false)
+    case let b as Bool: return (.bool(b), false)
+    case let d as Double: return (.number(d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)), false)
+    case let i as Int64: return (.number(String(i)), false)
+    case let i as Int32: return (.number(String(i)), false)
+    case let i as Int: return (.number(String(i)), false)
+    case let t as Date: return (.string(ISO8601DateFormatter().string(from: t)), false)
+    default: break
+    }
+    let m = Mirror(reflecting: v)
+    if m.displayStyle == .enum {
+        if let payload = m.children.first {
+            if payload.label == "unknown" {
+                let value = payload.value as? String ?? Mirror(reflecting: payload.value).children.first?.value as? String ?? ""
+                return (.string(value), true)
+            }
+            return (.string(snakeCase(payload.label ?? "")), false)
+        }
+        return (.string(snakeCase(String(describing: v))), false)
+    }
+    return (.string(String(describing: v)), false)
+}
+
+/// What the typed record reads at the wire pointer `ptr` (known fields by their property
+/// names, others through `extra`), as JSON, and whether it is an `unknown(value:)` case.
+func typedRead(_ root: Any?, _ ptr: String) -> (JSON, Bool) {
+    var cur: Any? = root
+    for raw in ptr.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+        let part = String(raw).replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        guard let at = unwrapped(cur) else { return (.null, false) }
+        if let j = at as? JSON {
+            if case .array(let items) = j, let i = Int(part) { cur = i < items.count ? items[i] : nil } else { cur = j[part] }
+            continue
+        }
+        let m = Mirror(reflecting: at)
+        if m.displayStyle == .collection {
+            let items = Array(m.children)
+            cur = Int(part).flatMap { $0 < items.count ? items[$0].value : nil }
+        } else if let child = m.children.first(where: { $0.label == part }) {
+            cur = child.value
+        } else if let extra = m.children.first(where: { $0.label == "extra" })?.value as? [String: String], let text = extra[part] {
+            cur = (try? parseJSON(text)) ?? JSON.null
+        } else {
+            return (.null, false)
+        }
+    }
+    guard let leaf = unwrapped(cur) else { return (.null, false) }
+    return rendered(leaf)
 }
 
 struct AdminError: Error, CustomStringConvertible {
@@ -240,9 +332,14 @@ func runStep(_ url: String, _ client: KontextManagementClient, _ step: JSON) asy
             return (op, .ok(.object(["items": .array(items)])))
         }
         let body: String? = step["body"].map { jsonText($0) }
-        return (op, .ok(try parseJSON(try await c.callJson(opId: op, path: path, queryJson: query, bodyJson: body))))
+        let json = try parseJSON(try await c.callJson(opId: op, path: path, queryJson: query, bodyJson: body))
+        // A step with a `read` list is also made through the typed surface.
+        let typed: Any? = step["read"] == nil ? nil : try await callTyped(c, op, path)
+        return (op, .ok(json, typed: typed))
     } catch let e as KontextError {
-        return (op, .err(kind: e.kind, status: e.status))
+        let info = e.info()
+        let said = JSON.object(["message": .string(info.message), "missingScopes": .array(info.missingScopes.map { .string($0) })])
+        return (op, .err(kind: e.kind, status: e.status, said: said))
     }
 }
 
@@ -266,15 +363,39 @@ func runScenarios(url: String, dir: String) async throws -> (lines: [String], fa
             let exp = step["expect"] ?? .object([:])
             let at = "\(scen) step \(i) (\(label))"
             switch res {
-            case .err(let kind, let status):
-                lines.append("\(scen)\t\(i)\t\(label)\terror \(kind) \(status.map { String($0) } ?? "-")")
+            case .err(let kind, let status, let said):
+                var line = "\(scen)\t\(i)\t\(label)\terror \(kind) \(status.map { String($0) } ?? "-")"
+                if exp["message"] != nil {
+                    line += " " + jsonText(norm.value(said))
+                    for key in ["message", "missingScopes"] where exp[key] != nil && jsonText(exp[key]!) != jsonText(said[key] ?? .null) {
+                        failures.append("\(at): \(key) \(jsonText(said[key] ?? .null)), expected \(jsonText(exp[key]!))")
+                    }
+                }
+                lines.append(line)
                 if exp["error"]?.stringValue != kind {
                     failures.append("\(at): unexpected error \(kind) \(status.map { String($0) } ?? "nil")")
                 } else if let want = exp["status"]?.intValue, Int32(want) != status {
                     failures.append("\(at): status \(status.map { String($0) } ?? "nil"), expected \(want)")
                 }
-            case .ok(let body):
-                lines.append("\(scen)\t\(i)\t\(label)\tok \(jsonText(norm.value(body)))")
+            case .ok(let body, let typed):
+                var line = "\(scen)\t\(i)\t\(label)\tok \(jsonText(norm.value(body)))"
+                if case .array(let reads)? = step["read"] {
+                    var got: [String: (JSON, Bool)] = [:]
+                    for r in reads { if let p = r.stringValue { got[p] = typedRead(typed, p) } }
+                    let read = norm.value(.object(got.mapValues { $0.0 }))
+                    line += "\tread \(jsonText(read))"
+                    if case .object(let want)? = exp["read"] {
+                        for p in sortedKeys(want) where jsonText(read[p] ?? .null) != jsonText(want[p]!) {
+                            failures.append("\(at): the typed model reads \(p) = \(jsonText(read[p] ?? .null)), expected \(jsonText(want[p]!))")
+                        }
+                    }
+                    if case .array(let unknown)? = step["unknown"] {
+                        for u in unknown where got[u.stringValue ?? ""]?.1 != true {
+                            failures.append("\(at): \(u.stringValue ?? "") is not an unknown(value:) case")
+                        }
+                    }
+                }
+                lines.append(line)
                 if let wanted = exp["error"] {
                     failures.append("\(at): expected \(jsonText(wanted)), got a success")
                     continue

@@ -9,6 +9,9 @@ package dev.kontext.mgmt
 // scenarios, when set); writes the normalized transcript.
 
 import kotlinx.coroutines.runBlocking
+import java.lang.reflect.InvocationTargetException
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 import org.json.JSONArray
 import org.json.JSONObject
 import org.json.JSONTokener
@@ -124,11 +127,73 @@ private fun subst(v: Any?, env: Map<String, Any?>): Any? = when (v) {
 
 private sealed class Outcome {
     class Ok(val body: Any?) : Outcome()
-    class Err(val kind: String, val status: Int?) : Outcome()
+    class Err(val kind: String, val status: Int?, val said: JSONObject) : Outcome()
+}
+
+/**
+ * The typed answer of `op` (`client.<namespace>.<method>(path…)`, the other parameters left
+ * to their null defaults), found by reflection: the same call a user makes.
+ */
+private suspend fun callTyped(client: KontextManagementClient, op: String, path: List<String>): Any? {
+    val (namespace, method) = op.split('_', limit = 2)
+    val ns = client.javaClass.getMethod("ns" + namespace.replaceFirstChar { it.uppercase() }).invoke(client)
+    val m = ns.javaClass.methods.single { it.name == method && it.parameterTypes.lastOrNull() == Continuation::class.java }
+    val args = arrayOfNulls<Any?>(m.parameterCount - 1)
+    path.forEachIndexed { i, p -> args[i] = p }
+    return suspendCoroutineUninterceptedOrReturn { cont ->
+        try {
+            m.invoke(ns, *args, cont)
+        } catch (e: InvocationTargetException) {
+            throw e.targetException
+        }
+    }
+}
+
+private fun snake(name: String): String = name.replace(Regex("(?<=[a-z0-9])([A-Z])"), "_$1").lowercase()
+
+/**
+ * What the typed record reads at the wire pointer `ptr` (known fields through their getters,
+ * unknown ones through `extra`), as JSON, and whether it is an `Unknown(value)` enum variant.
+ */
+private fun typedRead(root: Any?, ptr: String): Pair<Any?, Boolean> {
+    var cur: Any? = root
+    for (raw in ptr.substring(1).split('/')) {
+        val part = raw.replace("~1", "/").replace("~0", "~")
+        val at = cur
+        cur = when {
+            at == null || at === Missing -> return null to false
+            at is List<*> -> part.toIntOrNull()?.let { at.getOrNull(it) } ?: Missing
+            at is Map<*, *> -> if (at.containsKey(part)) at[part] else Missing
+            at is JSONObject -> if (at.has(part)) at.opt(part) else Missing
+            at is JSONArray -> part.toIntOrNull()?.takeIf { it in 0 until at.length() }?.let { at.opt(it) } ?: Missing
+            else -> {
+                val getter = at.javaClass.methods.firstOrNull { it.parameterCount == 0 && it.name == "get" + part.replaceFirstChar { c -> c.uppercase() } }
+                if (getter != null) getter.invoke(at)
+                else {
+                    val extra = at.javaClass.methods.firstOrNull { it.parameterCount == 0 && it.name == "getExtra" }?.invoke(at) as? Map<*, *>
+                    (extra?.get(part) as? String)?.let(::parse) ?: Missing
+                }
+            }
+        }
+    }
+    val v = cur
+    return when {
+        v == null || v === Missing -> null to false
+        v is String || v is Boolean || v is Number || v is JSONObject || v is JSONArray -> v to false
+        v is java.time.Instant -> v.toString() to false
+        v is Enum<*> -> snake(v.name) to false
+        // A variant of an enum with data (a sealed class): `Unknown(value)` or a known object.
+        v.javaClass.superclass == v.javaClass.enclosingClass && v.javaClass.enclosingClass != null ->
+            if (v.javaClass.simpleName == "Unknown") v.javaClass.getMethod("getValue").invoke(v) to true
+            else snake(v.javaClass.simpleName) to false
+        else -> v.toString() to false
+    }
 }
 
 class ScenarioRunner {
     private val http: HttpClient = HttpClient.newHttpClient()
+    /** The typed answer of the last step with a `read` list, by operation. */
+    private val typed = HashMap<String, Any?>()
     private val admins = mapOf(
         "seed" to ("POST" to "/_emulator/seed"), "faults" to ("PUT" to "/_emulator/faults"),
         "tokens" to ("POST" to "/_emulator/tokens"), "stats" to ("GET" to "/_emulator/stats"),
@@ -174,9 +239,14 @@ class ScenarioRunner {
                 return op to Outcome.Ok(JSONObject().put("items", items))
             }
             val body = if (step.has("body")) dump(step.opt("body")) else null
-            return op to Outcome.Ok(parse(c.callJson(op, path, query, body)))
+            val json = parse(c.callJson(op, path, query, body))
+            // A step with a `read` list is also made through the typed surface.
+            if (step.has("read")) typed[op] = callTyped(c, op, path)
+            return op to Outcome.Ok(json)
         } catch (e: KontextException) {
-            return op to Outcome.Err(e.kind, e.status)
+            val info = e.info()
+            val said = JSONObject().put("message", info.message).put("missingScopes", JSONArray(info.missingScopes))
+            return op to Outcome.Err(e.kind, e.status, said)
         }
     }
 
@@ -206,13 +276,33 @@ class ScenarioRunner {
                 val at = "$scen step $i ($label)"
                 when (res) {
                     is Outcome.Err -> {
-                        lines += "$scen\t$i\t$label\terror ${res.kind} ${res.status ?: "-"}"
+                        var line = "$scen\t$i\t$label\terror ${res.kind} ${res.status ?: "-"}"
+                        if (exp.has("message")) {
+                            line += " " + dump(norm.value(res.said))
+                            for (key in listOf("message", "missingScopes")) {
+                                if (exp.has(key) && dump(exp.opt(key)) != dump(res.said.opt(key))) failures += "$at: $key ${dump(res.said.opt(key))}, expected ${dump(exp.opt(key))}"
+                            }
+                        }
+                        lines += line
                         if (exp.optString("error") != res.kind) failures += "$at: unexpected error ${res.kind} ${res.status}"
                         else if (exp.has("status") && exp.getInt("status") != res.status) failures += "$at: status ${res.status}, expected ${exp.get("status")}"
                     }
                     is Outcome.Ok -> {
                         val body = res.body
-                        lines += "$scen\t$i\t$label\tok ${dump(norm.value(body))}"
+                        var line = "$scen\t$i\t$label\tok ${dump(norm.value(body))}"
+                        step.optJSONArray("read")?.let { reads ->
+                            val got = (0 until reads.length()).associate { reads.getString(it) to typedRead(typed[label], reads.getString(it)) }
+                            val view = JSONObject().also { o -> got.forEach { (p, v) -> o.put(p, v.first ?: JSONObject.NULL) } }
+                            val read = norm.value(view) as JSONObject
+                            line += "\tread ${dump(read)}"
+                            exp.optJSONObject("read")?.let { want ->
+                                for (p in want.keySet()) if (dump(read.opt(p)) != dump(want.opt(p))) failures += "$at: the typed model reads $p = ${dump(read.opt(p))}, expected ${dump(want.opt(p))}"
+                            }
+                            step.optJSONArray("unknown")?.let { u ->
+                                for (k in 0 until u.length()) if (got[u.getString(k)]?.second != true) failures += "$at: ${u.getString(k)} is not an Unknown(value) variant"
+                            }
+                        }
+                        lines += line
                         if (exp.has("error")) { failures += "$at: expected ${exp.get("error")}, got a success"; continue }
                         exp.optJSONObject("match")?.let { m ->
                             for (ptr in m.keySet()) {
