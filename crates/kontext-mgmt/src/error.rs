@@ -31,7 +31,7 @@ pub enum Error {
     #[error("could not decode the response: {message}")]
     Decode {
         message: String,
-        body: Option<String>,
+        body: Option<RawBody>,
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -60,6 +60,23 @@ impl ErrorKind {
             500..=599 => ErrorKind::ServerError,
             _ => ErrorKind::ApiError,
         }
+    }
+}
+
+/// The raw body of a 2xx answer that could not be decoded, read with [`Error::body`].
+/// `Debug` prints only its size: a success body may hold a credential (a new client secret).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawBody(String);
+
+impl RawBody {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawBody({} bytes)", self.0.len())
     }
 }
 
@@ -139,14 +156,14 @@ impl Error {
     pub fn body(&self) -> Option<&str> {
         match self {
             Error::Api(e) => Some(&e.body),
-            Error::Decode { body, .. } => body.as_deref(),
+            Error::Decode { body, .. } => body.as_ref().map(RawBody::as_str),
             _ => None,
         }
     }
 
     /// A decode error of a 2xx answer, keeping its raw body (lossy UTF-8).
     pub(crate) fn decode(message: String, body: &[u8], source: Box<dyn std::error::Error + Send + Sync>) -> Error {
-        Error::Decode { message, body: Some(String::from_utf8_lossy(body).into_owned()), source: Some(source) }
+        Error::Decode { message, body: Some(RawBody(String::from_utf8_lossy(body).into_owned())), source: Some(source) }
     }
 
     /// For `ResponseTooLarge`: the limit, in bytes, that the body went over.

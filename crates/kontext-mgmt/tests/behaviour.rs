@@ -327,6 +327,16 @@ async fn a_missing_required_field_is_a_decode_error_naming_it_with_the_raw_body(
     let body: Value = serde_json::from_str(e.body().expect("the raw body is kept")).unwrap();
     assert_eq!(body["serviceAccount"]["id"], json!(sa), "{body}");
     assert!(body["serviceAccount"].get("name").is_none());
+
+    // A success body may hold a credential: kept, but never printed.
+    faults(&emu, json!([{"method": "POST", "path": "/api/v1/service-accounts", "mergePatch": {"serviceAccount": {"name": null}}}]))
+        .await;
+    let input = types::CreateServiceAccountInput::builder().name("secretive".to_string());
+    let e = kontext_mgmt::Error::from(c.service_accounts_create().body(input).send().await.unwrap_err());
+    assert_eq!(e.kind(), ErrorKind::DecodeError, "{e}");
+    let body: Value = serde_json::from_str(e.body().unwrap()).unwrap();
+    let secret = body["credentials"]["clientSecret"].as_str().expect("the body holds the new secret");
+    assert!(!format!("{e:?}").contains(secret) && !e.to_string().contains(secret), "{e:?}");
 }
 
 #[tokio::test]
