@@ -133,6 +133,8 @@ pub struct CliExit {
 pub fn emulator_cli_exit(argv: Vec<String>) -> Option<CliExit> {
     match kontext_mgmt_emulator::cli::parse(argv) {
         kontext_mgmt_emulator::cli::Invocation::Serve(_) => None,
-        kontext_mgmt_emulator::cli::Invocation::Exit { status, output } => Some(CliExit { status: u32::from(status), output }),
+        kontext_mgmt_emulator::cli::Invocation::Exit { status, output } => {
+            Some(CliExit { status: u32::from(status), output })
+        }
     }
 }

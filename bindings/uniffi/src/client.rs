@@ -41,7 +41,9 @@ fn duration(name: &str, d: Option<Duration>) -> Result<Option<Duration>, Kontext
 
 /// The client of the options the generated constructor collected; uniffi is the binding's
 /// product token in the User-Agent.
-pub(crate) fn from_options(mut options: kontext_mgmt::ClientOptions) -> Result<Arc<KontextManagementClient>, KontextError> {
+pub(crate) fn from_options(
+    mut options: kontext_mgmt::ClientOptions,
+) -> Result<Arc<KontextManagementClient>, KontextError> {
     options.user_agent_suffix = Some(match options.user_agent_suffix.take() {
         Some(extra) => format!("uniffi {extra}"),
         None => "uniffi".to_string(),

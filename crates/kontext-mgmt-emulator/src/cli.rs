@@ -3,8 +3,8 @@
 //! Prints `listening on http://HOST:PORT` as the first line of stdout, then the
 //! bootstrap credentials; logs go to stderr (`RUST_LOG`). Stops on SIGINT/SIGTERM.
 
-use clap::Parser;
 use crate::{Config, Emulator, FaultSpec, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use clap::Parser;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
@@ -89,7 +89,9 @@ where
     let args = match Args::try_parse_from(args) {
         Ok(a) => a,
         // --help and --version are "errors" that print to stdout and succeed.
-        Err(e) => return Invocation::Exit { status: if e.use_stderr() { 2 } else { 0 }, output: e.render().to_string() },
+        Err(e) => {
+            return Invocation::Exit { status: if e.use_stderr() { 2 } else { 0 }, output: e.render().to_string() }
+        }
     };
     Invocation::Serve(Box::new(Config {
         host: args.host,

@@ -59,8 +59,8 @@
 mod admin;
 mod api;
 pub mod cli;
-mod kit;
 mod faults;
+mod kit;
 mod locks;
 mod reply;
 mod reqlog;
