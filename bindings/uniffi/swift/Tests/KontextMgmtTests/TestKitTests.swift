@@ -33,19 +33,6 @@ final class TestKitTests: XCTestCase {
         try await client.applications.list().items.map(\.name).sorted()
     }
 
-    /// Runs `body` and returns the `KontextError` it throws (fails when it throws none or another error).
-    func kontextError(_ body: () async throws -> Void, file: StaticString = #filePath, line: UInt = #line) async -> KontextError? {
-        do {
-            try await body()
-            XCTFail("expected a KontextError, but the call succeeded", file: file, line: line)
-        } catch let error as KontextError {
-            return error
-        } catch {
-            XCTFail("expected a KontextError, got \(error)", file: file, line: line)
-        }
-        return nil
-    }
-
     // -- tests -----------------------------------------------------------------------------
 
     func testTheAutomationRunsAsAProvisionedServiceAccount() async throws {
@@ -88,7 +75,7 @@ final class TestKitTests: XCTestCase {
         let emu = try Emulator.start(options: EmulatorOptions(faults: faults))
         defer { emu.stop() }
         let client = try emu.client(maxRetries: 1)
-        let error = await kontextError { _ = try await client.applications.list() }
+        let error = await expectError { _ = try await client.applications.list() }
         XCTAssertEqual(error?.kind, "ServerError")
         XCTAssertEqual(error?.status, 503)
         try emu.setFaults()
@@ -139,7 +126,7 @@ final class TestKitTests: XCTestCase {
         emu.stop()
         emu.stop()
         XCTAssertFalse(emu.running())
-        let error = await kontextError { _ = try await client.applications.list() }
+        let error = await expectError { _ = try await client.applications.list() }
         XCTAssertEqual(error?.kind, "ConnectionError")
         // The port is free again: a new emulator can listen on it, with none of the old state.
         let again = try Emulator.start(options: EmulatorOptions(port: UInt16(port)))
@@ -158,24 +145,24 @@ final class TestKitTests: XCTestCase {
         XCTAssertEqual(left, [])
         let token = try emu.mintToken(scope: "mcp:invoke")
         let scoped = try emu.client(token: token)
-        let error = await kontextError { _ = try await scoped.applications.list() }
+        let error = await expectError { _ = try await scoped.applications.list() }
         XCTAssertEqual(error?.kind, "Forbidden")
     }
 
     func testBadOptionsAndSeedsAreTypedErrors() async throws {
         let badSeed = #"{"applications": [{"description": "no name"}]}"#
         for (options, word) in [(EmulatorOptions(faults: #""error_rate=7""#), "faults"), (EmulatorOptions(seed: badSeed), "seed"), (EmulatorOptions(seed: "not json"), "not JSON")] {
-            let error = await kontextError { _ = try Emulator.start(options: options) }
+            let error = await expectError { _ = try Emulator.start(options: options) }
             XCTAssertEqual(error?.kind, "InvalidInput")
             XCTAssertTrue(String(describing: error).contains(word), String(describing: error))
         }
         let emu = try Emulator.start()
-        let seedError = await kontextError { _ = try emu.seed(document: badSeed) }
+        let seedError = await expectError { _ = try emu.seed(document: badSeed) }
         XCTAssertEqual(seedError?.kind, "InvalidInput")
-        let routeError = await kontextError { _ = try emu.admin(method: "GET", route: "no-such-route") }
+        let routeError = await expectError { _ = try emu.admin(method: "GET", route: "no-such-route") }
         XCTAssertEqual(routeError?.kind, "InvalidInput")
         emu.stop()
-        let stopped = await kontextError { _ = try emu.stats() }
+        let stopped = await expectError { _ = try emu.stats() }
         XCTAssertEqual(stopped?.kind, "InvalidInput")
     }
 }
