@@ -2,6 +2,24 @@ import Foundation
 import XCTest
 import KontextMgmt
 
+// -- helpers a user would write ----------------------------------------------------------
+
+private func publicApp(_ name: String) -> CreateApplicationInput {
+    CreateApplicationInput(name: name, oauth: CreateApplicationOAuthInput(type: .public, redirectUris: []))
+}
+
+private func json(_ text: String) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+}
+
+private func log(_ emu: Emulator) throws -> [[String: Any]] {
+    try XCTUnwrap(try json(try emu.requests()) as? [[String: Any]])
+}
+
+private func names(_ client: KontextManagementClient) async throws -> [String] {
+    try await client.applications.list().items.map(\.name).sorted()
+}
+
 /// A user's test suite, written against the test kit only (`Emulator`, `EmulatorOptions`):
 /// every test starts its own emulator in this process, nothing of the emulator test.sh runs.
 final class TestKitTests: XCTestCase {
@@ -13,24 +31,6 @@ final class TestKitTests: XCTestCase {
         let integration = try await client.integrations.create(body: CreateIntegrationInput(name: "GitHub", url: mcpUrl)).integration
         _ = try await client.applications.attachIntegration(id: app.id, integrationId: integration.id)
         return app.id
-    }
-
-    // -- helpers a user would write ----------------------------------------------------------
-
-    func publicApp(_ name: String) -> CreateApplicationInput {
-        CreateApplicationInput(name: name, oauth: CreateApplicationOAuthInput(type: .public, redirectUris: []))
-    }
-
-    func json(_ text: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
-    }
-
-    func log(_ emu: Emulator) throws -> [[String: Any]] {
-        try XCTUnwrap(try json(try emu.requests()) as? [[String: Any]])
-    }
-
-    func names(_ client: KontextManagementClient) async throws -> [String] {
-        try await client.applications.list().items.map(\.name).sorted()
     }
 
     // -- tests -----------------------------------------------------------------------------
@@ -102,7 +102,7 @@ final class TestKitTests: XCTestCase {
             second.stop()
         }
         XCTAssertNotEqual(first.baseUrl(), second.baseUrl())
-        func work(_ emu: Emulator, _ name: String) async throws -> [String] {
+        @Sendable func work(_ emu: Emulator, _ name: String) async throws -> [String] {
             let client = try emu.client()
             _ = try await client.applications.create(body: publicApp(name))
             return try await names(client)
