@@ -75,6 +75,10 @@ test('npm pack, npm i in an empty folder, and the README snippets run (ESM and C
   const { NODE_TEST_CONTEXT: _, ...plain } = env;
   const suite = await run(process.execPath, ['--test', '--test-reporter=tap', 'user-automation.test.mjs'], { cwd: app, env: plain });
   assert.match(suite.stdout, /# pass [1-9]\d*\n# fail 0\n/, suite.stdout);
+  // The README's "Testing your code" example, as a user's test file.
+  await writeFile(join(app, 'testing.test.mjs'), await snippet('testing.test.mjs'));
+  const example = await run(process.execPath, ['--test', '--test-reporter=tap', 'testing.test.mjs'], { cwd: app, env: plain });
+  assert.match(example.stdout, /# pass 3\n# fail 0\n/, example.stdout);
   const bin = await run(join(app, 'node_modules', '.bin', 'kontext-emulator'), ['--version'], { cwd: app });
   assert.match(bin.stdout, /^kontext-emulator \d+\.\d+\.\d+/);
   const served = spawn(join(app, 'node_modules', '.bin', 'kontext-emulator'), ['--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -11,10 +11,10 @@ from conftest import CLIENT_ID, CLIENT_SECRET, PYTHON, Emulator, python_env
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-def snippet() -> str:
+def snippet(name: str = "python-quickstart") -> str:
     text = README.read_text()
-    match = re.search(r"<!-- snippet: python-quickstart[^>]*-->\s*```python\n(.*?)```", text, re.S)
-    assert match, "the README lost its python-quickstart snippet"
+    match = re.search(rf"<!-- snippet: {name}[^>]*-->\s*```python\n(.*?)```", text, re.S)
+    assert match, f"the README lost its {name} snippet"
     return match.group(1)
 
 
@@ -28,3 +28,22 @@ def test_readme_snippet_runs(emulator: Emulator) -> None:
     assert "404 Application not found" in out.stdout
     names = {r["path"] for r in emulator.requests(200)}
     assert "/api/v1/service-accounts" in names
+
+
+def test_readme_testing_example_passes_under_pytest(tmp_path: pathlib.Path) -> None:
+    """The "Testing your code" example, as a user's test file: the plugin comes from the
+    installed package's entry point, nothing from this repository's conftest."""
+    (tmp_path / "test_provisioning.py").write_text(snippet("python-testing"))
+    env = python_env()
+    for name in ("KONTEXT_BASE_URL", "KONTEXT_CLIENT_ID", "KONTEXT_CLIENT_SECRET", "KONTEXT_TOKEN"):
+        env.pop(name, None)
+    out = subprocess.run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "4 passed" in out.stdout, out.stdout

@@ -202,6 +202,18 @@ impl Emulator {
     }
 }
 
+/// Kotlin's `close()` (`use { }`) and Swift's last reference end here: stop as `stop()`
+/// does, so the port is free and the connections closed when they return (dropping the
+/// emulator alone only signals its server task). On a runtime thread, where blocking is not
+/// allowed, the signal is all it gets.
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            self.stop();
+        }
+    }
+}
+
 /// The emulator's option names (camelCase), as it describes them.
 #[uniffi::export]
 pub fn emulator_options() -> Vec<String> {
@@ -255,5 +267,15 @@ mod tests {
         emu.stop();
         assert!(!emu.running());
         assert!(emu.stats().is_err());
+    }
+
+    #[test]
+    fn dropping_an_emulator_frees_its_port_before_it_returns() {
+        let emu = Emulator::start(None).expect("starts");
+        let addr = emu.base_url().trim_start_matches("http://").to_owned();
+        drop(emu);
+        // Nothing listens there any more: a new listener can take the port at once.
+        let listener = std::net::TcpListener::bind(&addr).expect("the port is free");
+        drop(listener);
     }
 }
