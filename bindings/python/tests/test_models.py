@@ -49,6 +49,25 @@ def test_unknown_fields_and_values_are_kept() -> None:
     assert conn.status == "paused"
 
 
+def test_a_missing_required_field_is_a_decode_error_naming_it(client: k.Client, emulator: Emulator) -> None:
+    app = client.applications.create(name="has-a-name", oauth={"type": "public", "redirect_uris": []}).application
+    # A merge patch's null removes the key: the answer lacks the required `name`, and a
+    # field the reference only infers is absent too.
+    emulator.faults({"script": [{"method": "GET", "path": f"/api/v1/applications/{app.id}",
+                                 "mergePatch": {"application": {"name": None, "extra": {"nested": 1}}}}]})
+    got = client.applications.get(app.id).application
+    assert got.id == app.id and got["extra"] == {"nested": 1}
+    with pytest.raises(k.DecodeError) as caught:
+        got.name
+    assert "`name`" in str(caught.value) and "Application" in str(caught.value)
+    assert caught.value.body is not None and app.id in caught.value.body and "has-a-name" not in caught.value.body
+    # A model built from a dict without it says the same; an optional field is just None.
+    partial = k.Application.from_dict({"id": "x"})
+    assert partial.description is None
+    with pytest.raises(k.DecodeError, match="`name`"):
+        partial.name
+
+
 def test_constructors_use_snake_case_and_wire_names() -> None:
     when = datetime.datetime(2026, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
     oauth = k.CreateApplicationOAuthInput(redirect_uris=["https://x/cb"], type=k.OAuthClientType.PUBLIC)

@@ -858,7 +858,16 @@ impl<'a> Surface<'a> {
                                 wire_literal: lit(&f.name),
                                 secret: if f.secret { "True" } else { "False" },
                                 doc: docstring(&f.description, "        "),
-                                read: self.read(&f.ty, &format!("self._data.get({})", lit(&f.name))),
+                                // A required field missing from an answer is a DecodeError
+                                // naming it (`_required`), not a silent None.
+                                read: self.read(
+                                    &f.ty,
+                                    &if f.required {
+                                        format!("_required(self, {})", lit(&f.name))
+                                    } else {
+                                        format!("self._data.get({})", lit(&f.name))
+                                    },
+                                ),
                                 ty,
                             }
                         })

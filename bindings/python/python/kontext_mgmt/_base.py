@@ -138,6 +138,27 @@ def _fix_iso(text: str) -> str:
     return text
 
 
+#: The most of an object's JSON a ``DecodeError`` for a missing field keeps as its body.
+_MAX_DECODE_BODY = 64 * 1024
+
+
+def _required(model: Model, wire: str) -> Any:
+    """A required field of a received object. Missing, it is a ``DecodeError`` naming the
+    field and keeping the object as received (bounded), never a silent ``None``; ``null``
+    and unknown values are handed over as received."""
+    data = model._data
+    try:
+        return data[wire]
+    except KeyError:
+        from ._errors import DecodeError
+
+        raw = _json.dumps(data, default=str)
+        raise DecodeError(
+            f"the answer's {type(model).__name__} has no `{wire}`, a required field",
+            body=raw[:_MAX_DECODE_BODY],
+        ) from None
+
+
 def _dt(value: Any) -> Any:
     """A wire date-time as an aware ``datetime`` (``None`` stays ``None``)."""
     if value is None or isinstance(value, _datetime.datetime):

@@ -16,7 +16,7 @@ from ._base import BaseClient as _BaseClient
 from ._base import Model as _Model
 from ._base import Namespace as _Namespace
 from ._base import StrEnum as _StrEnum
-from ._base import _dt, _input, _list, _map, _model, _same, _wire
+from ._base import _dt, _input, _list, _map, _model, _required, _same, _wire
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -138,11 +138,11 @@ class AccessGraph(_Model):
 
     @property
     def nodes(self):
-        return _list(AccessGraphNode._from, self._data.get("nodes"))
+        return _list(AccessGraphNode._from, _required(self, "nodes"))
 
     @property
     def edges(self):
-        return _list(AccessGraphEdge._from, self._data.get("edges"))
+        return _list(AccessGraphEdge._from, _required(self, "edges"))
 
 
 class AccessGraphEdge(_Model):
@@ -160,12 +160,12 @@ class AccessGraphEdge(_Model):
     @property
     def from_(self):
         """Application id."""
-        return self._data.get("from")
+        return _required(self, "from")
 
     @property
     def to(self):
         """Integration id."""
-        return self._data.get("to")
+        return _required(self, "to")
 
 
 class AccessGraphNode(_Model):
@@ -183,15 +183,15 @@ class AccessGraphNode(_Model):
 
     @property
     def id(self):
-        return self._data.get("id")
+        return _required(self, "id")
 
     @property
     def type(self):
-        return AccessGraphNodeType._of(self._data.get("type"))
+        return AccessGraphNodeType._of(_required(self, "type"))
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
 
 class AccessGraphNodeType(_StrEnum):
@@ -218,7 +218,7 @@ class AddConnectionInput(_Model):
     @property
     def token(self):
         """The caller's PAT or API key; write-only."""
-        return self._data.get("token")
+        return _required(self, "token")
 
     @property
     def display_name(self):
@@ -251,11 +251,11 @@ class Application(_Model):
 
     @property
     def id(self):
-        return self._data.get("id")
+        return _required(self, "id")
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
     @property
     def description(self):
@@ -263,15 +263,15 @@ class Application(_Model):
 
     @property
     def client_id(self):
-        return self._data.get("clientId")
+        return _required(self, "clientId")
 
     @property
     def created_at(self):
-        return _dt(self._data.get("createdAt"))
+        return _dt(_required(self, "createdAt"))
 
     @property
     def updated_at(self):
-        return _dt(self._data.get("updatedAt"))
+        return _dt(_required(self, "updatedAt"))
 
     @property
     def sessions(self):
@@ -299,7 +299,7 @@ class ApplicationList(_Model):
 
     @property
     def items(self):
-        return _list(Application._from, self._data.get("items"))
+        return _list(Application._from, _required(self, "items"))
 
     @property
     def next_cursor(self):
@@ -331,11 +331,11 @@ class ApplicationOAuth(_Model):
 
     @property
     def type(self):
-        return OAuthClientType._of(self._data.get("type"))
+        return OAuthClientType._of(_required(self, "type"))
 
     @property
     def client_id(self):
-        return self._data.get("clientId")
+        return _required(self, "clientId")
 
     @property
     def client_secret(self):
@@ -344,19 +344,19 @@ class ApplicationOAuth(_Model):
 
     @property
     def redirect_uris(self):
-        return self._data.get("redirectUris")
+        return _required(self, "redirectUris")
 
     @property
     def pkce_required(self):
-        return self._data.get("pkceRequired")
+        return _required(self, "pkceRequired")
 
     @property
     def scopes(self):
-        return self._data.get("scopes")
+        return _required(self, "scopes")
 
     @property
     def allowed_resources(self):
-        return self._data.get("allowedResources")
+        return _required(self, "allowedResources")
 
     @property
     def gateway_url(self):
@@ -377,7 +377,7 @@ class ApplicationOAuthResponse(_Model):
 
     @property
     def oauth(self):
-        return _model(ApplicationOAuth, self._data.get("oauth"))
+        return _model(ApplicationOAuth, _required(self, "oauth"))
 
 
 class ApplicationResponse(_Model):
@@ -393,7 +393,7 @@ class ApplicationResponse(_Model):
 
     @property
     def application(self):
-        return _model(Application, self._data.get("application"))
+        return _model(Application, _required(self, "application"))
 
 
 class ApplicationSessionCounts(_Model):
@@ -412,19 +412,19 @@ class ApplicationSessionCounts(_Model):
 
     @property
     def active(self):
-        return self._data.get("active")
+        return _required(self, "active")
 
     @property
     def idle(self):
-        return self._data.get("idle")
+        return _required(self, "idle")
 
     @property
     def live(self):
-        return self._data.get("live")
+        return _required(self, "live")
 
     @property
     def total(self):
-        return self._data.get("total")
+        return _required(self, "total")
 
 
 class BytesTransferred(_Model):
@@ -441,11 +441,11 @@ class BytesTransferred(_Model):
 
     @property
     def in_(self):
-        return self._data.get("in")
+        return _required(self, "in")
 
     @property
     def out(self):
-        return self._data.get("out")
+        return _required(self, "out")
 
 
 class Connection(_Model):
@@ -472,15 +472,15 @@ class Connection(_Model):
 
     @property
     def integration_id(self):
-        return self._data.get("integrationId")
+        return _required(self, "integrationId")
 
     @property
     def status(self):
-        return ConnectionState._of(self._data.get("status"))
+        return ConnectionState._of(_required(self, "status"))
 
     @property
     def connected(self):
-        return self._data.get("connected")
+        return _required(self, "connected")
 
     @property
     def display_name(self):
@@ -508,7 +508,7 @@ class ConnectionResponse(_Model):
 
     @property
     def connection(self):
-        return _model(Connection, self._data.get("connection"))
+        return _model(Connection, _required(self, "connection"))
 
 
 class ConnectionState(_StrEnum):
@@ -537,7 +537,7 @@ class CreateApplicationInput(_Model):
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
     @property
     def description(self):
@@ -545,7 +545,7 @@ class CreateApplicationInput(_Model):
 
     @property
     def oauth(self):
-        return _model(CreateApplicationOAuthInput, self._data.get("oauth"))
+        return _model(CreateApplicationOAuthInput, _required(self, "oauth"))
 
 
 class CreateApplicationOAuthInput(_Model):
@@ -577,7 +577,7 @@ class CreateApplicationOAuthInput(_Model):
 
     @property
     def redirect_uris(self):
-        return self._data.get("redirectUris")
+        return _required(self, "redirectUris")
 
     @property
     def pkce_required(self):
@@ -606,11 +606,11 @@ class CreateApplicationResponse(_Model):
 
     @property
     def application(self):
-        return _model(Application, self._data.get("application"))
+        return _model(Application, _required(self, "application"))
 
     @property
     def oauth(self):
-        return _model(ApplicationOAuth, self._data.get("oauth"))
+        return _model(ApplicationOAuth, _required(self, "oauth"))
 
 
 class CreateIntegrationInput(_Model):
@@ -645,11 +645,11 @@ class CreateIntegrationInput(_Model):
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
     @property
     def url(self):
-        return self._data.get("url")
+        return _required(self, "url")
 
     @property
     def category(self):
@@ -693,7 +693,7 @@ class CreateServiceAccountInput(_Model):
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
     @property
     def description(self):
@@ -718,11 +718,11 @@ class ErrorResponse(_Model):
     @property
     def message(self):
         """What went wrong (a string, or a list of strings for validation failures)."""
-        return self._data.get("message")
+        return _required(self, "message")
 
     @property
     def status_code(self):
-        return self._data.get("statusCode")
+        return _required(self, "statusCode")
 
     @property
     def error(self):
@@ -797,19 +797,19 @@ class ExternalAuth(_Model):
 
     @property
     def enabled(self):
-        return self._data.get("enabled")
+        return _required(self, "enabled")
 
     @property
     def issuer(self):
-        return self._data.get("issuer")
+        return _required(self, "issuer")
 
     @property
     def jwks_url(self):
-        return self._data.get("jwksUrl")
+        return _required(self, "jwksUrl")
 
     @property
     def audience(self):
-        return self._data.get("audience")
+        return _required(self, "audience")
 
     @property
     def allowed_algorithms(self):
@@ -869,15 +869,15 @@ class ExternalAuthInput(_Model):
 
     @property
     def issuer(self):
-        return self._data.get("issuer")
+        return _required(self, "issuer")
 
     @property
     def jwks_url(self):
-        return self._data.get("jwksUrl")
+        return _required(self, "jwksUrl")
 
     @property
     def audience(self):
-        return self._data.get("audience")
+        return _required(self, "audience")
 
     @property
     def allowed_algorithms(self):
@@ -935,15 +935,15 @@ class Integration(_Model):
 
     @property
     def id(self):
-        return self._data.get("id")
+        return _required(self, "id")
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
     @property
     def url(self):
-        return self._data.get("url")
+        return _required(self, "url")
 
     @property
     def auth_mode(self):
@@ -951,7 +951,7 @@ class Integration(_Model):
 
     @property
     def category(self):
-        return IntegrationCategory._of(self._data.get("category"))
+        return IntegrationCategory._of(_required(self, "category"))
 
     @property
     def capabilities(self):
@@ -968,7 +968,7 @@ class Integration(_Model):
 
     @property
     def server_token_configured(self):
-        return self._data.get("serverTokenConfigured")
+        return _required(self, "serverTokenConfigured")
 
     @property
     def validation_status(self):
@@ -977,11 +977,11 @@ class Integration(_Model):
 
     @property
     def created_at(self):
-        return _dt(self._data.get("createdAt"))
+        return _dt(_required(self, "createdAt"))
 
     @property
     def updated_at(self):
-        return _dt(self._data.get("updatedAt"))
+        return _dt(_required(self, "updatedAt"))
 
 
 class IntegrationAuthMode(_StrEnum):
@@ -1050,7 +1050,7 @@ class IntegrationIdList(_Model):
 
     @property
     def integration_ids(self):
-        return self._data.get("integrationIds")
+        return _required(self, "integrationIds")
 
 
 class IntegrationList(_Model):
@@ -1069,7 +1069,7 @@ class IntegrationList(_Model):
 
     @property
     def items(self):
-        return _list(Integration._from, self._data.get("items"))
+        return _list(Integration._from, _required(self, "items"))
 
     @property
     def next_cursor(self):
@@ -1134,23 +1134,23 @@ class IntegrationOAuthConfig(_Model):
 
     @property
     def client_id(self):
-        return self._data.get("clientId")
+        return _required(self, "clientId")
 
     @property
     def authorization_url(self):
-        return self._data.get("authorizationUrl")
+        return _required(self, "authorizationUrl")
 
     @property
     def token_url(self):
-        return self._data.get("tokenUrl")
+        return _required(self, "tokenUrl")
 
     @property
     def scopes(self):
-        return self._data.get("scopes")
+        return _required(self, "scopes")
 
     @property
     def client_secret_configured(self):
-        return self._data.get("clientSecretConfigured")
+        return _required(self, "clientSecretConfigured")
 
 
 class IntegrationOAuthConfigInput(_Model):
@@ -1172,20 +1172,20 @@ class IntegrationOAuthConfigInput(_Model):
 
     @property
     def client_id(self):
-        return self._data.get("clientId")
+        return _required(self, "clientId")
 
     @property
     def client_secret(self):
         """Write-only."""
-        return self._data.get("clientSecret")
+        return _required(self, "clientSecret")
 
     @property
     def authorization_url(self):
-        return self._data.get("authorizationUrl")
+        return _required(self, "authorizationUrl")
 
     @property
     def token_url(self):
-        return self._data.get("tokenUrl")
+        return _required(self, "tokenUrl")
 
     @property
     def scopes(self):
@@ -1205,7 +1205,7 @@ class IntegrationOAuthConfigResponse(_Model):
 
     @property
     def oauth(self):
-        return _model(IntegrationOAuthConfig, self._data.get("oauth"))
+        return _model(IntegrationOAuthConfig, _required(self, "oauth"))
 
 
 class IntegrationOAuthInput(_Model):
@@ -1253,7 +1253,7 @@ class IntegrationResponse(_Model):
 
     @property
     def integration(self):
-        return _model(Integration, self._data.get("integration"))
+        return _model(Integration, _required(self, "integration"))
 
 
 class LatencyPercentiles(_Model):
@@ -1279,7 +1279,7 @@ class LatencyPercentiles(_Model):
 
     @property
     def p95(self):
-        return self._data.get("p95")
+        return _required(self, "p95")
 
     @property
     def p99(self):
@@ -1350,11 +1350,11 @@ class McpEvent(_Model):
 
     @property
     def event_type(self):
-        return self._data.get("eventType")
+        return _required(self, "eventType")
 
     @property
     def status(self):
-        return EventStatus._of(self._data.get("status"))
+        return EventStatus._of(_required(self, "status"))
 
     @property
     def duration_ms(self):
@@ -1392,7 +1392,7 @@ class McpEventList(_Model):
 
     @property
     def items(self):
-        return _list(McpEvent._from, self._data.get("items"))
+        return _list(McpEvent._from, _required(self, "items"))
 
 
 class OAuthClientType(_StrEnum):
@@ -1437,15 +1437,15 @@ class PolicyRule(_Model):
 
     @property
     def action(self):
-        return PolicyAction._of(self._data.get("action"))
+        return PolicyAction._of(_required(self, "action"))
 
     @property
     def scope(self):
-        return PolicyScope._of(self._data.get("scope"))
+        return PolicyScope._of(_required(self, "scope"))
 
     @property
     def level(self):
-        return PolicyLevel._of(self._data.get("level"))
+        return PolicyLevel._of(_required(self, "level"))
 
     @property
     def tool_name(self):
@@ -1473,7 +1473,7 @@ class PolicySettings(_Model):
 
     @property
     def policy_enabled(self):
-        return self._data.get("policyEnabled")
+        return _required(self, "policyEnabled")
 
 
 class RevokeSessionsResult(_Model):
@@ -1490,11 +1490,11 @@ class RevokeSessionsResult(_Model):
 
     @property
     def success(self):
-        return self._data.get("success")
+        return _required(self, "success")
 
     @property
     def disconnected_count(self):
-        return self._data.get("disconnectedCount")
+        return _required(self, "disconnectedCount")
 
 
 class ServiceAccount(_Model):
@@ -1526,11 +1526,11 @@ class ServiceAccount(_Model):
 
     @property
     def id(self):
-        return self._data.get("id")
+        return _required(self, "id")
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
     @property
     def description(self):
@@ -1567,11 +1567,11 @@ class ServiceAccountCredentials(_Model):
 
     @property
     def client_id(self):
-        return self._data.get("clientId")
+        return _required(self, "clientId")
 
     @property
     def client_secret(self):
-        return self._data.get("clientSecret")
+        return _required(self, "clientSecret")
 
 
 class ServiceAccountList(_Model):
@@ -1590,7 +1590,7 @@ class ServiceAccountList(_Model):
 
     @property
     def items(self):
-        return _list(ServiceAccount._from, self._data.get("items"))
+        return _list(ServiceAccount._from, _required(self, "items"))
 
     @property
     def next_cursor(self):
@@ -1611,7 +1611,7 @@ class ServiceAccountResponse(_Model):
 
     @property
     def service_account(self):
-        return _model(ServiceAccount, self._data.get("serviceAccount"))
+        return _model(ServiceAccount, _required(self, "serviceAccount"))
 
 
 class ServiceAccountWithCredentials(_Model):
@@ -1628,11 +1628,11 @@ class ServiceAccountWithCredentials(_Model):
 
     @property
     def service_account(self):
-        return _model(ServiceAccount, self._data.get("serviceAccount"))
+        return _model(ServiceAccount, _required(self, "serviceAccount"))
 
     @property
     def credentials(self):
-        return _model(ServiceAccountCredentials, self._data.get("credentials"))
+        return _model(ServiceAccountCredentials, _required(self, "credentials"))
 
 
 class Session(_Model):
@@ -1675,19 +1675,19 @@ class Session(_Model):
 
     @property
     def id(self):
-        return self._data.get("id")
+        return _required(self, "id")
 
     @property
     def name(self):
-        return self._data.get("name")
+        return _required(self, "name")
 
     @property
     def status(self):
-        return SessionStatus._of(self._data.get("status"))
+        return SessionStatus._of(_required(self, "status"))
 
     @property
     def derived_status(self):
-        return SessionDerivedStatus._of(self._data.get("derivedStatus"))
+        return SessionDerivedStatus._of(_required(self, "derivedStatus"))
 
     @property
     def token_expires_at(self):
@@ -1707,16 +1707,16 @@ class Session(_Model):
 
     @property
     def created_at(self):
-        return _dt(self._data.get("createdAt"))
+        return _dt(_required(self, "createdAt"))
 
     @property
     def agent_id(self):
         """Id of the application that created the session."""
-        return self._data.get("agentId")
+        return _required(self, "agentId")
 
     @property
     def organization_id(self):
-        return self._data.get("organizationId")
+        return _required(self, "organizationId")
 
     @property
     def hostname(self):
@@ -1755,7 +1755,7 @@ class SessionList(_Model):
 
     @property
     def items(self):
-        return _list(Session._from, self._data.get("items"))
+        return _list(Session._from, _required(self, "items"))
 
 
 class SessionResponse(_Model):
@@ -1771,7 +1771,7 @@ class SessionResponse(_Model):
 
     @property
     def session(self):
-        return _model(Session, self._data.get("session"))
+        return _model(Session, _required(self, "session"))
 
 
 class SessionStatus(_StrEnum):
@@ -1854,15 +1854,15 @@ class Trace(_Model):
 
     @property
     def trace_id(self):
-        return self._data.get("traceId")
+        return _required(self, "traceId")
 
     @property
     def session_id(self):
-        return self._data.get("sessionId")
+        return _required(self, "sessionId")
 
     @property
     def started_at(self):
-        return _dt(self._data.get("startedAt"))
+        return _dt(_required(self, "startedAt"))
 
     @property
     def ended_at(self):
@@ -1870,35 +1870,35 @@ class Trace(_Model):
 
     @property
     def event_count(self):
-        return self._data.get("eventCount")
+        return _required(self, "eventCount")
 
     @property
     def ok_count(self):
-        return self._data.get("okCount")
+        return _required(self, "okCount")
 
     @property
     def warn_count(self):
-        return self._data.get("warnCount")
+        return _required(self, "warnCount")
 
     @property
     def error_count(self):
-        return self._data.get("errorCount")
+        return _required(self, "errorCount")
 
     @property
     def agent_id(self):
-        return self._data.get("agentId")
+        return _required(self, "agentId")
 
     @property
     def agent_name(self):
-        return self._data.get("agentName")
+        return _required(self, "agentName")
 
     @property
     def owner_user_id(self):
-        return self._data.get("ownerUserId")
+        return _required(self, "ownerUserId")
 
     @property
     def owner_email(self):
-        return self._data.get("ownerEmail")
+        return _required(self, "ownerEmail")
 
     @property
     def agent_session_id(self):
@@ -1923,11 +1923,11 @@ class TraceDetail(_Model):
 
     @property
     def trace(self):
-        return _model(Trace, self._data.get("trace"))
+        return _model(Trace, _required(self, "trace"))
 
     @property
     def events(self):
-        return _list(McpEvent._from, self._data.get("events"))
+        return _list(McpEvent._from, _required(self, "events"))
 
 
 class TraceList(_Model):
@@ -1943,7 +1943,7 @@ class TraceList(_Model):
 
     @property
     def items(self):
-        return _list(Trace._from, self._data.get("items"))
+        return _list(Trace._from, _required(self, "items"))
 
 
 class TraceStats(_Model):
@@ -1966,37 +1966,37 @@ class TraceStats(_Model):
 
     @property
     def total_traces(self):
-        return self._data.get("totalTraces")
+        return _required(self, "totalTraces")
 
     @property
     def total_events(self):
-        return self._data.get("totalEvents")
+        return _required(self, "totalEvents")
 
     @property
     def event_counts(self):
         """Events per status."""
-        return self._data.get("eventCounts")
+        return _required(self, "eventCounts")
 
     @property
     def error_rate(self):
         """Percentage of events with an error status."""
-        return self._data.get("errorRate")
+        return _required(self, "errorRate")
 
     @property
     def latency(self):
-        return _model(LatencyPercentiles, self._data.get("latency"))
+        return _model(LatencyPercentiles, _required(self, "latency"))
 
     @property
     def bytes_transferred(self):
-        return _model(BytesTransferred, self._data.get("bytesTransferred"))
+        return _model(BytesTransferred, _required(self, "bytesTransferred"))
 
     @property
     def errors_by_type(self):
-        return _list(ErrorTypeCount._from, self._data.get("errorsByType"))
+        return _list(ErrorTypeCount._from, _required(self, "errorsByType"))
 
     @property
     def top_tools(self):
-        return _list(ToolCount._from, self._data.get("topTools"))
+        return _list(ToolCount._from, _required(self, "topTools"))
 
 
 class UpdateApplicationInput(_Model):
@@ -2162,7 +2162,7 @@ class ValidationResult(_Model):
 
     @property
     def status(self):
-        return ValidationStatus._of(self._data.get("status"))
+        return ValidationStatus._of(_required(self, "status"))
 
     @property
     def message(self):
