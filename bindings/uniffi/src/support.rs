@@ -64,8 +64,13 @@ pub(crate) async fn call_empty(
     .await
 }
 
-fn decode<T: DeserializeOwned>(op: &str, body: &[u8]) -> Result<T, KontextError> {
-    serde_json::from_slice(body).map_err(|e| KontextError::DecodeError { message: format!("{op}: {e}") })
+pub(crate) fn decode<T: DeserializeOwned>(op: &str, body: &[u8]) -> Result<T, KontextError> {
+    // serde names a missing required field ("missing field `name`"); the body is kept so
+    // the caller can still read what the server sent.
+    serde_json::from_slice(body).map_err(|e| KontextError::DecodeError {
+        message: format!("{op}: {e}"),
+        body: Some(String::from_utf8_lossy(body).into_owned()),
+    })
 }
 
 /// One query parameter (`None` is left out by the core).

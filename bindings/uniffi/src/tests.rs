@@ -120,3 +120,13 @@ fn a_forbidden_names_the_missing_scopes() {
     assert_eq!(e.info().missing_scopes, ["traces:read"]);
     assert_eq!(e.to_string(), "403 Forbidden: insufficient_scope; missing scopes: traces:read; hint: ask");
 }
+
+#[test]
+fn a_decode_error_keeps_the_body_and_names_the_missing_field() {
+    let body = br#"{"application": {"id": "a1"}}"#;
+    let e =
+        crate::support::decode::<crate::ApplicationResponse>("applications_get", body).expect_err("`name` is required");
+    assert!(matches!(e, crate::KontextError::DecodeError { .. }), "{e:?}");
+    assert!(e.to_string().contains("missing field `name`"), "{e}");
+    assert_eq!(e.info().body.as_deref(), Some(std::str::from_utf8(body).expect("utf-8")));
+}

@@ -16,6 +16,8 @@ pub enum Shape {
     RateLimited,
     /// No answer (or nothing sent): a message only.
     Local,
+    /// An answer that does not decode: the message and the raw body when there was one.
+    Decode,
     /// A body over one of the client's size limits: the message and the limit in bytes.
     Limit,
 }
@@ -69,12 +71,13 @@ pub const ERROR_KINDS: &[ErrorKindDef] = &[
         "connection error",
     ),
     local("TimeoutError", "kontext_timeout", "The request or the call's time budget ran out.", "timed out"),
-    local(
-        "DecodeError",
-        "kontext_decode_error",
-        "The server answered 2xx with a body that is not what the spec says.",
-        "could not decode the response",
-    ),
+    ErrorKindDef {
+        name: "DecodeError",
+        code: "kontext_decode_error",
+        doc: "The server answered 2xx with a body that is not what the spec says (the body is kept).",
+        shape: Shape::Decode,
+        prefix: "could not decode the response",
+    },
     local(
         "InvalidInput",
         "kontext_invalid_input",
@@ -157,6 +160,7 @@ pub fn uniffi_error() -> TokenStream {
                 #ident { status: i32, message: String, request_id: Option<String>, body: String, retry_after: Option<Duration> }
             },
             Shape::Local => quote! { #[doc = #doc] #ident { message: String } },
+            Shape::Decode => quote! { #[doc = #doc] #ident { message: String, body: Option<String> } },
             Shape::Limit => quote! { #[doc = #doc] #ident { message: String, limit: u64 } },
         }
     });
@@ -177,6 +181,7 @@ pub fn uniffi_error() -> TokenStream {
                 }
             },
             Shape::Local => quote! { K::#ident => KontextError::#ident { message } },
+            Shape::Decode => quote! { K::#ident => KontextError::#ident { message, body: e.body().map(str::to_owned) } },
             Shape::Limit => quote! { K::#ident => KontextError::#ident { message, limit: e.limit().unwrap_or(0) } },
         }
     });
@@ -198,6 +203,12 @@ pub fn uniffi_error() -> TokenStream {
             Shape::Local => quote! {
                 KontextError::#ident { message } => Parts {
                     kind: K::#ident, status: None, message, request_id: None, body: None, retry_after: None, limit: None,
+                }
+            },
+            Shape::Decode => quote! {
+                KontextError::#ident { message, body } => Parts {
+                    kind: K::#ident, status: None, message, request_id: None, body: body.as_deref(),
+                    retry_after: None, limit: None,
                 }
             },
             Shape::Limit => quote! {

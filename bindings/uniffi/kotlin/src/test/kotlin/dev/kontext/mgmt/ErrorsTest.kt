@@ -138,6 +138,8 @@ class ErrorsTest {
         script(id, """"malformed": true""")
         val e = expectError<KontextException.DecodeException> { runBlocking { client.applications.get(id) } }
         assertEquals("decode", describe(e))
+        // The answer that did not decode is kept.
+        assertTrue(e.body!!.isNotEmpty())
     }
 
     @Test
