@@ -19,7 +19,7 @@ impl KontextManagementClient {
     }
 }
 
-fn non_negative(name: &str, n: Option<i32>) -> Result<Option<u32>, KontextError> {
+pub(crate) fn non_negative(name: &str, n: Option<i32>) -> Result<Option<u32>, KontextError> {
     n.map(|n| {
         u32::try_from(n).map_err(|_| KontextError::InvalidInput { message: format!("{name} must not be negative") })
     })

@@ -14,9 +14,11 @@ pub struct EmulatorOptions {
     /// A seed document (JSON): `applications`, `integrations`, `serviceAccounts`, …
     #[uniffi(default = None)]
     pub seed: Option<JsonValue>,
-    /// Fault injection (JSON): the `--faults` text as a JSON string, or the object with a `script`.
+    /// Fault injection: the `--faults` text (`"error_rate=0.5,seed=1"`) or the JSON object
+    /// with a `script`.
     #[uniffi(default = None)]
-    pub faults: Option<JsonValue>,
+    #[serde(serialize_with = "faults_value")]
+    pub faults: Option<String>,
     /// Requests per minute per credential; off unless given.
     #[uniffi(default = None)]
     pub rate_limit: Option<u32>,
@@ -59,6 +61,15 @@ pub struct EmulatorOptions {
 
 /// An in-process Kontext Management API emulator on a free loopback port. Kotlin: `use { }`
 /// or `close()`; Swift: `stop()` (or let it go). Stopping frees its port and state.
+/// The `faults` option as the emulator reads it: JSON text as that JSON, any other text as
+/// the `--faults` syntax (a JSON string).
+fn faults_value<S: serde::Serializer>(faults: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    let value = faults.as_ref().map(|text| {
+        serde_json::from_str::<serde_json::Value>(text).unwrap_or_else(|_| serde_json::Value::String(text.clone()))
+    });
+    value.serialize(s)
+}
+
 #[derive(uniffi::Object)]
 pub struct Emulator {
     inner: Mutex<Option<kontext_mgmt_emulator::Emulator>>,
@@ -116,11 +127,11 @@ impl Emulator {
         client_id: Option<String>,
         client_secret: Option<String>,
         token: Option<String>,
-        max_retries: Option<u32>,
+        max_retries: Option<i32>,
     ) -> Result<Arc<KontextManagementClient>, KontextError> {
         let mut options = kontext_mgmt::ClientOptions::default();
         options.base_url = Some(self.url.clone());
-        options.max_retries = max_retries;
+        options.max_retries = crate::client::non_negative("maxRetries", max_retries)?;
         match (token, client_id) {
             (Some(token), _) => options.token = Some(kontext_mgmt::Secret::new(token)),
             (None, Some(id)) => {
@@ -228,7 +239,7 @@ mod tests {
     fn the_record_has_exactly_the_emulator_options() {
         let all = EmulatorOptions {
             seed: Some(JsonValue("{}".into())),
-            faults: Some(JsonValue("{}".into())),
+            faults: Some("{}".into()),
             rate_limit: Some(1),
             token_ttl: Some(1.0),
             client_id: Some(String::new()),
@@ -249,6 +260,21 @@ mod tests {
         ours.sort_unstable();
         theirs.sort_unstable();
         assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn faults_take_the_command_line_text_or_json() {
+        for faults in ["latency=1ms,seed=3", r#"{"latencyMs": 1}"#] {
+            let emu = Emulator::start(Some(EmulatorOptions { faults: Some(faults.into()), ..Default::default() }))
+                .expect(faults);
+            let shown = emu.admin("GET".into(), "faults".into(), None).expect("reads");
+            assert!(shown.0.contains(r#""latencyMs":1"#), "{faults}: {}", shown.0);
+            emu.stop();
+        }
+        let e = Emulator::start(Some(EmulatorOptions { faults: Some("error_rate=7".into()), ..Default::default() }));
+        assert!(matches!(e, Err(KontextError::InvalidInput { ref message }) if message.contains("faults")));
+        let e = Emulator::start(None).and_then(|emu| emu.client(None, None, None, Some(-1)).map(drop));
+        assert!(matches!(e, Err(KontextError::InvalidInput { ref message }) if message.contains("maxRetries")));
     }
 
     #[test]

@@ -151,7 +151,7 @@ final class TestKitTests: XCTestCase {
 
     func testBadOptionsAndSeedsAreTypedErrors() async throws {
         let badSeed = #"{"applications": [{"description": "no name"}]}"#
-        for (options, word) in [(EmulatorOptions(faults: #""error_rate=7""#), "faults"), (EmulatorOptions(seed: badSeed), "seed"), (EmulatorOptions(seed: "not json"), "not JSON")] {
+        for (options, word) in [(EmulatorOptions(faults: "error_rate=7"), "faults"), (EmulatorOptions(seed: badSeed), "seed"), (EmulatorOptions(seed: "not json"), "not JSON")] {
             let error = await expectError { _ = try Emulator.start(options: options) }
             XCTAssertEqual(error?.kind, "InvalidInput")
             XCTAssertTrue(String(describing: error).contains(word), String(describing: error))

@@ -69,7 +69,7 @@ class TestKitTest {
     fun `the SDK retries a 503 burst`() = runBlocking<Unit> {
         Emulator.start().use { emu ->
             emu.setFaults("""{"script": [{"method": "POST", "path": "/api/v1/applications", "status": 503, "count": 2}]}""")
-            val appId = provisionReviewer(emu.client(maxRetries = 2u), "https://mcp.example.com/sse")
+            val appId = provisionReviewer(emu.client(maxRetries = 2), "https://mcp.example.com/sse")
             val statuses = emu.log().filter { it.getString("path") == "/api/v1/applications" }.map { it.getInt("status") }
             assertEquals(listOf(503, 503, 201), statuses)
             assertEquals("PR Reviewer", emu.client().applications.get(appId).application.name)
@@ -80,7 +80,7 @@ class TestKitTest {
     fun `a 503 burst longer than the retries is a ServerException`() = runBlocking<Unit> {
         val faults = """{"script": [{"path": "/api/v1/applications", "status": 503, "count": 5}]}"""
         Emulator.start(EmulatorOptions(faults = faults)).use { emu ->
-            val e = expectError<KontextException.ServerException> { runBlocking { emu.client(maxRetries = 1u).applications.list() } }
+            val e = expectError<KontextException.ServerException> { runBlocking { emu.client(maxRetries = 1).applications.list() } }
             assertEquals(503, e.status)
             emu.setFaults(null)
             assertEquals(emptyList<Application>(), emu.client().applications.list().items)
@@ -124,7 +124,7 @@ class TestKitTest {
     fun `use stops it and frees its port`() = runBlocking<Unit> {
         val emu = Emulator.start()
         val port = URI(emu.baseUrl()).port
-        val client = emu.use { it.client(maxRetries = 0u) }
+        val client = emu.use { it.client(maxRetries = 0) }
         expectError<KontextException.ConnectionException> { runBlocking { client.applications.list() } }
         // The port is free again: a new emulator can listen on it.
         Emulator.start(EmulatorOptions(port = port.toUShort())).use { again ->
@@ -146,7 +146,7 @@ class TestKitTest {
 
     @Test
     fun `bad options and seeds are typed errors`() {
-        val badFaults = expectError<KontextException.InvalidInput> { Emulator.start(EmulatorOptions(faults = "\"error_rate=7\"")) }
+        val badFaults = expectError<KontextException.InvalidInput> { Emulator.start(EmulatorOptions(faults = "error_rate=7")) }
         assertTrue("faults" in badFaults.detail, badFaults.detail)
         val badSeed = """{"applications": [{"description": "no name"}]}"""
         val e = expectError<KontextException.InvalidInput> { Emulator.start(EmulatorOptions(seed = badSeed)) }
