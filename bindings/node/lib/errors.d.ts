@@ -26,7 +26,7 @@ export declare class ConnectionError extends KontextError {}
 /** The request or the call's time budget ran out. */
 export declare class TimeoutError extends KontextError {}
 
-/** The server answered 2xx with a body that is not what the spec says. */
+/** The server answered 2xx with a body that is not what the spec says (the body is kept). */
 export declare class DecodeError extends KontextError {}
 
 /** The caller passed something the API cannot accept; nothing was sent. */

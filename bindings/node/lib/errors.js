@@ -27,7 +27,7 @@ class ConnectionError extends KontextError {}
 /** The request or the call's time budget ran out. */
 class TimeoutError extends KontextError {}
 
-/** The server answered 2xx with a body that is not what the spec says. */
+/** The server answered 2xx with a body that is not what the spec says (the body is kept). */
 class DecodeError extends KontextError {}
 
 /** The caller passed something the API cannot accept; nothing was sent. */

@@ -58,14 +58,14 @@ def test_a_missing_required_field_is_a_decode_error_naming_it(client: k.Client, 
     got = client.applications.get(app.id).application
     assert got.id == app.id and got["extra"] == {"nested": 1}
     with pytest.raises(k.DecodeError) as caught:
-        got.name
+        _ = got.name
     assert "`name`" in str(caught.value) and "Application" in str(caught.value)
     assert caught.value.body is not None and app.id in caught.value.body and "has-a-name" not in caught.value.body
     # A model built from a dict without it says the same; an optional field is just None.
     partial = k.Application.from_dict({"id": "x"})
     assert partial.description is None
     with pytest.raises(k.DecodeError, match="`name`"):
-        partial.name
+        _ = partial.name
 
 
 def test_constructors_use_snake_case_and_wire_names() -> None:

@@ -93,7 +93,7 @@ class TimeoutError(KontextError, builtins.TimeoutError):  # noqa: A001
 
 
 class DecodeError(KontextError):
-    """The server answered 2xx with a body that is not what the spec says."""
+    """The server answered 2xx with a body that is not what the spec says (the body is kept)."""
 
     _code = "kontext_decode_error"
 
