@@ -58,12 +58,12 @@ function invalid(message) {
   return new InvalidInput(message, { code: 'kontext_invalid_input' });
 }
 
-// ---- secrets in responses --------------------------------------------------------------
+// ---- checking and masking responses ------------------------------------------------------
 
 const SHAPES = Object.create(null);
 
-/** Called by lib/generated.js with the models that hold secrets. */
-function registerSecretShapes(table) {
+/** Called by lib/generated.js with the models a response is checked through. */
+function registerShapes(table) {
   Object.assign(SHAPES, table);
 }
 
@@ -78,24 +78,37 @@ function maskedInspector(fields) {
 }
 const inspectors = new Map();
 
+/** The longest part of an answer a DecodeError keeps as its body. */
+const MAX_DECODE_BODY = 64 * 1024;
+
 /**
- * Marks the secret fields of a response so that `util.inspect` / `console.log` print them
- * as `********`. The values stay readable (`oauth.clientSecret`) and `JSON.stringify` is
- * unchanged: the marker is a non-enumerable symbol property.
+ * Walks a decoded answer along its shape: a required field that is missing is a
+ * `DecodeError` naming it (with the answer's text, bounded), never a silent `undefined`;
+ * `null`, unknown values and extra keys pass as received. Secret fields are marked so that
+ * `util.inspect` / `console.log` print them as `********` (the values stay readable and
+ * `JSON.stringify` is unchanged: the marker is a non-enumerable symbol property).
  */
-function maskSecrets(value, shape) {
+function checkShape(value, shape, text) {
   if (value === null || typeof value !== 'object') return;
   if (shape.endsWith('[]')) {
-    if (Array.isArray(value)) for (const v of value) maskSecrets(v, shape.slice(0, -2));
+    if (Array.isArray(value)) for (const v of value) checkShape(v, shape.slice(0, -2), text);
     return;
   }
   if (shape.startsWith('{')) {
     const inner = shape.slice(1, -1);
-    for (const k of Object.keys(value)) maskSecrets(value[k], inner);
+    for (const k of Object.keys(value)) checkShape(value[k], inner, text);
     return;
   }
   const s = SHAPES[shape];
   if (!s) return;
+  for (const f of s.required) {
+    if (value[f] === undefined) {
+      throw new DecodeError(`the answer's ${shape} has no \`${f}\`, a required field`, {
+        code: 'kontext_decode_error',
+        body: text.length > MAX_DECODE_BODY ? text.slice(0, MAX_DECODE_BODY) : text,
+      });
+    }
+  }
   if (s.secret.length) {
     let fn = inspectors.get(shape);
     if (!fn) {
@@ -104,7 +117,7 @@ function maskSecrets(value, shape) {
     }
     Object.defineProperty(value, inspectCustom, { value: fn, configurable: true, writable: true, enumerable: false });
   }
-  for (const k in s.nested) maskSecrets(value[k], s.nested[k]);
+  for (const k in s.nested) checkShape(value[k], s.nested[k], text);
 }
 
 // ---- argument translation --------------------------------------------------------------
@@ -228,7 +241,7 @@ class Dispatcher {
 // ---- generic entry points (called by the generated methods) -----------------------------
 
 /** Calls one operation; resolves to the decoded body (`undefined` for 204). */
-async function invoke(ns, opId, path, params, data, options, mask) {
+async function invoke(ns, opId, path, params, data, options, shape) {
   const client = ns[CLIENT];
   const native = client[NATIVE];
   const p = pathArgs(path);
@@ -239,17 +252,17 @@ async function invoke(ns, opId, path, params, data, options, mask) {
   if (typeof r !== 'string') throw toError(r);
   if (r === '') return undefined;
   const value = JSON.parse(r);
-  if (mask !== undefined) maskSecrets(value, mask);
+  if (shape !== undefined) checkShape(value, shape, r);
   return value;
 }
 
 /** Every item of a paginated operation, one page fetched at a time. */
-function paginate(ns, opId, path, params, options, itemsField, mask) {
+function paginate(ns, opId, path, params, options, itemsField, shape) {
   const client = ns[CLIENT];
-  return walk(client[NATIVE], client[DISPATCH], opId, path, params, options, itemsField, mask);
+  return walk(client[NATIVE], client[DISPATCH], opId, path, params, options, itemsField, shape);
 }
 
-async function* walk(native, dispatch, opId, path, params, options, itemsField, mask) {
+async function* walk(native, dispatch, opId, path, params, options, itemsField, shape) {
   let pager;
   const [o, signal] = optionsArg(options);
   try {
@@ -262,14 +275,13 @@ async function* walk(native, dispatch, opId, path, params, options, itemsField, 
     const r = await dispatch.run((id) => pager.nextPage(id), signal, cancel);
     if (typeof r !== 'string') throw toError(r);
     if (r === '') return;
-    const items = JSON.parse(r)[itemsField];
+    const page = JSON.parse(r);
+    const items = page[itemsField];
     if (!Array.isArray(items)) {
       throw new DecodeError(`page of ${opId} has no \`${itemsField}\` list`, { code: 'kontext_decode_error' });
     }
-    for (const item of items) {
-      if (mask !== undefined) maskSecrets(item, mask);
-      yield item;
-    }
+    if (shape !== undefined) for (const item of items) checkShape(item, shape, r);
+    for (const item of items) yield item;
   }
 }
 
@@ -424,6 +436,6 @@ module.exports = {
   Namespace,
   invoke,
   paginate,
-  registerSecretShapes,
+  registerShapes,
   ...ERROR_CLASSES,
 };

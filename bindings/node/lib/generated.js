@@ -2,7 +2,7 @@
 // Source: Kontext Management API 1.0.0 (openapi/kontext-management.yaml)
 'use strict';
 
-const { BaseClient, Namespace, invoke, paginate, registerSecretShapes } = require('./base.js');
+const { BaseClient, Namespace, invoke, paginate, registerShapes } = require('./base.js');
 
 /** Version of the API description this surface was generated from. */
 const API_VERSION = '1.0.0';
@@ -50,30 +50,69 @@ const OPERATIONS = Object.freeze([
   Object.freeze({ id: 'policies_listRules', namespace: 'policies', method: 'listRules', httpMethod: 'GET', path: '/policy/rules', paginated: null }),
 ]);
 
-// Models that hold secrets: the secret fields, and the fields leading to other such models.
-registerSecretShapes({
-  AddConnectionInput: { secret: ['token'], nested: {} },
-  ApplicationOAuth: { secret: ['clientSecret'], nested: {} },
-  ApplicationOAuthResponse: { secret: [], nested: { oauth: 'ApplicationOAuth' } },
-  CreateApplicationResponse: { secret: [], nested: { oauth: 'ApplicationOAuth' } },
-  CreateIntegrationInput: { secret: ['serverToken'], nested: {} },
-  ExternalAuthInput: { secret: ['partnerApiKey'], nested: {} },
-  IntegrationOAuthConfigInput: { secret: ['clientSecret'], nested: {} },
-  ServiceAccountCredentials: { secret: ['clientSecret'], nested: {} },
-  ServiceAccountWithCredentials: { secret: [], nested: { credentials: 'ServiceAccountCredentials' } },
-  UpdateApplicationInput: { secret: [], nested: { externalAuth: 'ExternalAuthInput' } },
-  UpdateIntegrationInput: { secret: ['serverToken'], nested: {} },
+// The models a response is checked through: their secret fields (masked when printed), their
+// required fields (a missing one is a DecodeError), and the fields leading to such models.
+registerShapes({
+  AccessGraph: { secret: [], required: ['nodes', 'edges'], nested: { nodes: 'AccessGraphNode[]', edges: 'AccessGraphEdge[]' } },
+  AccessGraphEdge: { secret: [], required: ['from', 'to'], nested: {} },
+  AccessGraphNode: { secret: [], required: ['id', 'type', 'name'], nested: {} },
+  AddConnectionInput: { secret: ['token'], required: ['token'], nested: {} },
+  Application: { secret: [], required: ['id', 'name', 'clientId', 'createdAt', 'updatedAt'], nested: { sessions: 'ApplicationSessionCounts', externalAuth: 'ExternalAuth' } },
+  ApplicationList: { secret: [], required: ['items'], nested: { items: 'Application[]' } },
+  ApplicationOAuth: { secret: ['clientSecret'], required: ['type', 'clientId', 'redirectUris', 'pkceRequired', 'scopes', 'allowedResources'], nested: {} },
+  ApplicationOAuthResponse: { secret: [], required: ['oauth'], nested: { oauth: 'ApplicationOAuth' } },
+  ApplicationResponse: { secret: [], required: ['application'], nested: { application: 'Application' } },
+  ApplicationSessionCounts: { secret: [], required: ['active', 'idle', 'live', 'total'], nested: {} },
+  BytesTransferred: { secret: [], required: ['in', 'out'], nested: {} },
+  Connection: { secret: [], required: ['integrationId', 'status', 'connected'], nested: {} },
+  ConnectionResponse: { secret: [], required: ['connection'], nested: { connection: 'Connection' } },
+  CreateApplicationInput: { secret: [], required: ['name', 'oauth'], nested: { oauth: 'CreateApplicationOAuthInput' } },
+  CreateApplicationOAuthInput: { secret: [], required: ['redirectUris'], nested: {} },
+  CreateApplicationResponse: { secret: [], required: ['application', 'oauth'], nested: { application: 'Application', oauth: 'ApplicationOAuth' } },
+  CreateIntegrationInput: { secret: ['serverToken'], required: ['name', 'url'], nested: {} },
+  CreateServiceAccountInput: { secret: [], required: ['name'], nested: {} },
+  ErrorResponse: { secret: [], required: ['message', 'statusCode'], nested: {} },
+  ExternalAuth: { secret: [], required: ['enabled', 'issuer', 'jwksUrl', 'audience'], nested: {} },
+  ExternalAuthInput: { secret: ['partnerApiKey'], required: ['issuer', 'jwksUrl', 'audience'], nested: {} },
+  Integration: { secret: [], required: ['id', 'name', 'url', 'category', 'serverTokenConfigured', 'createdAt', 'updatedAt'], nested: {} },
+  IntegrationIdList: { secret: [], required: ['integrationIds'], nested: {} },
+  IntegrationList: { secret: [], required: ['items'], nested: { items: 'Integration[]' } },
+  IntegrationOAuthConfig: { secret: [], required: ['clientId', 'authorizationUrl', 'tokenUrl', 'scopes', 'clientSecretConfigured'], nested: {} },
+  IntegrationOAuthConfigInput: { secret: ['clientSecret'], required: ['clientId', 'clientSecret', 'authorizationUrl', 'tokenUrl'], nested: {} },
+  IntegrationOAuthConfigResponse: { secret: [], required: ['oauth'], nested: { oauth: 'IntegrationOAuthConfig' } },
+  IntegrationResponse: { secret: [], required: ['integration'], nested: { integration: 'Integration' } },
+  LatencyPercentiles: { secret: [], required: ['p95'], nested: {} },
+  McpEvent: { secret: [], required: ['eventType', 'status'], nested: {} },
+  McpEventList: { secret: [], required: ['items'], nested: { items: 'McpEvent[]' } },
+  PolicyRule: { secret: [], required: ['action', 'scope', 'level'], nested: {} },
+  PolicySettings: { secret: [], required: ['policyEnabled'], nested: {} },
+  RevokeSessionsResult: { secret: [], required: ['success', 'disconnectedCount'], nested: {} },
+  ServiceAccount: { secret: [], required: ['id', 'name'], nested: {} },
+  ServiceAccountCredentials: { secret: ['clientSecret'], required: ['clientId', 'clientSecret'], nested: {} },
+  ServiceAccountList: { secret: [], required: ['items'], nested: { items: 'ServiceAccount[]' } },
+  ServiceAccountResponse: { secret: [], required: ['serviceAccount'], nested: { serviceAccount: 'ServiceAccount' } },
+  ServiceAccountWithCredentials: { secret: [], required: ['serviceAccount', 'credentials'], nested: { serviceAccount: 'ServiceAccount', credentials: 'ServiceAccountCredentials' } },
+  Session: { secret: [], required: ['id', 'name', 'status', 'derivedStatus', 'createdAt', 'agentId', 'organizationId'], nested: {} },
+  SessionList: { secret: [], required: ['items'], nested: { items: 'Session[]' } },
+  SessionResponse: { secret: [], required: ['session'], nested: { session: 'Session' } },
+  Trace: { secret: [], required: ['traceId', 'sessionId', 'startedAt', 'eventCount', 'okCount', 'warnCount', 'errorCount', 'agentId', 'agentName', 'ownerUserId', 'ownerEmail'], nested: {} },
+  TraceDetail: { secret: [], required: ['trace', 'events'], nested: { trace: 'Trace', events: 'McpEvent[]' } },
+  TraceList: { secret: [], required: ['items'], nested: { items: 'Trace[]' } },
+  TraceStats: { secret: [], required: ['totalTraces', 'totalEvents', 'eventCounts', 'errorRate', 'latency', 'bytesTransferred', 'errorsByType', 'topTools'], nested: { latency: 'LatencyPercentiles', bytesTransferred: 'BytesTransferred' } },
+  UpdateApplicationInput: { secret: [], required: [], nested: { externalAuth: 'ExternalAuthInput' } },
+  UpdateIntegrationInput: { secret: ['serverToken'], required: [], nested: {} },
+  ValidationResult: { secret: [], required: ['status'], nested: {} },
 });
 
 /** `client.applications` */
 class ApplicationsApi extends Namespace {
   /** List applications — `GET /applications` */
   list(params, options) {
-    return invoke(this, 'applications_list', [], params, undefined, options, undefined);
+    return invoke(this, 'applications_list', [], params, undefined, options, 'ApplicationList');
   }
   /** Every item of `list()`, fetching pages lazily: `for await (const item of …)`. */
   listAll(params, options) {
-    return paginate(this, 'applications_list', [], params, options, 'items', undefined);
+    return paginate(this, 'applications_list', [], params, options, 'items', 'Application');
   }
   /** Create an application — `POST /applications` */
   create(data, options) {
@@ -81,11 +120,11 @@ class ApplicationsApi extends Namespace {
   }
   /** Access graph for policy visualization — `GET /applications/access-graph` */
   accessGraph(options) {
-    return invoke(this, 'applications_accessGraph', [], undefined, undefined, options, undefined);
+    return invoke(this, 'applications_accessGraph', [], undefined, undefined, options, 'AccessGraph');
   }
   /** Get an application — `GET /applications/{id}` */
   get(id, options) {
-    return invoke(this, 'applications_get', [id], undefined, undefined, options, undefined);
+    return invoke(this, 'applications_get', [id], undefined, undefined, options, 'ApplicationResponse');
   }
   /** Archive an application — `DELETE /applications/{id}` */
   archive(id, options) {
@@ -93,7 +132,7 @@ class ApplicationsApi extends Namespace {
   }
   /** Update an application — `PATCH /applications/{id}` */
   update(id, data, options) {
-    return invoke(this, 'applications_update', [id], undefined, data, options, undefined);
+    return invoke(this, 'applications_update', [id], undefined, data, options, 'ApplicationResponse');
   }
   /** Rotate the application's client secret — `POST /applications/{id}/rotate-secret` */
   rotateSecret(id, options) {
@@ -109,15 +148,15 @@ class ApplicationsApi extends Namespace {
   }
   /** List the integrations attached to an application — `GET /applications/{id}/integrations` */
   listIntegrations(id, options) {
-    return invoke(this, 'applications_listIntegrations', [id], undefined, undefined, options, undefined);
+    return invoke(this, 'applications_listIntegrations', [id], undefined, undefined, options, 'IntegrationIdList');
   }
   /** Replace the integrations attached to an application — `PUT /applications/{id}/integrations` */
   setIntegrations(id, data, options) {
-    return invoke(this, 'applications_setIntegrations', [id], undefined, data, options, undefined);
+    return invoke(this, 'applications_setIntegrations', [id], undefined, data, options, 'IntegrationIdList');
   }
   /** Attach an integration to an application — `POST /applications/{id}/integrations/{integrationId}` */
   attachIntegration(id, integrationId, options) {
-    return invoke(this, 'applications_attachIntegration', [id, integrationId], undefined, undefined, options, undefined);
+    return invoke(this, 'applications_attachIntegration', [id, integrationId], undefined, undefined, options, 'IntegrationIdList');
   }
   /** Detach an integration from an application — `DELETE /applications/{id}/integrations/{integrationId}` */
   detachIntegration(id, integrationId, options) {
@@ -129,15 +168,15 @@ class ApplicationsApi extends Namespace {
 class AgentSessionsApi extends Namespace {
   /** List the agent sessions of an application — `GET /applications/{applicationId}/sessions` */
   list(applicationId, params, options) {
-    return invoke(this, 'agentSessions_list', [applicationId], params, undefined, options, undefined);
+    return invoke(this, 'agentSessions_list', [applicationId], params, undefined, options, 'SessionList');
   }
   /** Revoke (disconnect) every session of an application — `DELETE /applications/{applicationId}/sessions` */
   revokeAll(applicationId, options) {
-    return invoke(this, 'agentSessions_revokeAll', [applicationId], undefined, undefined, options, undefined);
+    return invoke(this, 'agentSessions_revokeAll', [applicationId], undefined, undefined, options, 'RevokeSessionsResult');
   }
   /** Get one agent session — `GET /applications/{applicationId}/sessions/{sessionId}` */
   get(applicationId, sessionId, options) {
-    return invoke(this, 'agentSessions_get', [applicationId, sessionId], undefined, undefined, options, undefined);
+    return invoke(this, 'agentSessions_get', [applicationId, sessionId], undefined, undefined, options, 'SessionResponse');
   }
 }
 
@@ -145,19 +184,19 @@ class AgentSessionsApi extends Namespace {
 class IntegrationsApi extends Namespace {
   /** List integrations — `GET /integrations` */
   list(params, options) {
-    return invoke(this, 'integrations_list', [], params, undefined, options, undefined);
+    return invoke(this, 'integrations_list', [], params, undefined, options, 'IntegrationList');
   }
   /** Every item of `list()`, fetching pages lazily: `for await (const item of …)`. */
   listAll(params, options) {
-    return paginate(this, 'integrations_list', [], params, options, 'items', undefined);
+    return paginate(this, 'integrations_list', [], params, options, 'items', 'Integration');
   }
   /** Create an integration — `POST /integrations` */
   create(data, options) {
-    return invoke(this, 'integrations_create', [], undefined, data, options, undefined);
+    return invoke(this, 'integrations_create', [], undefined, data, options, 'IntegrationResponse');
   }
   /** Get an integration — `GET /integrations/{id}` */
   get(id, options) {
-    return invoke(this, 'integrations_get', [id], undefined, undefined, options, undefined);
+    return invoke(this, 'integrations_get', [id], undefined, undefined, options, 'IntegrationResponse');
   }
   /** Archive an integration — `DELETE /integrations/{id}` */
   archive(id, options) {
@@ -165,19 +204,19 @@ class IntegrationsApi extends Namespace {
   }
   /** Update an integration — `PATCH /integrations/{id}` */
   update(id, data, options) {
-    return invoke(this, 'integrations_update', [id], undefined, data, options, undefined);
+    return invoke(this, 'integrations_update', [id], undefined, data, options, 'IntegrationResponse');
   }
   /** Validate connectivity to the integration's MCP endpoint — `POST /integrations/{id}/validate` */
   validate(id, options) {
-    return invoke(this, 'integrations_validate', [id], undefined, undefined, options, undefined);
+    return invoke(this, 'integrations_validate', [id], undefined, undefined, options, 'ValidationResult');
   }
   /** Get the integration's OAuth app override — `GET /integrations/{id}/oauth` */
   getOAuthConfig(id, options) {
-    return invoke(this, 'integrations_getOAuthConfig', [id], undefined, undefined, options, undefined);
+    return invoke(this, 'integrations_getOAuthConfig', [id], undefined, undefined, options, 'IntegrationOAuthConfigResponse');
   }
   /** Replace the integration's OAuth app override — `PUT /integrations/{id}/oauth` */
   setOAuthConfig(id, data, options) {
-    return invoke(this, 'integrations_setOAuthConfig', [id], undefined, data, options, undefined);
+    return invoke(this, 'integrations_setOAuthConfig', [id], undefined, data, options, 'IntegrationOAuthConfigResponse');
   }
   /** Remove the integration's OAuth app override — `DELETE /integrations/{id}/oauth` */
   deleteOAuthConfig(id, options) {
@@ -185,11 +224,11 @@ class IntegrationsApi extends Namespace {
   }
   /** Get the caller's connection status for an integration — `GET /integrations/{id}/connection` */
   getConnectionStatus(id, options) {
-    return invoke(this, 'integrations_getConnectionStatus', [id], undefined, undefined, options, undefined);
+    return invoke(this, 'integrations_getConnectionStatus', [id], undefined, undefined, options, 'ConnectionResponse');
   }
   /** Store the caller's own token for a `user_token` integration — `POST /integrations/{id}/connection` */
   addConnection(id, data, options) {
-    return invoke(this, 'integrations_addConnection', [id], undefined, data, options, undefined);
+    return invoke(this, 'integrations_addConnection', [id], undefined, data, options, 'ConnectionResponse');
   }
   /** Revoke the caller's connection to an integration — `DELETE /integrations/{id}/connection` */
   revokeConnection(id, options) {
@@ -201,11 +240,11 @@ class IntegrationsApi extends Namespace {
 class ServiceAccountsApi extends Namespace {
   /** List service accounts — `GET /service-accounts` */
   list(params, options) {
-    return invoke(this, 'serviceAccounts_list', [], params, undefined, options, undefined);
+    return invoke(this, 'serviceAccounts_list', [], params, undefined, options, 'ServiceAccountList');
   }
   /** Every item of `list()`, fetching pages lazily: `for await (const item of …)`. */
   listAll(params, options) {
-    return paginate(this, 'serviceAccounts_list', [], params, options, 'items', undefined);
+    return paginate(this, 'serviceAccounts_list', [], params, options, 'items', 'ServiceAccount');
   }
   /** Create a service account — `POST /service-accounts` */
   create(data, options) {
@@ -213,7 +252,7 @@ class ServiceAccountsApi extends Namespace {
   }
   /** Get a service account — `GET /service-accounts/{id}` */
   get(id, options) {
-    return invoke(this, 'serviceAccounts_get', [id], undefined, undefined, options, undefined);
+    return invoke(this, 'serviceAccounts_get', [id], undefined, undefined, options, 'ServiceAccountResponse');
   }
   /** Delete (revoke) a service account — `DELETE /service-accounts/{id}` */
   revoke(id, options) {
@@ -229,19 +268,19 @@ class ServiceAccountsApi extends Namespace {
 class TracesApi extends Namespace {
   /** List traces — `GET /traces` */
   list(params, options) {
-    return invoke(this, 'traces_list', [], params, undefined, options, undefined);
+    return invoke(this, 'traces_list', [], params, undefined, options, 'TraceList');
   }
   /** Every item of `list()`, fetching pages lazily: `for await (const item of …)`. */
   listAll(params, options) {
-    return paginate(this, 'traces_list', [], params, options, 'items', undefined);
+    return paginate(this, 'traces_list', [], params, options, 'items', 'Trace');
   }
   /** Trace statistics — `GET /traces/stats` */
   stats(params, options) {
-    return invoke(this, 'traces_stats', [], params, undefined, options, undefined);
+    return invoke(this, 'traces_stats', [], params, undefined, options, 'TraceStats');
   }
   /** Get a trace and its events — `GET /traces/{traceId}` */
   get(traceId, params, options) {
-    return invoke(this, 'traces_get', [traceId], params, undefined, options, undefined);
+    return invoke(this, 'traces_get', [traceId], params, undefined, options, 'TraceDetail');
   }
 }
 
@@ -249,7 +288,7 @@ class TracesApi extends Namespace {
 class EventsApi extends Namespace {
   /** List recent MCP events for the current user — `GET /mcp-events` */
   list(params, options) {
-    return invoke(this, 'events_list', [], params, undefined, options, undefined);
+    return invoke(this, 'events_list', [], params, undefined, options, 'McpEventList');
   }
 }
 
@@ -257,11 +296,11 @@ class EventsApi extends Namespace {
 class PoliciesApi extends Namespace {
   /** Get the organization's policy switch — `GET /policy/settings` */
   getSettings(options) {
-    return invoke(this, 'policies_getSettings', [], undefined, undefined, options, undefined);
+    return invoke(this, 'policies_getSettings', [], undefined, undefined, options, 'PolicySettings');
   }
   /** List the policy rules — `GET /policy/rules` */
   listRules(options) {
-    return invoke(this, 'policies_listRules', [], undefined, undefined, options, undefined);
+    return invoke(this, 'policies_listRules', [], undefined, undefined, options, 'PolicyRule[]');
   }
 }
 

@@ -221,6 +221,29 @@ test('Forbidden says which scopes are missing; a 400 joins its list of messages'
   assert.deepEqual(bad.missingScopes, []);
 });
 
+test('a required field missing from an answer is a DecodeError naming it; optional ones are undefined', async () => {
+  const { application } = await client.applications.create({ name: unique('req'), oauth: { type: 'public', redirectUris: [] } });
+  // A merge patch's null removes the key.
+  const path = `/api/v1/applications/${application.id}`;
+  await script({ method: 'GET', path, mergePatch: { application: { name: null, description: null, extra: { nested: 1 } } } });
+  const e = await caught(client.applications.get(application.id));
+  assert.ok(e instanceof DecodeError, `got ${e.name}: ${e.message}`);
+  assert.match(e.message, /Application has no `name`, a required field/);
+  assert.ok(e.body.includes(application.id) && !e.body.includes('"name"'), e.body);
+  // In a walk too, and in a nested model.
+  await script({ method: 'GET', path: '/api/v1/applications', mergePatch: { items: [{ id: 'x' }] } });
+  const walked = await caught((async () => {
+    for await (const _ of client.applications.listAll()) {
+      // nothing: the page fails before its first item
+    }
+  })());
+  assert.ok(walked instanceof DecodeError && /has no `name`/.test(walked.message), `${walked}`);
+  await script({ method: 'GET', path, mergePatch: { application: { description: null, extra: 1 } } });
+  const lenient = await client.applications.get(application.id);
+  assert.equal(lenient.application.description, undefined);
+  assert.equal(lenient.application.extra, 1);
+});
+
 test('DecodeError on a malformed 2xx body', async () => {
   await script({ method: 'GET', path: '/api/v1/applications', malformed: true });
   const e = await caught(client.applications.list({}, { maxRetries: 0 }));

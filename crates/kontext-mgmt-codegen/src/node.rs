@@ -164,7 +164,9 @@ struct Surface<'a> {
     namespaces: Vec<(String, String)>,
     methods: Vec<Method<'a>>,
     /// Models whose values (transitively) hold a secret field.
-    secret_models: BTreeSet<String>,
+    /// The object models a response is walked through: those with a secret or a required
+    /// field, or a field leading to one.
+    checked_models: BTreeSet<String>,
 }
 
 impl<'a> Surface<'a> {
@@ -233,7 +235,7 @@ impl<'a> Surface<'a> {
                 }
             }
         }
-        Ok(Surface { api, namespaces, methods, secret_models: secret_models(api) })
+        Ok(Surface { api, namespaces, methods, checked_models: checked_models(api) })
     }
 
     fn ns_methods<'s>(&'s self, ns: &'s str) -> impl Iterator<Item = &'s Method<'a>> + 's {
@@ -242,7 +244,7 @@ impl<'a> Surface<'a> {
 
     /// The mask argument of a call: the response's shape when it can hold a secret.
     fn mask_of(&self, ty: Option<&TypeRef>) -> String {
-        match ty.and_then(|t| shape(t, &self.secret_models)) {
+        match ty.and_then(|t| shape(t, &self.checked_models)) {
             Some(s) => js_string(&s),
             None => "undefined".into(),
         }
@@ -269,19 +271,20 @@ impl<'a> Surface<'a> {
             })
             .collect();
         let mut secret_shapes = Vec::new();
-        for name in &self.secret_models {
+        for name in &self.checked_models {
             let Some(model) = self.api.models.get(name) else { continue };
             let ModelKind::Object { fields } = &model.kind else { continue };
             let nested: Vec<String> = fields
                 .iter()
                 .filter(|f| !f.secret)
                 .filter_map(|f| {
-                    shape(&f.ty, &self.secret_models).map(|sh| format!("{}: {}", js_key(&f.name), js_string(&sh)))
+                    shape(&f.ty, &self.checked_models).map(|sh| format!("{}: {}", js_key(&f.name), js_string(&sh)))
                 })
                 .collect();
             secret_shapes.push(JsSecretShape {
                 key: js_key(name),
                 secret: fields.iter().filter(|f| f.secret).map(|f| js_string(&f.name)).collect(),
+                required: fields.iter().filter(|f| f.required).map(|f| js_string(&f.name)).collect(),
                 nested: if nested.is_empty() { "{}".to_string() } else { format!("{{ {} }}", nested.join(", ")) },
             });
         }
@@ -418,11 +421,12 @@ struct JsOperation {
     paginated: String,
 }
 
-/// One entry of `registerSecretShapes`.
+/// One entry of `registerShapes`.
 #[derive(Serialize)]
 struct JsSecretShape {
     key: String,
     secret: Vec<String>,
+    required: Vec<String>,
     nested: String,
 }
 
@@ -546,13 +550,13 @@ fn dts_method(m: &Method<'_>) -> DtsMethod {
 }
 
 /// Models that hold a secret field, directly or through other models.
-fn secret_models(api: &Api) -> BTreeSet<String> {
+fn checked_models(api: &Api) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
     loop {
         let before = out.len();
         for (name, model) in &api.models {
             if let ModelKind::Object { fields } = &model.kind {
-                if fields.iter().any(|f| f.secret || shape(&f.ty, &out).is_some()) {
+                if fields.iter().any(|f| f.secret || f.required || shape(&f.ty, &out).is_some()) {
                     out.insert(name.clone());
                 }
             }
@@ -563,8 +567,8 @@ fn secret_models(api: &Api) -> BTreeSet<String> {
     }
 }
 
-/// `Name`, `Name[]`, `{Name}` (a map of them), nested as needed: how the JS masker walks a
-/// value; `None` when the type cannot hold a secret.
+/// `Name`, `Name[]`, `{Name}` (a map of them), nested as needed: how the JS decoder walks a
+/// value; `None` when the type holds nothing it checks (no secret, no required field).
 fn shape(ty: &TypeRef, secret: &BTreeSet<String>) -> Option<String> {
     match ty {
         TypeRef::Named(n) if secret.contains(n) => Some(n.clone()),
