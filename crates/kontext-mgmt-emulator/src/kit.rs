@@ -16,7 +16,7 @@ use std::time::Duration;
 ///
 /// Defaults are [`Config`]'s, except that the rate limit is off unless `rateLimit` is
 /// given: a test suite should not be throttled by accident.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KitOptions {
     /// Address to listen on (default `127.0.0.1`).
@@ -48,6 +48,29 @@ pub struct KitOptions {
     pub log_body_bytes: Option<usize>,
     /// Memory ceiling of the request log, in bytes.
     pub log_max_bytes: Option<usize>,
+}
+
+// By hand: the bootstrap secret never reaches a Debug line (Config's Debug masks it too).
+impl std::fmt::Debug for KitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KitOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("seed", &self.seed.as_ref().map(|_| "…"))
+            .field("faults", &self.faults)
+            .field("rate_limit", &self.rate_limit)
+            .field("token_ttl", &self.token_ttl)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("state", &self.state)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("log_body_bytes", &self.log_body_bytes)
+            .field("log_max_bytes", &self.log_max_bytes)
+            .finish()
+    }
 }
 
 /// The longest duration a kit accepts (one day), so a huge number cannot overflow.

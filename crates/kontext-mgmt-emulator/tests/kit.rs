@@ -16,6 +16,8 @@ async fn a_kit_emulator_applies_options_and_seed_and_answers_admin_calls_in_proc
         r#"{"seed": {"applications": [{"name": "seeded"}]}, "faults": "latency=1ms", "clientId": "kit", "clientSecret": "s3cret"}"#,
     )
     .expect("parses");
+    let shown = format!("{options:?}");
+    assert!(!shown.contains("s3cret") && shown.contains("kit"), "{shown}");
     let emu = Emulator::start_kit(options).await.expect("starts");
     assert_eq!((emu.client_id(), emu.client_secret()), ("kit", "s3cret"));
     let stats = emu.admin("POST", "seed", br#"{"applications": [{"name": "second"}]}"#);
