@@ -24,7 +24,7 @@ pub struct Args {
 const GROUPS: &[&str] = &["emulator", "core", "python", "node", "kotlin"];
 const SCENARIOS: &[&str] = &["get_seq", "create_get_seq", "concurrent64"];
 /// The groups whose bench program measures `kit_start` (the test kit's in-process start).
-const KIT_GROUPS: &[&str] = &["python", "node"];
+const KIT_GROUPS: &[&str] = &["core", "python", "node", "kotlin"];
 
 /// The size in MB of what the bench programs built in release mode (the wheel as pip installs
 /// it; the Node addon as npm's platform package carries it).
@@ -199,6 +199,20 @@ pub fn run(args: Args) -> Result<()> {
     report(&rows, &phases, started.elapsed())
 }
 
+/// A measured value with three significant digits below 100 (a 0.027 ms start must not read
+/// as 0.0), one decimal above.
+fn num(v: f64) -> String {
+    match v.abs() {
+        a if a >= 100.0 || a == 0.0 => format!("{v:.1}"),
+        a if a >= 10.0 => format!("{v:.2}"),
+        a if a >= 1.0 => format!("{v:.3}"),
+        a => {
+            let digits = (2 - a.log10().floor() as i32).clamp(3, 9) as usize;
+            format!("{v:.digits$}")
+        }
+    }
+}
+
 /// Runs the emulator's loadgen example and reads the number before `unit` in its line
 /// ("... = 24996 requests/s (0 failed)").
 fn loadgen(url: &str, args: &[&str], unit: &str) -> Result<f64> {
@@ -339,7 +353,7 @@ fn report(rows: &[Value], phases: &[(String, std::time::Duration)], took: std::t
             goals.push(json!({ "goal": format!("{contender} ≤ {limit} ms"), "value": ms, "met": ms <= limit }));
         }
     }
-    for contender in ["kontext-python-kit", "kontext-node-kit"] {
+    for contender in ["kontext-rust-kit", "kontext-python-kit", "kontext-node-kit", "kontext-kotlin-kit"] {
         if let Some(ms) = value(rows, contender, "kit_start") {
             goals.push(json!({ "goal": format!("{contender}: in-process emulator start ≤ 50 ms"), "value": ms, "met": ms <= 50.0 }));
         }
@@ -371,12 +385,12 @@ fn report(rows: &[Value], phases: &[(String, std::time::Duration)], took: std::t
             .unwrap_or_default();
         let vs = speedups(rows, r).iter().map(|(alt, x)| format!("{x:.2}× {alt}")).collect::<Vec<_>>().join(", ");
         md.push_str(&format!(
-            "| {scenario} | {} | {:.1} {} | {:.1}–{:.1} | {floor} | {vs} |\n",
+            "| {scenario} | {} | {} {} | {}–{} | {floor} | {vs} |\n",
             r["contender"].as_str().unwrap_or(""),
-            v,
+            num(v),
             r["unit"].as_str().unwrap_or(""),
-            r["min"].as_f64().unwrap_or(v),
-            r["max"].as_f64().unwrap_or(v),
+            num(r["min"].as_f64().unwrap_or(v)),
+            num(r["max"].as_f64().unwrap_or(v)),
         ));
     }
     md.push_str("\n| goal | measured | met |\n| --- | --- | --- |\n");
@@ -385,7 +399,7 @@ fn report(rows: &[Value], phases: &[(String, std::time::Duration)], took: std::t
             .get("ratio")
             .and_then(Value::as_f64)
             .map(|r| format!("{r:.2}×"))
-            .unwrap_or_else(|| format!("{:.1}", g["value"].as_f64().unwrap_or(0.0)));
+            .unwrap_or_else(|| num(g["value"].as_f64().unwrap_or(0.0)));
         md.push_str(&format!(
             "| {} | {measured} | {} |\n",
             g["goal"].as_str().unwrap_or(""),
@@ -430,4 +444,19 @@ fn machine() -> String {
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     format!("{cpu}, {cores} cores, {}", std::env::consts::OS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn small_values_keep_three_significant_digits() {
+        assert_eq!(num(0.027), "0.0270");
+        assert_eq!(num(0.5), "0.500");
+        assert_eq!(num(4.2), "4.200");
+        assert_eq!(num(42.0), "42.00");
+        assert_eq!(num(1446.4), "1446.4");
+        assert_eq!(num(0.0), "0.0");
+    }
 }

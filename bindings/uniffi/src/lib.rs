@@ -22,7 +22,7 @@ mod types;
 pub use client::KontextManagementClient;
 pub use error::{ErrorInfo, KontextError};
 pub use raw::JsonPager;
-pub use testing::{Emulator, EmulatorOptions};
+pub use testing::{Emulator, EmulatorOptions, LoggedRequest};
 pub use types::{DateTime, JsonValue};
 
 /// The surface generated from the spec: records, enums, namespace objects, pagers.

@@ -3,7 +3,9 @@
 //! are the emulator's own description of them (`KitOptions`), which the parity test
 //! checks against [`EmulatorOptions`].
 
-use crate::{JsonValue, KontextError, KontextManagementClient};
+use crate::{
+    CreateServiceAccountInput, JsonValue, KontextError, KontextManagementClient, ServiceAccountWithCredentials,
+};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 
@@ -59,15 +61,60 @@ pub struct EmulatorOptions {
     pub log_max_bytes: Option<u64>,
 }
 
+/// One request of the emulator's request log (Kotlin `emu.requests().last().path`).
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    pub method: String,
+    /// The path without the query, e.g. `/api/v1/applications`.
+    pub path: String,
+    /// The query string, without `?`.
+    pub query: Option<String>,
+    /// The answer's status; 0 when a fault dropped the connection.
+    pub status: u16,
+    /// The JSON body with credentials shown as `"***"`; `null` when there was none, it was
+    /// not JSON, or it was longer than the per-body limit (then see `body_prefix`).
+    pub body: JsonValue,
+    /// The `x-request-id` the emulator answered with.
+    pub request_id: String,
+    /// The body's size on the wire.
+    pub body_bytes: u64,
+    /// True when only `body_prefix` of the (redacted) body was kept.
+    pub body_truncated: bool,
+    pub body_prefix: Option<String>,
+    /// SHA-256 (hex) of the whole redacted JSON text.
+    pub body_sha256: Option<String>,
+}
+
+impl From<kontext_mgmt_emulator::LoggedRequest> for LoggedRequest {
+    fn from(e: kontext_mgmt_emulator::LoggedRequest) -> Self {
+        LoggedRequest {
+            method: e.method,
+            path: e.path,
+            query: e.query,
+            status: e.status,
+            body: JsonValue(e.body.to_string()),
+            request_id: e.request_id,
+            body_bytes: e.body_bytes,
+            body_truncated: e.body_truncated,
+            body_prefix: e.body_prefix,
+            body_sha256: e.body_sha256,
+        }
+    }
+}
+
 /// An in-process Kontext Management API emulator on a free loopback port. Kotlin: `use { }`
 /// or `close()`; Swift: `stop()` (or let it go). Stopping frees its port and state.
 /// The `faults` option as the emulator reads it: JSON text as that JSON, any other text as
 /// the `--faults` syntax (a JSON string).
 fn faults_value<S: serde::Serializer>(faults: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    let value = faults.as_ref().map(|text| {
+    faults_json(faults).serialize(s)
+}
+
+fn faults_json(faults: &Option<String>) -> serde_json::Value {
+    faults.as_ref().map_or(serde_json::Value::Null, |text| {
         serde_json::from_str::<serde_json::Value>(text).unwrap_or_else(|_| serde_json::Value::String(text.clone()))
-    });
-    value.serialize(s)
+    })
 }
 
 #[derive(uniffi::Object)]
@@ -161,12 +208,26 @@ impl Emulator {
         Ok(JsonValue(if text.is_empty() { "null".into() } else { text.into_owned() }))
     }
 
-    /// The request log, oldest first (at most `limit`, at most 1000), as a JSON array.
+    /// The request log, oldest first: the last `limit` requests (the log keeps at most 1000).
     #[uniffi::method(default(limit = 1000))]
-    pub fn requests(&self, limit: u32) -> Result<JsonValue, KontextError> {
-        let log = self.admin("GET".into(), format!("requests?limit={limit}"), None)?;
-        let v: serde_json::Value = serde_json::from_str(&log.0).map_err(invalid)?;
-        Ok(JsonValue(v.get("items").cloned().unwrap_or_default().to_string()))
+    pub fn requests(&self, limit: u32) -> Result<Vec<LoggedRequest>, KontextError> {
+        let guard = self.inner.lock().map_err(|_| invalid("its lock is poisoned"))?;
+        let emulator = guard.as_ref().ok_or_else(|| invalid("it is stopped"))?;
+        Ok(emulator.requests(limit as usize).into_iter().map(LoggedRequest::from).collect())
+    }
+
+    /// Creates a service account through the API (as the bootstrap account); its
+    /// `credentials` work for [`Emulator::client`].
+    #[uniffi::method(default(description = None))]
+    pub async fn create_service_account(
+        &self,
+        name: String,
+        description: Option<String>,
+    ) -> Result<ServiceAccountWithCredentials, KontextError> {
+        // Built from JSON so that optional fields the spec adds later keep their defaults.
+        let input: CreateServiceAccountInput =
+            serde_json::from_value(serde_json::json!({ "name": name, "description": description })).map_err(invalid)?;
+        self.client(None, None, None, None)?.ns_service_accounts().create(input).await
     }
 
     /// `{"tokensMinted": N, "requests": {"GET /api/v1/applications": N, …}}`.
@@ -184,12 +245,12 @@ impl Emulator {
         self.admin("POST".into(), "reset".into(), None).map(drop)
     }
 
-    /// Replaces the fault configuration (JSON: the `--faults` text as a string, or the
-    /// object); `None` clears it.
+    /// Replaces the fault configuration: the `--faults` text (`"error_rate=0.5,seed=1"`) or
+    /// the JSON object with a `script`, as the `faults` option takes; `None` clears it.
     #[uniffi::method(default(faults = None))]
-    pub fn set_faults(&self, faults: Option<JsonValue>) -> Result<(), KontextError> {
-        let body = faults.unwrap_or_else(|| JsonValue("null".into()));
-        self.admin("PUT".into(), "faults".into(), Some(body)).map(drop)
+    pub fn set_faults(&self, faults: Option<String>) -> Result<(), KontextError> {
+        let body = serde_json::to_string(&faults_json(&faults)).map_err(invalid)?;
+        self.admin("PUT".into(), "faults".into(), Some(JsonValue(body))).map(drop)
     }
 
     /// Mints an access token directly (e.g. one without `management:all` to test 403s).
@@ -263,10 +324,36 @@ mod tests {
     }
 
     #[test]
+    fn the_log_entry_has_exactly_the_emulators_fields() {
+        let entry = LoggedRequest {
+            method: String::new(),
+            path: String::new(),
+            query: None,
+            status: 0,
+            body: JsonValue("null".into()),
+            request_id: String::new(),
+            body_bytes: 0,
+            body_truncated: false,
+            body_prefix: Some(String::new()),
+            body_sha256: Some(String::new()),
+        };
+        let v = serde_json::to_value(&entry).expect("serializes");
+        let mut ours: Vec<&str> = v.as_object().expect("an object").keys().map(String::as_str).collect();
+        let mut theirs = kontext_mgmt_emulator::LoggedRequest::names().to_vec();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
     fn faults_take_the_command_line_text_or_json() {
         for faults in ["latency=1ms,seed=3", r#"{"latencyMs": 1}"#] {
             let emu = Emulator::start(Some(EmulatorOptions { faults: Some(faults.into()), ..Default::default() }))
                 .expect(faults);
+            let shown = emu.admin("GET".into(), "faults".into(), None).expect("reads");
+            assert!(shown.0.contains(r#""latencyMs":1"#), "{faults}: {}", shown.0);
+            emu.set_faults(None).expect("clears");
+            emu.set_faults(Some(faults.into())).expect("the same text sets them again");
             let shown = emu.admin("GET".into(), "faults".into(), None).expect("reads");
             assert!(shown.0.contains(r#""latencyMs":1"#), "{faults}: {}", shown.0);
             emu.stop();

@@ -174,6 +174,12 @@ impl Emulator {
         Ok(emulator)
     }
 
+    /// The request log, oldest first: the last `limit` requests (the log keeps at most
+    /// 1000, and at most `log_max_bytes` of them).
+    pub fn requests(&self, limit: usize) -> Vec<crate::LoggedRequest> {
+        self.app.log.entries(limit)
+    }
+
     /// Calls an emulator-only route in-process, with the semantics of
     /// `METHOD /_emulator/ROUTE` over HTTP: `route` is e.g. `"requests?limit=10"`, `"stats"`,
     /// `"faults"`, `"seed"`, `"reset"`, `"tokens"`; `body` is its JSON (or empty).

@@ -73,6 +73,7 @@ mod token;
 
 pub use faults::{FaultSpec, ScriptedFault};
 pub use kit::{AdminReply, KitOptions};
+pub use reqlog::LoggedRequest;
 
 use std::fmt;
 use std::net::SocketAddr;

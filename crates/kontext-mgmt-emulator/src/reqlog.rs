@@ -4,6 +4,7 @@
 //! `--log-max-bytes` for it, whatever it sends.
 
 use crate::locks::lock;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -113,27 +114,57 @@ impl Record {
             + self.body.heap_bytes()
     }
 
-    fn to_json(&self) -> Value {
+    fn entry(&self) -> LoggedRequest {
         let b = &self.body;
         // Logged text is our own serialization of a Value, so it parses back.
         let body = b.json.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
-        let mut v = json!({
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "status": self.status,
-            "body": body,
-            "requestId": self.request_id,
-            "bodyBytes": b.bytes,
-            "bodyTruncated": b.prefix.is_some(),
-        });
-        if let Some(p) = &b.prefix {
-            v["bodyPrefix"] = Value::String(p.to_string());
+        LoggedRequest {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            status: self.status,
+            body,
+            request_id: self.request_id.clone(),
+            body_bytes: b.bytes,
+            body_truncated: b.prefix.is_some(),
+            body_prefix: b.prefix.as_deref().map(str::to_owned),
+            body_sha256: b.sha256.as_deref().map(str::to_owned),
         }
-        if let Some(h) = &b.sha256 {
-            v["bodySha256"] = Value::String(h.to_string());
-        }
-        v
+    }
+}
+
+/// One request as the request log shows it: an item of `GET /_emulator/requests`, and the
+/// test kit's typed entry in every language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    pub method: String,
+    /// The path without the query, e.g. `/api/v1/applications`.
+    pub path: String,
+    /// The query string, without `?`.
+    pub query: Option<String>,
+    /// The answer's status; 0 when a fault dropped the connection.
+    pub status: u16,
+    /// The JSON body with credentials shown as `"***"`; null when there was none, it was
+    /// not JSON, or it was longer than the per-body limit (then see `body_prefix`).
+    pub body: Value,
+    /// The `x-request-id` the emulator answered with.
+    pub request_id: String,
+    /// The body's size on the wire.
+    pub body_bytes: u64,
+    /// True when only `body_prefix` of the (redacted) body was kept.
+    pub body_truncated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_prefix: Option<String>,
+    /// SHA-256 (hex) of the whole redacted JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
+}
+
+impl LoggedRequest {
+    /// The field names on the wire, as the log serializes them (the kit's parity tests).
+    pub fn names() -> &'static [&'static str] {
+        serde_aux::serde_introspection::serde_introspect::<LoggedRequest>()
     }
 }
 
@@ -180,11 +211,21 @@ impl RequestLog {
         ring.bytes = 0;
     }
 
+    /// The last `limit` entries, oldest first.
+    pub fn entries(&self, limit: usize) -> Vec<LoggedRequest> {
+        let ring = lock(&self.ring);
+        ring.items.iter().skip(ring.items.len().saturating_sub(limit)).map(Record::entry).collect()
+    }
+
     /// `{items, bytes, maxBytes}` with the last `limit` entries, oldest first.
     pub fn to_json(&self, limit: usize) -> Value {
         let ring = lock(&self.ring);
-        let items: Vec<Value> =
-            ring.items.iter().skip(ring.items.len().saturating_sub(limit)).map(Record::to_json).collect();
+        let items: Vec<Value> = ring
+            .items
+            .iter()
+            .skip(ring.items.len().saturating_sub(limit))
+            .map(|r| serde_json::to_value(r.entry()).unwrap_or_default())
+            .collect();
         json!({ "items": items, "bytes": ring.bytes, "maxBytes": self.max_bytes })
     }
 }

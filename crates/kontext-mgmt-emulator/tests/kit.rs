@@ -44,6 +44,14 @@ async fn a_kit_emulator_applies_options_and_seed_and_answers_admin_calls_in_proc
     assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
     let log = body(&emu.admin("GET", "requests?limit=5", b""));
     assert_eq!(log["items"][0]["path"], "/api/v1/applications");
+    // The typed log is the same log: one entry per request, the same fields and values.
+    let typed = emu.requests(5);
+    assert_eq!(typed.len(), 1);
+    assert_eq!(
+        (typed[0].method.as_str(), typed[0].path.as_str(), typed[0].status),
+        ("GET", "/api/v1/applications", 200)
+    );
+    assert_eq!(serde_json::to_value(&typed[0]).expect("serializes"), log["items"][0]);
     emu.shutdown().await;
 }
 

@@ -217,6 +217,25 @@ async fn main() {
                 eprintln!("streamed {count} applications");
             }
         }
+        "kit_start" => {
+            // The test kit in Rust: ms to start an in-process emulator until it listens (then
+            // stopped); the first start loads the spec.
+            let start = || kontext_mgmt_emulator::Emulator::start_kit(kontext_mgmt_emulator::KitOptions::default());
+            start().await.unwrap().shutdown().await;
+            let mut reps = Vec::new();
+            for _ in 0..20 {
+                let t = Instant::now();
+                let emulator = start().await.unwrap();
+                reps.push(t.elapsed().as_secs_f64() * 1000.0);
+                emulator.shutdown().await;
+            }
+            let mut sorted = reps.clone();
+            sorted.sort_by(f64::total_cmp);
+            println!(
+                "{}",
+                json!({ "contender": "kontext-rust-kit", "scenario": "kit_start", "value": sorted[sorted.len() / 2], "unit": "ms", "reps": reps })
+            );
+        }
         other => panic!("unknown scenario {other}"),
     }
 }

@@ -181,6 +181,19 @@ fun main(argv: Array<String>) {
             val reps = (0 until 5).map { coldRep(url, contender) }
             emit(contender, scenario, reps.sorted()[reps.size / 2], "ms", reps)
         }
+        // The test kit: ms to start an in-process emulator until it listens (then stopped); the
+        // first start loads the spec and warms the runtime.
+        "kit_start" -> {
+            Emulator.start().close()
+            val reps = (0 until 20).map {
+                val t = System.nanoTime()
+                val emu = Emulator.start()
+                val ms = (System.nanoTime() - t) / 1e6
+                emu.close()
+                ms
+            }
+            emit("kontext-kotlin-kit", scenario, reps.sorted()[reps.size / 2], "ms", reps)
+        }
         // Where a call's time goes (diagnostic, not a contender measurement): the namespace
         // accessor alone, a call refused by validation (FFI + future, no I/O, no callback),
         // and a full GET.

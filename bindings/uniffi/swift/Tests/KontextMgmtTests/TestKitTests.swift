@@ -12,10 +12,6 @@ private func json(_ text: String) throws -> Any {
     try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
 }
 
-private func log(_ emu: Emulator) throws -> [[String: Any]] {
-    try XCTUnwrap(try json(try emu.requests()) as? [[String: Any]])
-}
-
 private func names(_ client: KontextManagementClient) async throws -> [String] {
     try await client.applications.list().items.map(\.name).sorted()
 }
@@ -38,25 +34,26 @@ final class TestKitTests: XCTestCase {
     func testTheAutomationRunsAsAProvisionedServiceAccount() async throws {
         let emu = try Emulator.start()
         defer { emu.stop() }
-        let creds = try await emu.client().serviceAccounts.create(body: CreateServiceAccountInput(name: "ci-bot")).credentials
+        let creds = try await emu.createServiceAccount(name: "ci-bot").credentials
         let client = try emu.client(clientId: creds.clientId, clientSecret: creds.clientSecret)
         let appId = try await provisionReviewer(client, mcpUrl: "https://mcp.example.com/sse")
         let attached = try await client.applications.listIntegrations(id: appId).integrationIds
         XCTAssertEqual(attached.count, 1)
 
-        let calls = try log(emu).map { "\($0["method"] as? String ?? "") \($0["path"] as? String ?? "")" }.filter { $0.contains(" /api/") }
+        let calls = try emu.requests().map { "\($0.method) \($0.path)" }.filter { $0.contains(" /api/") }
         XCTAssertEqual(Array(calls.suffix(4)), [
             "POST /api/v1/applications",
             "POST /api/v1/integrations",
             "POST /api/v1/applications/\(appId)/integrations/\(attached[0])",
             "GET /api/v1/applications/\(appId)/integrations",
         ])
-        let posted = try XCTUnwrap(try log(emu).last { $0["path"] as? String == "/api/v1/integrations" }?["body"] as? [String: String])
+        let body = try XCTUnwrap(try emu.requests().last { $0.path == "/api/v1/integrations" }?.body)
+        let posted = try XCTUnwrap(try json(body) as? [String: String])
         XCTAssertEqual(posted, ["name": "GitHub", "url": "https://mcp.example.com/sse"])
         let stats = try XCTUnwrap(try json(try emu.stats()) as? [String: Any])
         XCTAssertEqual((stats["requests"] as? [String: Int])?["POST /api/v1/applications"], 1)
         // The log shows the service account's secret as "***", never the secret itself.
-        XCTAssertFalse(try emu.requests().contains(creds.clientSecret))
+        XCTAssertFalse(try emu.requests().contains { $0.body.contains(creds.clientSecret) })
     }
 
     func testTheSdkRetriesA503Burst() async throws {
@@ -64,7 +61,7 @@ final class TestKitTests: XCTestCase {
         defer { emu.stop() }
         try emu.setFaults(faults: #"{"script": [{"method": "POST", "path": "/api/v1/applications", "status": 503, "count": 2}]}"#)
         let appId = try await provisionReviewer(try emu.client(maxRetries: 2), mcpUrl: "https://mcp.example.com/sse")
-        let statuses = try log(emu).filter { $0["path"] as? String == "/api/v1/applications" }.compactMap { $0["status"] as? Int }
+        let statuses = try emu.requests().filter { $0.path == "/api/v1/applications" }.map(\.status)
         XCTAssertEqual(statuses, [503, 503, 201])
         let name = try await emu.client().applications.get(id: appId).application.name
         XCTAssertEqual(name, "PR Reviewer")

@@ -4,7 +4,6 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.runBlocking
-import org.json.JSONArray
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -32,8 +31,6 @@ class TestKitTest {
 
     // -- helpers a user would write --------------------------------------------------------
 
-    private fun Emulator.log(): List<JSONObject> = JSONArray(requests()).let { a -> List(a.length()) { a.getJSONObject(it) } }
-
     private fun publicApp(name: String) = CreateApplicationInput(name = name, oauth = CreateApplicationOAuthInput(type = OAuthClientType.Public, redirectUris = listOf()))
 
     // -- tests ---------------------------------------------------------------------------
@@ -41,13 +38,13 @@ class TestKitTest {
     @Test
     fun `the automation runs as a provisioned service account`() = runBlocking<Unit> {
         Emulator.start().use { emu ->
-            val creds = emu.client().serviceAccounts.create(CreateServiceAccountInput(name = "ci-bot")).credentials
+            val creds = emu.createServiceAccount("ci-bot").credentials
             val client = emu.client(clientId = creds.clientId, clientSecret = creds.clientSecret)
             val appId = provisionReviewer(client, "https://mcp.example.com/sse")
             val attached = client.applications.listIntegrations(appId).integrationIds
             assertEquals(1, attached.size)
 
-            val calls = emu.log().map { "${it.getString("method")} ${it.getString("path")}" }.filter { " /api/" in it }
+            val calls = emu.requests().map { "${it.method} ${it.path}" }.filter { " /api/" in it }
             assertEquals(
                 listOf(
                     "POST /api/v1/applications",
@@ -57,11 +54,11 @@ class TestKitTest {
                 ),
                 calls.takeLast(4),
             )
-            val posted = emu.log().last { it.getString("path") == "/api/v1/integrations" }.getJSONObject("body")
+            val posted = JSONObject(emu.requests().last { it.path == "/api/v1/integrations" }.body)
             assertEquals(mapOf("name" to "GitHub", "url" to "https://mcp.example.com/sse"), posted.toMap())
             assertEquals(1, JSONObject(emu.stats()).getJSONObject("requests").getInt("POST /api/v1/applications"))
             // The log shows the service account's secret as "***", never the secret itself.
-            assertFalse(creds.clientSecret in emu.requests())
+            assertFalse(emu.requests().any { creds.clientSecret in it.body })
         }
     }
 
@@ -70,7 +67,7 @@ class TestKitTest {
         Emulator.start().use { emu ->
             emu.setFaults("""{"script": [{"method": "POST", "path": "/api/v1/applications", "status": 503, "count": 2}]}""")
             val appId = provisionReviewer(emu.client(maxRetries = 2), "https://mcp.example.com/sse")
-            val statuses = emu.log().filter { it.getString("path") == "/api/v1/applications" }.map { it.getInt("status") }
+            val statuses = emu.requests().filter { it.path == "/api/v1/applications" }.map { it.status.toInt() }
             assertEquals(listOf(503, 503, 201), statuses)
             assertEquals("PR Reviewer", emu.client().applications.get(appId).application.name)
         }
