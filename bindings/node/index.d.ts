@@ -165,12 +165,20 @@ export interface CreateServiceAccountInput {
   description?: string;
 }
 
+export type DiagnosticSeverity = 'error' | 'warning' | (string & {});
+
 /** The error body of every API error; `message` may be an array of strings for validation failures. */
 export interface ErrorResponse {
   /** What went wrong (a string, or a list of strings for validation failures). */
   message: unknown;
   statusCode: number;
   error?: string;
+  /** With `error` = `insufficient_scope`, the scopes the token lacks. */
+  missingScopes?: string[];
+  /** What to do about it (e.g. where to grant a missing scope). */
+  hint?: string;
+  /** With 422, what is wrong in the policy text and where. */
+  diagnostics?: PolicyDiagnostic[];
 }
 
 /** Errors of one type. */
@@ -344,6 +352,18 @@ export type OAuthClientType = 'public' | 'confidential' | (string & {});
 
 /** `allow` or `deny` the call. */
 export type PolicyAction = 'allow' | 'deny' | (string & {});
+
+/** One finding of the Cedar parser or validator. */
+export interface PolicyDiagnostic {
+  severity?: DiagnosticSeverity;
+  message: string;
+  /** The policy the finding is about (`policy0` is the first in the text). */
+  policyId?: string;
+  /** Byte offset in the policy text where the finding starts. */
+  start?: number;
+  /** Byte offset where it ends. */
+  end?: number;
+}
 
 /** The layer of the rule: organization, user or agent (application). */
 export type PolicyLevel = 'org' | 'user' | 'agent' | (string & {});

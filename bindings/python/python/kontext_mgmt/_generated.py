@@ -48,6 +48,7 @@ __all__ = [
     "CreateApplicationResponse",
     "CreateIntegrationInput",
     "CreateServiceAccountInput",
+    "DiagnosticSeverity",
     "ErrorResponse",
     "ErrorTypeCount",
     "EventStatus",
@@ -70,6 +71,7 @@ __all__ = [
     "McpEventList",
     "OAuthClientType",
     "PolicyAction",
+    "PolicyDiagnostic",
     "PolicyLevel",
     "PolicyRule",
     "PolicyScope",
@@ -700,6 +702,13 @@ class CreateServiceAccountInput(_Model):
         return self._data.get("description")
 
 
+class DiagnosticSeverity(_StrEnum):
+    """The ``DiagnosticSeverity`` values."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
 class ErrorResponse(_Model):
     """The error body of every API error; `message` may be an array of strings for validation failures."""
 
@@ -708,12 +717,21 @@ class ErrorResponse(_Model):
         ("message", "message", False),
         ("status_code", "statusCode", False),
         ("error", "error", False),
+        ("missing_scopes", "missingScopes", False),
+        ("hint", "hint", False),
+        ("diagnostics", "diagnostics", False),
     )
 
-    def __init__(self, *, message, status_code, error=None):
+    def __init__(self, *, message, status_code, error=None, missing_scopes=None, hint=None, diagnostics=None):
         self._data = {"message": _wire(message), "statusCode": status_code}
         if error is not None:
             self._data["error"] = error
+        if missing_scopes is not None:
+            self._data["missingScopes"] = missing_scopes
+        if hint is not None:
+            self._data["hint"] = hint
+        if diagnostics is not None:
+            self._data["diagnostics"] = _wire(diagnostics)
 
     @property
     def message(self):
@@ -727,6 +745,21 @@ class ErrorResponse(_Model):
     @property
     def error(self):
         return self._data.get("error")
+
+    @property
+    def missing_scopes(self):
+        """With `error` = `insufficient_scope`, the scopes the token lacks."""
+        return self._data.get("missingScopes")
+
+    @property
+    def hint(self):
+        """What to do about it (e.g. where to grant a missing scope)."""
+        return self._data.get("hint")
+
+    @property
+    def diagnostics(self):
+        """With 422, what is wrong in the policy text and where."""
+        return _list(PolicyDiagnostic._from, self._data.get("diagnostics"))
 
 
 class ErrorTypeCount(_Model):
@@ -1409,6 +1442,53 @@ class PolicyAction(_StrEnum):
 
     ALLOW = "allow"
     DENY = "deny"
+
+
+class PolicyDiagnostic(_Model):
+    """One finding of the Cedar parser or validator."""
+
+    __slots__ = ()
+    _fields = (
+        ("severity", "severity", False),
+        ("message", "message", False),
+        ("policy_id", "policyId", False),
+        ("start", "start", False),
+        ("end", "end", False),
+    )
+
+    def __init__(self, *, message, severity=None, policy_id=None, start=None, end=None):
+        self._data = {"message": message}
+        if severity is not None:
+            self._data["severity"] = severity
+        if policy_id is not None:
+            self._data["policyId"] = policy_id
+        if start is not None:
+            self._data["start"] = start
+        if end is not None:
+            self._data["end"] = end
+
+    @property
+    def severity(self):
+        return DiagnosticSeverity._of(self._data.get("severity"))
+
+    @property
+    def message(self):
+        return _required(self, "message")
+
+    @property
+    def policy_id(self):
+        """The policy the finding is about (`policy0` is the first in the text)."""
+        return self._data.get("policyId")
+
+    @property
+    def start(self):
+        """Byte offset in the policy text where the finding starts."""
+        return self._data.get("start")
+
+    @property
+    def end(self):
+        """Byte offset where it ends."""
+        return self._data.get("end")
 
 
 class PolicyLevel(_StrEnum):

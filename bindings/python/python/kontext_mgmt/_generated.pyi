@@ -30,6 +30,7 @@ __all__ = [
     "CreateApplicationResponse",
     "CreateIntegrationInput",
     "CreateServiceAccountInput",
+    "DiagnosticSeverity",
     "ErrorResponse",
     "ErrorTypeCount",
     "EventStatus",
@@ -52,6 +53,7 @@ __all__ = [
     "McpEventList",
     "OAuthClientType",
     "PolicyAction",
+    "PolicyDiagnostic",
     "PolicyLevel",
     "PolicyRule",
     "PolicyScope",
@@ -375,9 +377,14 @@ class CreateServiceAccountInput(Model):
     def description(self) -> builtins.str | None:
         ...
 
+class DiagnosticSeverity(StrEnum):
+    """The ``DiagnosticSeverity`` values."""
+    ERROR = "error"
+    WARNING = "warning"
+
 class ErrorResponse(Model):
     """The error body of every API error; `message` may be an array of strings for validation failures."""
-    def __init__(self, *, message: Any, status_code: builtins.int, error: builtins.str | None = None) -> None: ...
+    def __init__(self, *, message: Any, status_code: builtins.int, error: builtins.str | None = None, missing_scopes: Sequence[builtins.str] | None = None, hint: builtins.str | None = None, diagnostics: Sequence[PolicyDiagnostic | Mapping[builtins.str, Any]] | None = None) -> None: ...
     @property
     def message(self) -> Any:
         """What went wrong (a string, or a list of strings for validation failures)."""
@@ -387,6 +394,15 @@ class ErrorResponse(Model):
     @property
     def error(self) -> builtins.str | None:
         ...
+    @property
+    def missing_scopes(self) -> builtins.list[builtins.str] | None:
+        """With `error` = `insufficient_scope`, the scopes the token lacks."""
+    @property
+    def hint(self) -> builtins.str | None:
+        """What to do about it (e.g. where to grant a missing scope)."""
+    @property
+    def diagnostics(self) -> builtins.list[PolicyDiagnostic] | None:
+        """With 422, what is wrong in the policy text and where."""
 
 class ErrorTypeCount(Model):
     """Errors of one type."""
@@ -709,6 +725,25 @@ class PolicyAction(StrEnum):
     """`allow` or `deny` the call."""
     ALLOW = "allow"
     DENY = "deny"
+
+class PolicyDiagnostic(Model):
+    """One finding of the Cedar parser or validator."""
+    def __init__(self, *, message: builtins.str, severity: DiagnosticSeverity | Literal["error", "warning"] | None = None, policy_id: builtins.str | None = None, start: builtins.int | None = None, end: builtins.int | None = None) -> None: ...
+    @property
+    def severity(self) -> DiagnosticSeverity | None:
+        ...
+    @property
+    def message(self) -> builtins.str:
+        ...
+    @property
+    def policy_id(self) -> builtins.str | None:
+        """The policy the finding is about (`policy0` is the first in the text)."""
+    @property
+    def start(self) -> builtins.int | None:
+        """Byte offset in the policy text where the finding starts."""
+    @property
+    def end(self) -> builtins.int | None:
+        """Byte offset where it ends."""
 
 class PolicyLevel(StrEnum):
     """The layer of the rule: organization, user or agent (application)."""
