@@ -14,6 +14,15 @@ export declare class NotFound extends ApiError {}
 /** 409: conflicts with the current state (e.g. a name in use). */
 export declare class Conflict extends ApiError {}
 
+/** 412: the `ifMatch` (or expected version) is stale: someone changed the resource since you read it; read it again and retry. */
+export declare class PreconditionFailed extends ApiError {}
+
+/** 422: the request is well-formed but its content is invalid (e.g. policy text that is not valid Cedar); `diagnostics` says where. */
+export declare class UnprocessableEntity extends ApiError {}
+
+/** 428: the change needs an `ifMatch` (the `etag` you read). */
+export declare class PreconditionRequired extends ApiError {}
+
 /** 429: too many requests; the error carries the wait the server asked for. */
 export declare class RateLimited extends ApiError {}
 

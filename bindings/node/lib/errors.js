@@ -15,6 +15,15 @@ class NotFound extends ApiError {}
 /** 409: conflicts with the current state (e.g. a name in use). */
 class Conflict extends ApiError {}
 
+/** 412: the `ifMatch` (or expected version) is stale: someone changed the resource since you read it; read it again and retry. */
+class PreconditionFailed extends ApiError {}
+
+/** 422: the request is well-formed but its content is invalid (e.g. policy text that is not valid Cedar); `diagnostics` says where. */
+class UnprocessableEntity extends ApiError {}
+
+/** 428: the change needs an `ifMatch` (the `etag` you read). */
+class PreconditionRequired extends ApiError {}
+
 /** 429: too many requests; the error carries the wait the server asked for. */
 class RateLimited extends ApiError {}
 
@@ -43,6 +52,9 @@ const ERROR_CLASSES = {
   Forbidden,
   NotFound,
   Conflict,
+  PreconditionFailed,
+  UnprocessableEntity,
+  PreconditionRequired,
   RateLimited,
   ServerError,
   ApiError,

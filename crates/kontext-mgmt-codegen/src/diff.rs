@@ -39,6 +39,7 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                     ));
                 }
                 params(&mut out, &op.id, &was.query_params, &op.query_params);
+                params(&mut out, &op.id, &was.header_params, &op.header_params);
                 params(&mut out, &op.id, &was.path_params, &op.path_params);
                 let (wb, nb) = (was.body.as_ref().map(|b| &b.ty), op.body.as_ref().map(|b| &b.ty));
                 if wb != nb {

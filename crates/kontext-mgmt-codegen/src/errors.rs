@@ -52,6 +52,19 @@ pub const ERROR_KINDS: &[ErrorKindDef] = &[
     kind("NotFound", "kontext_not_found", "404: no such resource.", Shape::Api),
     kind("Conflict", "kontext_conflict", "409: conflicts with the current state (e.g. a name in use).", Shape::Api),
     kind(
+        "PreconditionFailed",
+        "kontext_precondition_failed",
+        "412: the `ifMatch` (or expected version) is stale: someone changed the resource since you read it; read it again and retry.",
+        Shape::Api,
+    ),
+    kind(
+        "UnprocessableEntity",
+        "kontext_unprocessable_entity",
+        "422: the request is well-formed but its content is invalid (e.g. policy text that is not valid Cedar); `diagnostics` says where.",
+        Shape::Api,
+    ),
+    kind("PreconditionRequired", "kontext_precondition_required", "428: the change needs an `ifMatch` (the `etag` you read).", Shape::Api),
+    kind(
         "RateLimited",
         "kontext_rate_limited",
         "429: too many requests; the error carries the wait the server asked for.",
@@ -61,7 +74,7 @@ pub const ERROR_KINDS: &[ErrorKindDef] = &[
     kind(
         "ApiError",
         "kontext_api_error",
-        "The server answered with an error status: the base of the status kinds, and the class of a status without one of its own (e.g. 408, 413, 422).",
+        "The server answered with an error status: the base of the status kinds, and the class of a status without one of its own (e.g. 408, 413).",
         Shape::Api,
     ),
     local(

@@ -23,6 +23,8 @@ pub enum GateError {
     RequestContentType { id: String, content_type: String },
     #[error("operation {id}: response {code} has content type {content_type:?} (only application/json)")]
     ResponseContentType { id: String, code: String, content_type: String },
+    #[error("{0}")]
+    HeaderProperty(String),
     #[error("{at}: a description holds a maintainers' note ({marker:?}); move it to `x-kontext-notes` (descriptions reach user docs)")]
     InternalNote { at: String, marker: String },
 }
@@ -59,9 +61,16 @@ pub fn parse_and_check(text: &str) -> Result<OpenAPI, GateErrors> {
     }
     let mut notes = Vec::new();
     notes_in_descriptions(&raw, &mut String::new(), &mut notes);
-    let spec: OpenAPI = serde_yaml::from_value(raw).map_err(|e| GateErrors(vec![GateError::Parse(e.to_string())]))?;
+    let mut spec: OpenAPI =
+        serde_yaml::from_value(raw).map_err(|e| GateErrors(vec![GateError::Parse(e.to_string())]))?;
     match check(&spec) {
-        Ok(()) if notes.is_empty() => Ok(spec),
+        Ok(()) if notes.is_empty() => {
+            // Response headers that are properties of the result join their schema here, so
+            // the IR and progenitor see the same models.
+            crate::spec::lift_header_properties(&mut spec)
+                .map_err(|e| GateErrors(vec![GateError::HeaderProperty(e)]))?;
+            Ok(spec)
+        }
         Ok(()) => Err(GateErrors(notes)),
         Err(GateErrors(mut errors)) => {
             errors.extend(notes);

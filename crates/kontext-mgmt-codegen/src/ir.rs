@@ -43,11 +43,18 @@ pub struct Operation {
     /// In the order they appear in the path.
     pub path_params: Vec<Param>,
     pub query_params: Vec<Param>,
+    /// Request headers the operation takes (`If-Match`): optional named arguments in every
+    /// language, passed to the core with the query values under their `name` (`ifMatch`);
+    /// the core sends them as headers.
+    pub header_params: Vec<Param>,
     pub body: Option<Body>,
     /// The success body type; `None` for 204-style operations.
     pub response: Option<TypeRef>,
     pub success_status: u16,
     pub pagination: Option<Pagination>,
+    /// Response headers the result carries as properties (`ETag` → `etag`); the core copies
+    /// them into the answer, and the response model has them as optional strings.
+    pub response_headers: Vec<crate::spec::HeaderProperty>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,8 +65,11 @@ pub struct Body {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Param {
-    /// Wire name (`applicationId`, `limit`).
+    /// Wire name (`applicationId`, `limit`); for a header parameter its camelCase form
+    /// (`ifMatch`), the header itself being in `header`.
     pub name: String,
+    /// The HTTP header (`If-Match`) of a header parameter.
+    pub header: Option<String>,
     pub ty: TypeRef,
     pub required: bool,
     pub description: String,
@@ -76,6 +86,14 @@ pub enum Pagination {
     Cursor { items: String, item: TypeRef },
     /// `limit`/`offset` query parameters; the last page is shorter than `limit`.
     Offset { items: String, item: TypeRef },
+}
+
+impl Operation {
+    /// The named (non-path) arguments of a call: query parameters, then header parameters.
+    /// Bindings pass both to the core by `name`; the core knows which are headers.
+    pub fn named_params(&self) -> impl Iterator<Item = &Param> {
+        self.query_params.iter().chain(&self.header_params)
+    }
 }
 
 impl Pagination {
@@ -176,12 +194,16 @@ impl Api {
             };
             let mut path_params = Vec::new();
             let mut query_params = Vec::new();
+            let mut header_params = Vec::new();
             for p in item.parameters.iter().chain(op.parameters.iter()) {
                 let p = resolve_param(spec, p).ok_or_else(|| CodegenError::operation(&id, "unresolvable parameter"))?;
-                let (data, is_path) = match p {
-                    Parameter::Path { parameter_data, .. } => (parameter_data, true),
-                    Parameter::Query { parameter_data, .. } => (parameter_data, false),
-                    _ => return Err(CodegenError::operation(&id, "only path and query parameters are supported")),
+                let (data, is_path, is_header) = match p {
+                    Parameter::Path { parameter_data, .. } => (parameter_data, true, false),
+                    Parameter::Query { parameter_data, .. } => (parameter_data, false, false),
+                    Parameter::Header { parameter_data, .. } => (parameter_data, false, true),
+                    Parameter::Cookie { .. } => {
+                        return Err(CodegenError::operation(&id, "cookie parameters are not supported"))
+                    }
                 };
                 let ParameterSchemaOrContent::Schema(schema) = &data.format else {
                     return Err(CodegenError::operation(&id, format!("parameter {} must have a schema", data.name)));
@@ -203,8 +225,28 @@ impl Api {
                         (type_of(schema).map_err(|e| CodegenError::operation(&id, e))?, None, None, None)
                     }
                 };
+                let (name, header) = if is_header {
+                    if data.required {
+                        // A required header would be a positional argument in some languages
+                        // and a named one in others; no operation needs one.
+                        return Err(CodegenError::operation(
+                            &id,
+                            format!("header parameter {} must be optional", data.name),
+                        ));
+                    }
+                    if !matches!(ty, TypeRef::String) {
+                        return Err(CodegenError::operation(
+                            &id,
+                            format!("header parameter {} must be a string", data.name),
+                        ));
+                    }
+                    (crate::names::camel(&data.name), Some(data.name.clone()))
+                } else {
+                    (data.name.clone(), None)
+                };
                 let param = Param {
-                    name: data.name.clone(),
+                    name,
+                    header,
                     ty,
                     required: data.required || is_path,
                     description: data.description.clone().unwrap_or_default(),
@@ -214,6 +256,8 @@ impl Api {
                 };
                 if is_path {
                     path_params.push(param);
+                } else if is_header {
+                    header_params.push(param);
                 } else {
                     query_params.push(param);
                 }
@@ -253,6 +297,11 @@ impl Api {
                 }
             }
             let pagination = pagination(&models, &query_params, response.as_ref());
+            let response_headers = crate::spec::header_properties(spec, &id, op)
+                .map_err(|e| CodegenError::operation(&id, e))?
+                .into_iter()
+                .map(|(_, hp)| hp)
+                .collect();
             operations.push(Operation {
                 id: id.clone(),
                 namespace: namespace.to_string(),
@@ -264,10 +313,12 @@ impl Api {
                 notes: notes(op.extensions.get(NOTES_EXTENSION)).map_err(|e| CodegenError::operation(&id, e))?,
                 path_params,
                 query_params,
+                header_params,
                 body,
                 response,
                 success_status,
                 pagination,
+                response_headers,
             });
         }
         Ok(Api {

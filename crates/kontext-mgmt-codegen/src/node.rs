@@ -212,7 +212,7 @@ impl<'a> Surface<'a> {
                     }
                 })
                 .collect();
-            let params_type = if op.query_params.is_empty() {
+            let params_type = if op.named_params().next().is_none() {
                 None
             } else {
                 let t = format!("{}{}Params", pascal(&op.namespace), pascal(&op.method));
@@ -221,7 +221,7 @@ impl<'a> Surface<'a> {
                 }
                 Some(t)
             };
-            let params_required = op.query_params.iter().any(|p| p.required);
+            let params_required = op.named_params().any(|p| p.required);
             methods.push(Method { op, name, path_args, params_type, params_required });
         }
         for ns in &namespaces {
@@ -376,7 +376,7 @@ impl<'a> Surface<'a> {
                     ns: camel(&m.op.namespace),
                     method: m.name.clone(),
                     name: m.params_type.clone()?,
-                    fields: m.op.query_params.iter().map(dts_param).collect(),
+                    fields: m.op.named_params().map(dts_param).collect(),
                 })
             })
             .collect();

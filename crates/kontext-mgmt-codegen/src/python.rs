@@ -401,12 +401,11 @@ impl<'a> Surface<'a> {
             .collect()
     }
 
-    /// Query parameters, then the body's fields (or one `body` argument when the body is
-    /// not an object schema).
+    /// Query and header parameters, then the body's fields (or one `body` argument when the
+    /// body is not an object schema).
     fn keyword_args(&self, op: &Operation) -> Vec<Arg> {
         let mut args: Vec<Arg> = op
-            .query_params
-            .iter()
+            .named_params()
             .map(|p| Arg {
                 name: ident(&p.name),
                 wire: p.name.clone(),
@@ -904,12 +903,11 @@ impl<'a> Surface<'a> {
     }
 
     fn query_tuple(&self, op: &Operation) -> String {
-        if op.query_params.is_empty() {
+        if op.named_params().next().is_none() {
             return "()".into();
         }
         let pairs: Vec<String> = op
-            .query_params
-            .iter()
+            .named_params()
             .map(|p| {
                 let name = ident(&p.name);
                 let value = self.to_wire(&p.ty, &name);
@@ -1166,7 +1164,7 @@ fn class_key(key: &str) -> bool {
 }
 
 fn is_query(op: &Operation, a: &Arg) -> bool {
-    op.query_params.iter().any(|p| p.name == a.wire)
+    op.named_params().any(|p| p.name == a.wire)
 }
 
 fn class_name(ns: &str) -> String {

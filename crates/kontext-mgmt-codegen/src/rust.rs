@@ -199,6 +199,11 @@ pub fn op_table(api: &Api) -> TokenStream {
         let rust_method = rust_method(&op.id);
         let path_params = op.path_params.iter().map(param_spec);
         let query_params = op.query_params.iter().map(param_spec);
+        let header_params = op.header_params.iter().map(param_spec);
+        let response_headers = op.response_headers.iter().map(|h| {
+            let (header, property) = (&h.header, &h.property);
+            quote!(HeaderProperty { header: #header, property: #property })
+        });
         let body = match &op.body {
             None => quote!(BodyKind::None),
             Some(b) if b.required => quote!(BodyKind::Required),
@@ -221,10 +226,12 @@ pub fn op_table(api: &Api) -> TokenStream {
                 path: #path,
                 path_params: &[ #(#path_params),* ],
                 query_params: &[ #(#query_params),* ],
+                header_params: &[ #(#header_params),* ],
                 body: #body,
                 success_status: #success_status,
                 has_response_body: #has_response_body,
                 pagination: #pagination,
+                response_headers: &[ #(#response_headers),* ],
             }
         }
     });
@@ -245,8 +252,14 @@ fn param_spec(p: &crate::ir::Param) -> TokenStream {
         None => quote!(None),
     };
     let (minimum, maximum) = (bound(p.minimum), bound(p.maximum));
+    let header = match &p.header {
+        Some(h) => quote!(Some(#h)),
+        None => quote!(None),
+    };
     quote! {
-        ParamSpec { name: #name, kind: ParamKind::#kind, required: #required, minimum: #minimum, maximum: #maximum }
+        ParamSpec {
+            name: #name, header: #header, kind: ParamKind::#kind, required: #required, minimum: #minimum, maximum: #maximum
+        }
     }
 }
 

@@ -83,7 +83,7 @@ impl<'a> Surface<'a> {
         let mut models = BTreeMap::new();
         let mut inputs = BTreeSet::new();
         for op in &api.operations {
-            let mut roots: Vec<&TypeRef> = op.path_params.iter().chain(&op.query_params).map(|p| &p.ty).collect();
+            let mut roots: Vec<&TypeRef> = op.path_params.iter().chain(op.named_params()).map(|p| &p.ty).collect();
             roots.extend(op.response.as_ref());
             for t in roots {
                 reach(api, t, &mut models);
@@ -453,7 +453,8 @@ impl<'a> Surface<'a> {
     }
 
     /// The argument list of an operation's method: path parameters, a required body,
-    /// required query parameters, then the optional ones (defaulting to absent).
+    /// required query parameters, then the optional ones (defaulting to absent), then header
+    /// parameters (sent to the core with the query values; it knows they are headers).
     fn arguments(&self, op: &'a Operation) -> Vec<Arg<'a>> {
         let mut args = Vec::new();
         for p in &op.path_params {
@@ -471,6 +472,10 @@ impl<'a> Surface<'a> {
         }
         if let Some(body) = op.body.as_ref().filter(|b| !b.required) {
             args.push(Arg { name: "body".into(), ty: &body.ty, optional: true, kind: ArgKind::Body, param: None });
+        }
+        // Header parameters are always optional (the IR refuses required ones): last.
+        for p in &op.header_params {
+            args.push(Arg { name: snake(&p.name), ty: &p.ty, optional: true, kind: ArgKind::Query, param: Some(p) });
         }
         // Never shadow each other or `self`.
         let mut seen = BTreeSet::new();

@@ -28,6 +28,7 @@ mod client;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
+mod header_props;
 mod hooks;
 pub mod limits;
 pub mod logging;

@@ -21,15 +21,31 @@ pub struct OpSpec {
     pub path: &'static str,
     pub path_params: &'static [ParamSpec],
     pub query_params: &'static [ParamSpec],
+    /// Sent as request headers; bindings pass them with the query values, by `name`.
+    pub header_params: &'static [ParamSpec],
     pub body: BodyKind,
     pub success_status: u16,
     pub has_response_body: bool,
     pub pagination: Option<PaginationKind>,
+    /// Response headers the answer carries as properties of its JSON object.
+    pub response_headers: &'static [HeaderProperty],
+}
+
+/// A response header copied into the answer's object (`ETag` → `"etag"`), so that every
+/// language reads it where it reads the rest of the result.
+#[derive(Debug)]
+pub struct HeaderProperty {
+    pub header: &'static str,
+    pub property: &'static str,
 }
 
 #[derive(Debug)]
 pub struct ParamSpec {
+    /// The argument's name (for a query parameter also its wire name: `limit`; for a header
+    /// parameter its camelCase form: `ifMatch`).
     pub name: &'static str,
+    /// The HTTP header of a header parameter (`If-Match`).
+    pub header: Option<&'static str>,
     pub kind: ParamKind,
     pub required: bool,
     pub minimum: Option<i64>,
@@ -218,6 +234,7 @@ impl crate::Client {
         let method = reqwest::Method::from_bytes(op.http_method.as_bytes())
             .map_err(|_| Error::InvalidInput(format!("bad method {}", op.http_method)))?;
         let mut query: Vec<(&str, String)> = Vec::with_capacity(args.query.len());
+        let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in &args.query {
             let text = match value {
                 serde_json::Value::Null => continue,
@@ -225,12 +242,18 @@ impl crate::Client {
                 serde_json::Value::Bool(_) | serde_json::Value::Number(_) => value.to_string(),
                 other => return Err(Error::InvalidInput(format!("`{name}` must be a scalar (got {other})"))),
             };
-            query.push((name, text));
+            match op.header_params.iter().find(|p| p.name == name) {
+                Some(ParamSpec { header: Some(header), .. }) => {
+                    headers.insert(*header, header_value(name, text)?);
+                }
+                _ => query.push((name, text)),
+            }
         }
         let mut builder = self
             .client()
             .request(method, format!("{}{}", self.baseurl(), path))
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, "application/json")
+            .headers(headers);
         if !query.is_empty() {
             builder = builder.query(&query);
         }
@@ -278,6 +301,24 @@ pub fn decode_envelope(op: &OpSpec, body: &[u8]) -> Result<(usize, Option<String
         _ => None,
     };
     Ok((envelope.items.len(), next_cursor))
+}
+
+/// The longest header value an argument may carry: far above any entity tag, far below
+/// what servers refuse.
+const MAX_HEADER_VALUE: usize = 4096;
+
+/// A header argument as a header value: visible ASCII and spaces only (no line breaks that
+/// could smuggle another header), bounded.
+fn header_value(name: &str, text: String) -> Result<reqwest::header::HeaderValue> {
+    if text.len() > MAX_HEADER_VALUE {
+        return Err(Error::InvalidInput(format!("`{name}` is longer than {MAX_HEADER_VALUE} bytes")));
+    }
+    if !text.bytes().all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)) {
+        return Err(Error::InvalidInput(format!(
+            "`{name}` must be visible ASCII (no line breaks or control characters)"
+        )));
+    }
+    reqwest::header::HeaderValue::from_str(&text).map_err(|e| Error::InvalidInput(format!("`{name}`: {e}")))
 }
 
 const SEGMENT: &percent_encoding::AsciiSet =

@@ -44,7 +44,8 @@ impl Transport {
     ) -> reqwest::Result<reqwest::Response> {
         let span = tracing::debug_span!("kontext.request", op = op.id, method = op.http_method, path = op.path);
         let response = self.execute_inner(request).instrument(span).await?;
-        Ok(crate::limits::limit_by_status(response, &self.shared.limits))
+        let response = crate::limits::limit_by_status(response, &self.shared.limits);
+        Ok(crate::header_props::add_header_properties(response, op))
     }
 
     async fn execute_inner(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {

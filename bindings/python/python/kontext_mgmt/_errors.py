@@ -20,6 +20,9 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "Conflict",
+    "PreconditionFailed",
+    "UnprocessableEntity",
+    "PreconditionRequired",
     "RateLimited",
     "ServerError",
     "ApiError",
@@ -32,7 +35,7 @@ __all__ = [
 
 
 class ApiError(KontextError):
-    """The server answered with an error status: the base of the status kinds, and the class of a status without one of its own (e.g. 408, 413, 422)."""
+    """The server answered with an error status: the base of the status kinds, and the class of a status without one of its own (e.g. 408, 413)."""
 
     status_code: int
     _code = "kontext_api_error"
@@ -66,6 +69,24 @@ class Conflict(ApiError):
     """409: conflicts with the current state (e.g. a name in use)."""
 
     _code = "kontext_conflict"
+
+
+class PreconditionFailed(ApiError):
+    """412: the `ifMatch` (or expected version) is stale: someone changed the resource since you read it; read it again and retry."""
+
+    _code = "kontext_precondition_failed"
+
+
+class UnprocessableEntity(ApiError):
+    """422: the request is well-formed but its content is invalid (e.g. policy text that is not valid Cedar); `diagnostics` says where."""
+
+    _code = "kontext_unprocessable_entity"
+
+
+class PreconditionRequired(ApiError):
+    """428: the change needs an `ifMatch` (the `etag` you read)."""
+
+    _code = "kontext_precondition_required"
 
 
 class RateLimited(ApiError):
@@ -111,6 +132,6 @@ class ResponseTooLarge(KontextError):
 
 
 # Tracebacks and pickles name the public module.
-for _cls in (KontextError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RateLimited, ServerError, ApiError, ConnectionError, TimeoutError, DecodeError, InvalidInput, ResponseTooLarge,):
+for _cls in (KontextError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, UnprocessableEntity, PreconditionRequired, RateLimited, ServerError, ApiError, ConnectionError, TimeoutError, DecodeError, InvalidInput, ResponseTooLarge,):
     _cls.__module__ = "kontext_mgmt"
 del _cls
