@@ -37,6 +37,7 @@ function toError(r) {
     body: parseBody(r.body),
     retryAfter: r.retryAfter === null ? undefined : r.retryAfter,
     missingScopes: r.missingScopes,
+    diagnostics: r.diagnostics,
   });
 }
 

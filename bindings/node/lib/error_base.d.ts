@@ -21,6 +21,19 @@ export declare class ApiError extends KontextError {
   readonly status: number;
   /** The scopes the credentials lack, when a 403's body lists them (`missingScopes`); empty otherwise. */
   readonly missingScopes: string[];
+  /** What is wrong where, when a 422's body lists `diagnostics` (policy text that is not valid Cedar); empty otherwise. */
+  readonly diagnostics: ErrorDiagnostic[];
+}
+/** One finding of an error body's `diagnostics`. */
+export interface ErrorDiagnostic {
+  /** `error` or `warning` (other values as sent). */
+  severity?: string;
+  message: string;
+  /** The policy it is about (`policy0` is the first in the text). */
+  policyId?: string;
+  /** Byte offsets in the text the request sent. */
+  start?: number;
+  end?: number;
 }
 /** 400 */
 export declare class BadRequest extends ApiError {

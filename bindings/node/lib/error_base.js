@@ -26,6 +26,9 @@ class ApiError extends KontextError {
     const scopes = info && Array.isArray(info.missingScopes) ? info.missingScopes : [];
     // The scopes the credentials lack, when a 403's body lists them (`missingScopes`).
     this.missingScopes = scopes;
+    // What is wrong where, when a 422's body lists `diagnostics` (read and bounded by the
+    // core; absent fields are left out).
+    this.diagnostics = info && Array.isArray(info.diagnostics) ? info.diagnostics.map(diagnostic) : [];
   }
 
   /** Alias of `statusCode`. */
@@ -33,6 +36,14 @@ class ApiError extends KontextError {
     return this.statusCode;
   }
 }
+function diagnostic(d) {
+  const out = { message: d.message };
+  for (const key of ['severity', 'policyId', 'start', 'end']) {
+    if (d[key] !== null && d[key] !== undefined) out[key] = d[key];
+  }
+  return out;
+}
+
 class BadRequest extends ApiError {
   constructor(message, info) {
     super(message, info);

@@ -61,6 +61,19 @@ pub struct NativeError {
     pub retry_after: Option<f64>,
     /// The scopes the credentials lack, when a 403's body lists them.
     pub missing_scopes: Vec<String>,
+    /// What is wrong where, when a 422's body lists `diagnostics`.
+    pub diagnostics: Vec<NativeDiagnostic>,
+}
+
+/// One finding of an error body's `diagnostics` (the core reads and bounds them).
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct NativeDiagnostic {
+    pub severity: Option<String>,
+    pub message: String,
+    pub policy_id: Option<String>,
+    pub start: Option<f64>,
+    pub end: Option<f64>,
 }
 
 impl NativeError {
@@ -77,6 +90,18 @@ impl NativeError {
             body: api.map(|a| a.body.clone()),
             retry_after: e.retry_after().map(|d| d.as_secs_f64()),
             missing_scopes: e.missing_scopes().to_vec(),
+            diagnostics: e
+                .diagnostics()
+                .iter()
+                .map(|d| NativeDiagnostic {
+                    severity: d.severity.clone(),
+                    message: d.message.clone(),
+                    policy_id: d.policy_id.clone(),
+                    // Offsets in a request body: far below 2^53.
+                    start: d.start.map(|n| n as f64),
+                    end: d.end.map(|n| n as f64),
+                })
+                .collect(),
         }
     }
 
@@ -95,6 +120,7 @@ impl NativeError {
             body: None,
             retry_after: None,
             missing_scopes: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 }

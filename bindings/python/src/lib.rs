@@ -19,7 +19,7 @@ use kontext_mgmt::{CallOptions, Client, ClientOptions, Error};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyModule};
+use pyo3::types::{PyBytes, PyDict, PyList, PyModule};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -53,6 +53,26 @@ fn exception<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyAny> {
         kwargs.set_item(intern!(py, "retry_after"), e.retry_after().map(|d| d.as_secs_f64()))?;
         kwargs.set_item(intern!(py, "code"), e.kind().code())?;
         kwargs.set_item(intern!(py, "missing_scopes"), e.missing_scopes())?;
+        let diagnostics = PyList::empty(py);
+        for d in e.diagnostics() {
+            // A TypedDict: absent fields are left out.
+            let item = PyDict::new(py);
+            item.set_item(intern!(py, "message"), &d.message)?;
+            if let Some(v) = &d.severity {
+                item.set_item(intern!(py, "severity"), v)?;
+            }
+            if let Some(v) = &d.policy_id {
+                item.set_item(intern!(py, "policyId"), v)?;
+            }
+            if let Some(v) = d.start {
+                item.set_item(intern!(py, "start"), v)?;
+            }
+            if let Some(v) = d.end {
+                item.set_item(intern!(py, "end"), v)?;
+            }
+            diagnostics.append(item)?;
+        }
+        kwargs.set_item(intern!(py, "diagnostics"), diagnostics)?;
         class.call((e.to_string(),), Some(&kwargs))
     };
     match make() {

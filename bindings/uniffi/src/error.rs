@@ -30,6 +30,22 @@ pub struct ErrorInfo {
     pub limit: Option<u64>,
     /// The scopes the credentials lack, when a 403's body lists them (`missingScopes`).
     pub missing_scopes: Vec<String>,
+    /// What is wrong where, when a 422's body lists `diagnostics` (policy text that is not
+    /// valid Cedar).
+    pub diagnostics: Vec<ErrorDiagnostic>,
+}
+
+/// One finding of an error body's `diagnostics`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ErrorDiagnostic {
+    /// `error` or `warning` (other values as sent).
+    pub severity: Option<String>,
+    pub message: String,
+    /// The policy it is about (`policy0` is the first in the text).
+    pub policy_id: Option<String>,
+    /// Byte offsets in the text the request sent.
+    pub start: Option<u64>,
+    pub end: Option<u64>,
 }
 
 /// What [`KontextError::parts`] (generated) reads out of any variant.
@@ -58,7 +74,13 @@ impl KontextError {
             retry_after: p.retry_after,
             limit: p.limit,
             missing_scopes: missing_scopes(p.body),
+            diagnostics: diagnostics(p.body),
         }
+    }
+
+    /// The findings a 422's body lists (`diagnostics`); empty otherwise.
+    pub fn diagnostics(&self) -> Vec<ErrorDiagnostic> {
+        diagnostics(self.parts().body)
     }
 
     /// The scopes the credentials lack, when a 403's body lists them (`missingScopes`);
@@ -71,6 +93,21 @@ impl KontextError {
 /// Read from the body by the core, which bounds the list.
 fn missing_scopes(body: Option<&str>) -> Vec<String> {
     body.map(|b| kontext_mgmt::ErrorBody::parse(b.as_bytes()).missing_scopes).unwrap_or_default()
+}
+
+/// Read from the body by the core, which bounds the list.
+fn diagnostics(body: Option<&str>) -> Vec<ErrorDiagnostic> {
+    let parsed = body.map(|b| kontext_mgmt::ErrorBody::parse(b.as_bytes()).diagnostics).unwrap_or_default();
+    parsed
+        .into_iter()
+        .map(|d| ErrorDiagnostic {
+            severity: d.severity,
+            message: d.message,
+            policy_id: d.policy_id,
+            start: d.start,
+            end: d.end,
+        })
+        .collect()
 }
 
 impl std::fmt::Display for KontextError {

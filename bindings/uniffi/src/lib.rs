@@ -20,7 +20,7 @@ mod testing;
 mod types;
 
 pub use client::KontextManagementClient;
-pub use error::{ErrorInfo, KontextError};
+pub use error::{ErrorDiagnostic, ErrorInfo, KontextError};
 pub use raw::JsonPager;
 pub use testing::{Emulator, EmulatorOptions, LoggedRequest};
 pub use types::{DateTime, JsonValue};

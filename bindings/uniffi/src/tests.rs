@@ -85,6 +85,7 @@ fn core_errors_map_to_their_kinds() {
         body: "{}".into(),
         retry_after: Some(std::time::Duration::from_secs(7)),
         missing_scopes: Vec::new(),
+        diagnostics: Vec::new(),
     };
     let e = crate::KontextError::from(kontext_mgmt::Error::Api(Box::new(api)));
     assert_eq!(
@@ -113,12 +114,37 @@ fn a_forbidden_names_the_missing_scopes() {
         body: body.into(),
         retry_after: None,
         missing_scopes: vec!["traces:read".into()],
+        diagnostics: Vec::new(),
     };
     let e = crate::KontextError::from(kontext_mgmt::Error::Api(Box::new(api)));
     assert!(matches!(e, crate::KontextError::Forbidden { .. }), "{e:?}");
     assert_eq!(e.missing_scopes(), ["traces:read"]);
     assert_eq!(e.info().missing_scopes, ["traces:read"]);
     assert_eq!(e.to_string(), "403 Forbidden: insufficient_scope; missing scopes: traces:read; hint: ask");
+}
+
+#[test]
+fn an_unprocessable_entity_lists_its_diagnostics() {
+    let body = r#"{"message":"not valid Cedar","diagnostics":[{"severity":"error","message":"unexpected token","policyId":"policy0","start":0,"end":7}]}"#;
+    let e = crate::KontextError::from(kontext_mgmt::Error::Api(Box::new(kontext_mgmt::ApiError {
+        status: 422,
+        message: "not valid Cedar".into(),
+        request_id: None,
+        body: body.into(),
+        retry_after: None,
+        missing_scopes: Vec::new(),
+        diagnostics: Vec::new(),
+    })));
+    assert!(matches!(e, crate::KontextError::UnprocessableEntity { .. }), "{e:?}");
+    let expected = crate::ErrorDiagnostic {
+        severity: Some("error".into()),
+        message: "unexpected token".into(),
+        policy_id: Some("policy0".into()),
+        start: Some(0),
+        end: Some(7),
+    };
+    assert_eq!(e.diagnostics(), [expected.clone()]);
+    assert_eq!(e.info().diagnostics, [expected]);
 }
 
 #[test]

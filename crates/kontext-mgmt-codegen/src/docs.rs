@@ -37,12 +37,26 @@ struct Row<'a> {
     /// Safe inside a table cell.
     summary: String,
     paged: &'static str,
+    /// Header arguments and header properties of the result, in words.
+    headers: String,
 }
 
 #[derive(Serialize)]
 struct Section<'a> {
     what: String,
     notes: &'a [String],
+}
+
+/// `; takes ifMatch (If-Match header); the result has etag (ETag header)`.
+fn headers_note(op: &crate::ir::Operation) -> String {
+    let mut out = String::new();
+    for p in &op.header_params {
+        out.push_str(&format!("; takes `{}` (`{}` header)", p.name, p.header.as_deref().unwrap_or_default()));
+    }
+    for h in &op.response_headers {
+        out.push_str(&format!("; the result has `{}` (`{}` header)", h.property, h.header));
+    }
+    out
 }
 
 pub fn operations_md(api: &Api) -> Result<Artifact, CodegenError> {
@@ -67,6 +81,7 @@ pub fn operations_md(api: &Api) -> Result<Artifact, CodegenError> {
                         Some(crate::ir::Pagination::Offset { .. }) => " (offset-paginated)",
                         None => "",
                     },
+                    headers: headers_note(op),
                 })
                 .collect(),
         })

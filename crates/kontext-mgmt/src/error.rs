@@ -100,6 +100,24 @@ pub struct ApiError {
     /// The scopes the credentials lack, when the body lists them (`missingScopes`, as in
     /// a 403 `{"error": "insufficient_scope", "missingScopes": [...], "hint": "..."}`).
     pub missing_scopes: Vec<String>,
+    /// What is wrong where, when the body lists `diagnostics` (a 422 for policy text that
+    /// is not valid Cedar).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One finding in an error body's `diagnostics` (e.g. of the Cedar parser or validator).
+/// Bounded like the rest of [`ErrorBody`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    /// `error` or `warning` (other values are kept as sent).
+    pub severity: Option<String>,
+    pub message: String,
+    /// The policy it is about (`policy0` is the first in the text).
+    pub policy_id: Option<String>,
+    /// Byte offsets in the text the request sent.
+    pub start: Option<u64>,
+    pub end: Option<u64>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -155,6 +173,11 @@ impl Error {
         self.api().map_or(&[], |e| e.missing_scopes.as_slice())
     }
 
+    /// The findings a 422 lists (`diagnostics`; empty when the body names none).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        self.api().map_or(&[], |e| e.diagnostics.as_slice())
+    }
+
     /// The raw body of an API error, or of a success answer that could not be decoded.
     pub fn body(&self) -> Option<&str> {
         match self {
@@ -206,6 +229,7 @@ impl Error {
             body: String::from_utf8_lossy(body).into_owned(),
             retry_after,
             missing_scopes: parsed.missing_scopes,
+            diagnostics: parsed.diagnostics,
         }))
     }
 
@@ -252,6 +276,10 @@ pub struct ErrorBody {
     pub more_scopes: usize,
     /// `hint`.
     pub hint: Option<String>,
+    /// `diagnostics`: objects with at least a `message`.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many diagnostics the list had beyond those kept.
+    pub more_diagnostics: usize,
 }
 
 impl ErrorBody {
@@ -285,6 +313,14 @@ impl ErrorBody {
         };
         let (messages, more_messages) = list(map.get("message"));
         let (missing_scopes, more_scopes) = list(map.get("missingScopes").or_else(|| map.get("missing_scopes")));
+        let (diagnostics, more_diagnostics) = match map.get("diagnostics") {
+            Some(serde_json::Value::Array(items)) => {
+                let mut found = items.iter().filter_map(diagnostic);
+                let kept: Vec<Diagnostic> = found.by_ref().take(Self::MAX_ITEMS).collect();
+                (kept, found.count())
+            }
+            _ => (Vec::new(), 0),
+        };
         ErrorBody {
             messages,
             more_messages,
@@ -293,6 +329,8 @@ impl ErrorBody {
             missing_scopes,
             more_scopes,
             hint: text("hint"),
+            diagnostics,
+            more_diagnostics,
         }
     }
 
@@ -322,8 +360,37 @@ impl ErrorBody {
         if let Some(hint) = &self.hint {
             parts.push(format!("hint: {hint}"));
         }
+        if let Some(first) = self.diagnostics.first() {
+            let mut m = first.message.clone();
+            if let Some(id) = &first.policy_id {
+                m.push_str(&format!(" ({id}"));
+                if let (Some(a), Some(b)) = (first.start, first.end) {
+                    m.push_str(&format!(" at {a}..{b}"));
+                }
+                m.push(')');
+            }
+            let more = self.diagnostics.len() - 1 + self.more_diagnostics;
+            if more > 0 {
+                m.push_str(&format!(", … ({more} more)"));
+            }
+            parts.push(m);
+        }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
+}
+
+/// One `diagnostics` item: an object with a non-empty `message`; anything else is skipped.
+fn diagnostic(v: &serde_json::Value) -> Option<Diagnostic> {
+    let o = v.as_object()?;
+    let text = |key: &str| o.get(key).and_then(|v| v.as_str()).map(clamp).filter(|s| !s.is_empty());
+    let offset = |key: &str| o.get(key).and_then(serde_json::Value::as_u64);
+    Some(Diagnostic {
+        severity: text("severity"),
+        message: text("message")?,
+        policy_id: text("policyId"),
+        start: offset("start"),
+        end: offset("end"),
+    })
 }
 
 /// `s` cut to [`ErrorBody::MAX_TEXT`] characters (an ellipsis marks the cut).
@@ -447,7 +514,7 @@ pub(crate) struct TooLarge {
 
 #[cfg(test)]
 mod tests {
-    use super::ErrorBody;
+    use super::{Diagnostic, ErrorBody};
 
     #[test]
     fn error_bodies_of_every_shape() {
@@ -487,5 +554,39 @@ mod tests {
         );
         let long = serde_json::json!({"message": "x".repeat(10_000)}).to_string();
         assert_eq!(ErrorBody::parse(long.as_bytes()).message().unwrap().chars().count(), ErrorBody::MAX_TEXT + 1);
+    }
+
+    #[test]
+    fn diagnostics_are_read_typed_and_bounded() {
+        let body = serde_json::json!({
+            "message": "The policy is not valid Cedar",
+            "diagnostics": [
+                {"severity": "error", "message": "unexpected token `permitt`", "policyId": "policy0", "start": 0, "end": 7},
+                {"message": "second", "start": -1, "end": "x", "extra": true},
+                {"severity": "error"}, "text", 7
+            ]
+        });
+        let parsed = ErrorBody::parse(body.to_string().as_bytes());
+        assert_eq!(parsed.diagnostics.len(), 2, "items without a message are skipped");
+        assert_eq!(
+            parsed.diagnostics[0],
+            Diagnostic {
+                severity: Some("error".into()),
+                message: "unexpected token `permitt`".into(),
+                policy_id: Some("policy0".into()),
+                start: Some(0),
+                end: Some(7)
+            }
+        );
+        assert_eq!((parsed.diagnostics[1].start, parsed.diagnostics[1].end), (None, None));
+        assert_eq!(
+            parsed.message().unwrap(),
+            "The policy is not valid Cedar; unexpected token `permitt` (policy0 at 0..7), … (1 more)"
+        );
+        let many: Vec<serde_json::Value> =
+            (0..500).map(|i| serde_json::json!({"message": "d".repeat(10_000 + i)})).collect();
+        let parsed = ErrorBody::parse(serde_json::json!({ "diagnostics": many }).to_string().as_bytes());
+        assert_eq!((parsed.diagnostics.len(), parsed.more_diagnostics), (ErrorBody::MAX_ITEMS, 480));
+        assert!(parsed.diagnostics.iter().all(|d| d.message.chars().count() == ErrorBody::MAX_TEXT + 1));
     }
 }

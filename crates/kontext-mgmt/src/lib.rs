@@ -61,7 +61,7 @@ pub mod enums {
 
 pub use call::CallOptions;
 pub use client::ClientBuilder;
-pub use error::{ApiError, Error, ErrorBody, ErrorKind, RawBody, Result};
+pub use error::{ApiError, Diagnostic, Error, ErrorBody, ErrorKind, RawBody, Result};
 pub use generated::{builder, types, Client};
 pub use limits::Limits;
 pub use options::{redact_url, ClientOptions, DEFAULT_BASE_URL};

@@ -21,6 +21,7 @@ from ._base import (
 )
 from ._errors import (
     KontextError,
+    ErrorDiagnostic,
     BadRequest,
     Unauthorized,
     Forbidden,
@@ -146,6 +147,7 @@ __all__ = [
     "PageIterator",
     "StrEnum",
     "KontextError",
+    "ErrorDiagnostic",
     "BadRequest",
     "Unauthorized",
     "Forbidden",

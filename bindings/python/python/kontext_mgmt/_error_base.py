@@ -7,9 +7,25 @@ credential.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypedDict
+
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired
 
 __all__ = ["KontextError"]
+
+
+class ErrorDiagnostic(TypedDict):
+    """One finding of an error body's ``diagnostics`` (e.g. of the Cedar parser)."""
+
+    message: str
+    #: ``error`` or ``warning`` (other values as sent).
+    severity: NotRequired[str]
+    #: The policy it is about (``policy0`` is the first in the text).
+    policyId: NotRequired[str]
+    #: Byte offsets in the text the request sent.
+    start: NotRequired[int]
+    end: NotRequired[int]
 
 
 class KontextError(Exception):
@@ -30,6 +46,9 @@ class KontextError(Exception):
     #: The scopes the credentials lack, when a 403's body lists them (``missingScopes``);
     #: empty otherwise. The message names them too, with the body's hint.
     missing_scopes: list[str]
+    #: What is wrong where, when a 422's body lists ``diagnostics`` (policy text that is not
+    #: valid Cedar); empty otherwise.
+    diagnostics: list[ErrorDiagnostic]
     #: The code of the class when the core gives none (each kind's class sets its own).
     _code: ClassVar[str] = "kontext_error"
 
@@ -44,6 +63,7 @@ class KontextError(Exception):
         retry_after: float | None = None,
         code: str | None = None,
         missing_scopes: list[str] | None = None,
+        diagnostics: list[ErrorDiagnostic] | None = None,
     ) -> None:
         super().__init__(text)
         self.message = text if message is None else message
@@ -53,6 +73,7 @@ class KontextError(Exception):
         self.retry_after = retry_after
         self.code = code if code is not None else type(self)._code
         self.missing_scopes = list(missing_scopes) if missing_scopes else []
+        self.diagnostics = list(diagnostics) if diagnostics else []
 
     @property
     def status(self) -> int | None:
@@ -79,6 +100,7 @@ class KontextError(Exception):
                     "retry_after": self.retry_after,
                     "code": self.code,
                     "missing_scopes": self.missing_scopes,
+                    "diagnostics": self.diagnostics,
                 },
             ),
         )

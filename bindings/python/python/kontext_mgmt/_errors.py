@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import builtins
 
-from ._error_base import KontextError
+from ._error_base import ErrorDiagnostic, KontextError
 
 __all__ = [
+    "ErrorDiagnostic",
     "KontextError",
     "BadRequest",
     "Unauthorized",
