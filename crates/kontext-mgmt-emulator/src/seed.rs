@@ -202,6 +202,10 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
         if let Some(enabled) = p.get("policyEnabled") {
             store.policy_enabled = enabled.as_bool().ok_or("policy.policyEnabled: must be a boolean")?;
         }
+        if let Some(mode) = p.get("payloadCaptureMode") {
+            spec.validate(&schema("PayloadCaptureMode"), mode, "policy.payloadCaptureMode")?;
+            store.payload_capture_mode = mode.as_str().map(str::to_owned);
+        }
         if let Some(rules) = p.get("rules") {
             let rules = rules.as_array().ok_or("policy.rules: must be an array")?;
             for (i, r) in rules.iter().enumerate() {
