@@ -219,6 +219,13 @@ pub struct OrgToken {
 }
 
 impl OrgToken {
+    /// A new token for the raw `token`, of which only the sha256 is kept.
+    pub fn new(seq: u64, label: &str, token: &str, now: DateTime<Utc>) -> OrgToken {
+        use sha2::Digest;
+        let sha256 = format!("{:x}", sha2::Sha256::digest(token.as_bytes()));
+        OrgToken { seq, label: label.to_owned(), sha256, created_at: now, revoked_at: None }
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
             "label": self.label,

@@ -192,6 +192,27 @@ async fn install_and_scim_tokens_are_shown_once_and_revocable() {
 }
 
 #[tokio::test]
+async fn seeded_tokens_keep_only_their_sha256() {
+    let api = start().await;
+    api.seed(json!({"installTokens": [{"label": "ci", "token": "kit_known"}, {"label": "old", "revoked": true}],
+                    "scimTokens": [{"label": "entra", "token": "scim_known"}]}))
+        .await;
+    let listed = walk(&api, "/organizations/current/install-tokens", "").await;
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["sha256"], format!("{:x}", Sha256::digest(b"kit_known")));
+    assert_eq!((listed[0]["revokedAt"].is_null(), listed[1]["revokedAt"].is_string()), (true, true));
+    let scim = walk(&api, "/organizations/current/directory/scim-tokens", "").await;
+    assert_eq!(scim[0]["sha256"], format!("{:x}", Sha256::digest(b"scim_known")));
+    let r = api.get("/organizations/current/directory/status").await;
+    assert_eq!(r.body["activeTokenCount"], 1);
+    for bad in [json!({"installTokens": [{"token": "x"}]}), json!({"scimTokens": [{"label": "x", "token": 1}]})] {
+        let r = api.admin(Method::POST, "seed", Some(bad.clone())).await;
+        assert_eq!(r.status, 400, "{bad}");
+    }
+    api.shutdown().await;
+}
+
+#[tokio::test]
 async fn directory_groups_and_reconciliation() {
     let api = start().await;
     let groups = walk(&api, "/organizations/current/directory/groups", "limit=5").await;

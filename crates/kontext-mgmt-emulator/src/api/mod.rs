@@ -36,6 +36,7 @@ use traces::*;
 
 pub use applications::create_application;
 pub use integrations::create_integration;
+pub use org_tokens::{INSTALL as INSTALL_TOKENS, SCIM as SCIM_TOKENS};
 pub use service_accounts::create_service_account;
 
 /// Runs one API request; returns the answer and the (redacted) body for the request log.

@@ -5,14 +5,14 @@ use crate::locks::{read, write};
 use crate::reply::ApiError;
 use crate::state::App;
 use crate::store::{random_text, OrgToken, Store};
+use chrono::{DateTime, Utc};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::common::*;
 
 /// Which of the two token lists, with the names its answers use.
 #[derive(Clone, Copy)]
-pub(super) struct Kind {
+pub struct Kind {
     /// The wrapper key of one token (`installToken`, `scimToken`).
     key: &'static str,
     /// Prefix of the raw token.
@@ -22,7 +22,17 @@ pub(super) struct Kind {
     view: fn(&Store) -> &Vec<OrgToken>,
 }
 
-pub(super) const INSTALL: Kind = Kind {
+impl Kind {
+    /// Adds a token for the raw `token` (seeds); `revoked` marks it revoked now.
+    pub fn add(self, store: &mut Store, label: &str, token: &str, revoked: bool, now: DateTime<Utc>) {
+        let seq = store.next_seq();
+        let mut t = OrgToken::new(seq, label, token, now);
+        t.revoked_at = revoked.then_some(now);
+        (self.list)(store).push(t);
+    }
+}
+
+pub const INSTALL: Kind = Kind {
     key: "installToken",
     prefix: "kit_",
     not_found: "Install token not found",
@@ -30,7 +40,7 @@ pub(super) const INSTALL: Kind = Kind {
     view: |s| &s.install_tokens,
 };
 
-pub(super) const SCIM: Kind = Kind {
+pub const SCIM: Kind = Kind {
     key: "scimToken",
     prefix: "scim_",
     not_found: "SCIM token not found",
@@ -48,13 +58,8 @@ pub(super) fn tokens_list(app: &App, c: &Ctx, kind: Kind) -> Res {
 pub(super) fn tokens_create(app: &App, c: &Ctx, kind: Kind) -> Res {
     let raw = format!("{}{}", kind.prefix, random_text(32));
     let mut store = write(&app.store);
-    let token = OrgToken {
-        seq: store.next_seq(),
-        label: c.body_str("label").unwrap_or_default().to_owned(),
-        sha256: format!("{:x}", Sha256::digest(raw.as_bytes())),
-        created_at: c.now,
-        revoked_at: None,
-    };
+    let seq = store.next_seq();
+    let token = OrgToken::new(seq, c.body_str("label").unwrap_or_default(), &raw, c.now);
     let body = json!({ kind.key: token.to_json(), "token": raw });
     (kind.list)(&mut store).push(token);
     Ok(created(body))
