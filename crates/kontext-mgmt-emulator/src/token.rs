@@ -156,7 +156,6 @@ fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
 
 /// The scopes a token request gets: the requested ones (each declared by the spec),
 /// space-separated and once each; [`DEFAULT_SCOPE`] when none is requested.
-#[allow(clippy::result_large_err)] // Out is what the endpoint answers either way
 fn granted_scope(app: &App, requested: &str) -> Result<String, Out> {
     let mut scopes: Vec<&str> = Vec::new();
     for s in requested.split_whitespace() {
