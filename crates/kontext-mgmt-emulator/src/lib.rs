@@ -60,6 +60,7 @@ mod admin;
 mod api;
 pub mod cli;
 mod faults;
+mod fixtures;
 mod kit;
 mod locks;
 mod reply;

@@ -47,11 +47,13 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// Fields added to (or replacing) the standard body, e.g. `missingScopes`.
+    pub extra: Option<serde_json::Map<String, Value>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into(), retry_after: None }
+        ApiError { status, message: message.into(), retry_after: None, extra: None }
     }
     pub fn bad_request(m: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, m)
@@ -62,8 +64,32 @@ impl ApiError {
     pub fn conflict(m: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, m)
     }
+    /// A 412 `precondition_failed`.
+    pub fn precondition_failed(m: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PRECONDITION_FAILED, m).with(json!({"error": "precondition_failed"}))
+    }
+    /// Adds the fields of `v` (an object) to the body.
+    pub fn with(mut self, v: Value) -> ApiError {
+        if let Value::Object(m) = v {
+            self.extra.get_or_insert_with(Default::default).extend(m);
+        }
+        self
+    }
     pub fn into_out(self) -> Out {
-        let out = Out::error(self.status, &self.message);
+        let out = match self.extra {
+            None => Out::error(self.status, &self.message),
+            Some(extra) => {
+                let mut body = json!({
+                    "message": self.message,
+                    "statusCode": self.status.as_u16(),
+                    "error": self.status.canonical_reason().unwrap_or("Error"),
+                });
+                if let Some(obj) = body.as_object_mut() {
+                    obj.extend(extra);
+                }
+                Out::json(self.status, &body)
+            }
+        };
         match self.retry_after {
             Some(s) => out.header(header::RETRY_AFTER, &s.to_string()),
             None => out,

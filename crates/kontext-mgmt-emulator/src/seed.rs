@@ -5,7 +5,7 @@ use crate::api;
 use crate::locks::write;
 use crate::spec::Spec;
 use crate::state::App;
-use crate::store::{new_uuid, ts, Session, Store};
+use crate::store::{new_uuid, random_text, ts, Session, Store};
 use crate::EmulatorError;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -198,9 +198,30 @@ pub fn apply(spec: &Spec, store: &mut Store, seed: &Value) -> Result<(), String>
         let k = |v: &Value| v.get("startedAt").and_then(Value::as_str).unwrap_or("").to_owned();
         k(b).cmp(&k(a))
     });
+    for (key, kind) in [("installTokens", api::INSTALL_TOKENS), ("scimTokens", api::SCIM_TOKENS)] {
+        for (i, v) in items(seed, key)?.iter().enumerate() {
+            let at = format!("{key}[{i}]");
+            spec.validate(&schema("CreateOrgTokenInput"), v, &at)?;
+            let token = match v.get("token") {
+                None | Some(Value::Null) => random_text(32),
+                Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                Some(_) => return Err(format!("{at}.token: must be a non-empty string")),
+            };
+            let revoked = match v.get("revoked") {
+                None | Some(Value::Null) => false,
+                Some(b) => b.as_bool().ok_or(format!("{at}.revoked: must be a boolean"))?,
+            };
+            let label = v.get("label").and_then(Value::as_str).unwrap_or_default();
+            kind.add(store, label, &token, revoked, now);
+        }
+    }
     if let Some(p) = seed.get("policy").filter(|p| !p.is_null()) {
         if let Some(enabled) = p.get("policyEnabled") {
             store.policy_enabled = enabled.as_bool().ok_or("policy.policyEnabled: must be a boolean")?;
+        }
+        if let Some(mode) = p.get("payloadCaptureMode") {
+            spec.validate(&schema("PayloadCaptureMode"), mode, "policy.payloadCaptureMode")?;
+            store.payload_capture_mode = mode.as_str().map(str::to_owned);
         }
         if let Some(rules) = p.get("rules") {
             let rules = rules.as_array().ok_or("policy.rules: must be an array")?;

@@ -41,6 +41,9 @@ pub struct Operation {
     pub method: Method,
     pub params: Vec<Param>,
     pub body: Option<BodyDef>,
+    /// The OAuth2 scopes of the operation's `security` (else the document's): a token
+    /// holding any one of them may call it. Empty when no requirement names a scope.
+    pub scopes: Vec<String>,
     /// `"GET /api/v1/applications/{id}"`: the key used by `/_emulator/stats`.
     pub stat_key: String,
 }
@@ -65,6 +68,8 @@ pub struct Spec {
     pub root: Value,
     pub paths: Vec<PathItem>,
     pub ops: Vec<Operation>,
+    /// Every scope the OAuth2 security schemes declare (what a token request may ask for).
+    pub known_scopes: Vec<String>,
 }
 
 /// The parsed spec; parsing happens once per process.
@@ -78,7 +83,8 @@ const METHODS: [&str; 7] = ["get", "put", "post", "patch", "delete", "head", "op
 impl Spec {
     fn parse(yaml: &str) -> Result<Spec, String> {
         let root: Value = serde_yaml::from_str(yaml).map_err(|e| format!("spec: {e}"))?;
-        let mut spec = Spec { root: Value::Null, paths: Vec::new(), ops: Vec::new() };
+        let mut spec = Spec { root: Value::Null, paths: Vec::new(), ops: Vec::new(), known_scopes: Vec::new() };
+        spec.known_scopes = declared_scopes(&root);
         let paths = root.get("paths").and_then(Value::as_object).ok_or("spec: no paths")?;
         for (template, item) in paths {
             let segments = template
@@ -128,6 +134,7 @@ impl Spec {
                     method,
                     params,
                     body,
+                    scopes: scopes_of(op.get("security").or_else(|| root.get("security"))),
                 });
             }
             spec.paths.push(path_item);
@@ -172,6 +179,33 @@ impl Spec {
         self.validate(schema, &value, name)?;
         Ok(value)
     }
+}
+
+/// The scopes named by a `security` list (`[{scheme: [scope, …]}, …]`), in order, once each.
+fn scopes_of(security: Option<&Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let requirements = security.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object);
+    for scope in requirements.flat_map(|r| r.values()).filter_map(Value::as_array).flatten().filter_map(Value::as_str) {
+        if !out.iter().any(|s| s == scope) {
+            out.push(scope.to_owned());
+        }
+    }
+    out
+}
+
+/// The scopes of every OAuth2 flow of every OAuth2 security scheme.
+fn declared_scopes(root: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let schemes = root.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten();
+    for (_, scheme) in schemes.filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("oauth2")) {
+        let flows = scheme.get("flows").and_then(Value::as_object).into_iter().flatten();
+        for scope in flows.filter_map(|(_, f)| f.get("scopes").and_then(Value::as_object)).flat_map(|m| m.keys()) {
+            if !out.contains(scope) {
+                out.push(scope.clone());
+            }
+        }
+    }
+    out
 }
 
 fn params_of(root: &Value, list: Option<&Value>) -> Result<Vec<Param>, String> {
@@ -416,9 +450,24 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn spec_parses_with_39_operations() {
+    fn spec_parses_with_54_operations() {
         let spec = spec().expect("spec");
-        assert_eq!(spec.ops.len(), 39);
+        assert_eq!(spec.ops.len(), 54);
+    }
+
+    #[test]
+    fn every_operation_names_its_scopes() {
+        let spec = spec().expect("spec");
+        assert_eq!(spec.known_scopes.len(), 15, "{:?}", spec.known_scopes);
+        for op in &spec.ops {
+            assert_eq!(op.scopes.len(), 2, "{}: {:?}", op.id, op.scopes);
+            assert_eq!(op.scopes[0], "management:all", "{}", op.id);
+            assert!(spec.known_scopes.contains(&op.scopes[1]), "{}: {:?}", op.id, op.scopes);
+        }
+        let scopes = |id: &str| spec.ops.iter().find(|o| o.id == id).map(|o| o.scopes[1].clone());
+        assert_eq!(scopes("decisions_list").as_deref(), Some("management:logs:read"));
+        assert_eq!(scopes("applications_create").as_deref(), Some("management:applications:write"));
+        assert_eq!(scopes("policies_updateSettings").as_deref(), Some("management:settings:write"));
     }
 
     #[test]

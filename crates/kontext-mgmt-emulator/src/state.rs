@@ -2,6 +2,7 @@
 //! request log, rate windows and the state file.
 
 use crate::faults::Faults;
+use crate::fixtures::Fixtures;
 use crate::locks::{lock, read, write};
 use crate::reqlog::RequestLog;
 use crate::spec::{self, Spec};
@@ -85,6 +86,10 @@ pub struct App {
     rate: Mutex<HashMap<String, Window>>,
     persist_lock: Mutex<()>,
     pub gateway_url: String,
+    /// `http://<listening address>/api/v1`: the audience tokens may name.
+    pub api_url: String,
+    /// Read-only data generated from a fixed seed (decisions, releases, directory).
+    pub fixtures: Fixtures,
 }
 
 impl App {
@@ -119,6 +124,8 @@ impl App {
             faults: Faults::new(config.faults.clone()),
             stats: Stats::new(spec.ops.len()),
             gateway_url: format!("http://{addr}/mcp"),
+            api_url: format!("http://{addr}/api/v1"),
+            fixtures: Fixtures::generate(chrono::Utc::now()),
             log: RequestLog::new(config.log_body_bytes, config.log_max_bytes),
             config,
             spec,

@@ -206,6 +206,36 @@ pub struct Connection {
     pub connected_at: DateTime<Utc>,
 }
 
+/// An install or SCIM token: the raw token is shown once and never stored.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgToken {
+    pub seq: u64,
+    pub label: String,
+    /// Hex SHA-256 of the raw token.
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl OrgToken {
+    /// A new token for the raw `token`, of which only the sha256 is kept.
+    pub fn new(seq: u64, label: &str, token: &str, now: DateTime<Utc>) -> OrgToken {
+        use sha2::Digest;
+        let sha256 = format!("{:x}", sha2::Sha256::digest(token.as_bytes()));
+        OrgToken { seq, label: label.to_owned(), sha256, created_at: now, revoked_at: None }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "label": self.label,
+            "sha256": self.sha256,
+            "createdAt": ts(&self.created_at),
+            "revokedAt": self.revoked_at.as_ref().map(ts),
+        })
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Token {
@@ -295,6 +325,14 @@ pub struct Store {
     pub policy_enabled: bool,
     pub policy_rules: Vec<Value>,
     pub connections: Vec<Connection>,
+    /// `payloadCaptureMode` of the policy settings (`None`: the default).
+    pub payload_capture_mode: Option<String>,
+    /// When the policy settings last changed (`None`: never since the start).
+    pub settings_updated_at: Option<DateTime<Utc>>,
+    /// Install tokens (only their sha256), oldest first.
+    pub install_tokens: Vec<OrgToken>,
+    /// SCIM tokens (only their sha256), oldest first.
+    pub scim_tokens: Vec<OrgToken>,
     /// Live objects by sequence number (rebuilt on load).
     #[serde(skip)]
     pub app_order: BTreeMap<u64, Uuid>,

@@ -3,6 +3,7 @@
 
 use crate::locks::{read, write};
 use crate::reply::{ApiError, Out};
+use crate::spec::Operation;
 use crate::state::App;
 use crate::store::{random_text, Secret, Token};
 use axum::http::{header, request::Parts, HeaderMap, Method, StatusCode};
@@ -11,8 +12,11 @@ use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use uuid::Uuid;
 
-/// The only scope this API knows.
+/// The scope that grants every operation (and the default of a token request).
 pub const SCOPE: &str = "management:all";
+
+/// What a token request without `scope` gets.
+const DEFAULT_SCOPE: &str = SCOPE;
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Out {
     Out::json(status, &json!({"error": error, "error_description": description}))
@@ -115,17 +119,22 @@ fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
         let out = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed");
         return if used_basic { out.header(header::WWW_AUTHENTICATE, "Basic realm=\"kontext\"") } else { out };
     };
-    let scope = get("scope").map(str::trim).unwrap_or("");
-    if !scope.is_empty() && scope.split_whitespace().any(|s| s != SCOPE) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            "The requested scope is invalid, unknown, or malformed",
-        );
+    let scope = match granted_scope(app, get("scope").unwrap_or("")) {
+        Ok(scope) => scope,
+        Err(out) => return out,
+    };
+    if let Some(audience) = get("audience") {
+        if !audience_ok(app, headers, audience) {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The requested audience is not allowed: use this server's <url>/api/v1",
+            );
+        }
     }
     let ttl = app.config.token_ttl;
     let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-    let token = issue(app, &client_id, sa_id, SCOPE, ttl_ms);
+    let token = issue(app, &client_id, sa_id, &scope, ttl_ms);
     if let Some(id) = sa_id {
         if let Some(sa) = write(&app.store).service_accounts.get_mut(&id) {
             sa.last_used_at = Some(chrono::Utc::now());
@@ -138,11 +147,61 @@ fn mint(app: &App, headers: &HeaderMap, form: &[(String, String)]) -> Out {
             "access_token": token,
             "token_type": "bearer",
             "expires_in": ttl.as_secs(),
-            "scope": SCOPE,
+            "scope": scope,
         }),
     )
     .header(header::CACHE_CONTROL, "no-store")
     .header(header::PRAGMA, "no-cache")
+}
+
+/// The scopes a token request gets: the requested ones (each declared by the spec),
+/// space-separated and once each; [`DEFAULT_SCOPE`] when none is requested.
+fn granted_scope(app: &App, requested: &str) -> Result<String, Out> {
+    let mut scopes: Vec<&str> = Vec::new();
+    for s in requested.split_whitespace() {
+        if !app.spec.known_scopes.iter().any(|k| k == s) {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                "The requested scope is invalid, unknown, or malformed",
+            ));
+        }
+        if !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
+    Ok(if scopes.is_empty() { DEFAULT_SCOPE.to_owned() } else { scopes.join(" ") })
+}
+
+/// An `audience` names this server's API: `http://<the address it listens on>/api/v1`, or
+/// the host the client reached it by (`Host`), over http or https; a trailing `/` is fine.
+fn audience_ok(app: &App, headers: &HeaderMap, audience: &str) -> bool {
+    let audience = audience.trim().trim_end_matches('/');
+    if audience.is_empty() || audience == app.api_url {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    !host.is_empty()
+        && ["http", "https"].iter().any(|scheme| {
+            audience.strip_prefix(scheme).and_then(|r| r.strip_prefix("://")).and_then(|r| r.strip_suffix("/api/v1"))
+                == Some(host)
+        })
+}
+
+/// Whether a token's scopes (space-separated) let it call `op`; else the 403
+/// `insufficient_scope` naming the operation's own scope (the spec's `security` of it).
+pub fn authorize(op: &Operation, token_scope: &str) -> Result<(), ApiError> {
+    if op.scopes.is_empty() || token_scope.split_whitespace().any(|s| op.scopes.iter().any(|o| o == s)) {
+        return Ok(());
+    }
+    let specific: Vec<&String> = op.scopes.iter().filter(|s| *s != SCOPE).collect();
+    let missing: Vec<&String> = if specific.is_empty() { op.scopes.iter().collect() } else { specific };
+    let list = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    Err(ApiError::new(StatusCode::FORBIDDEN, format!("The token lacks the scope {list}")).with(json!({
+        "error": "insufficient_scope",
+        "missingScopes": missing,
+        "hint": format!("Request a token with scope {list} (or {SCOPE}) from a service account that may have it."),
+    })))
 }
 
 /// Undoes the form-urlencoding RFC 6749 §2.3.1 puts on the client id and secret inside
@@ -191,8 +250,16 @@ pub fn issue(app: &App, client_id: &str, sa_id: Option<Uuid>, scope: &str, ttl_m
     token
 }
 
-/// Checks the bearer token of an API request; returns the caller's client id.
-pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
+/// A caller with a valid token.
+pub struct Caller {
+    pub client_id: String,
+    /// The token's scopes, space-separated.
+    pub scope: String,
+}
+
+/// Checks the bearer token of an API request; the scopes are checked per operation
+/// ([`authorize`]).
+pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, m);
     let token = headers
         .get(header::AUTHORIZATION)
@@ -202,13 +269,13 @@ pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> 
             scheme.eq_ignore_ascii_case("bearer").then_some(rest.trim())
         })
         .ok_or_else(|| unauthorized("Unauthorized"))?;
-    let (client_id, sa_id, full_scope) = {
+    let (client_id, sa_id, scope) = {
         let tokens = read(&app.tokens);
         let t = tokens.get(token).ok_or_else(|| unauthorized("Unauthorized"))?;
         if t.expires_at_ms <= now_ms() {
             return Err(unauthorized("Token expired"));
         }
-        (t.client_id.clone(), t.sa_id, t.scope.split_whitespace().any(|s| s == SCOPE))
+        (t.client_id.clone(), t.sa_id, t.scope.clone())
     };
     if let Some(id) = sa_id {
         // A deleted service account's tokens stop working at once.
@@ -216,8 +283,5 @@ pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> 
             return Err(unauthorized("Unauthorized"));
         }
     }
-    if !full_scope {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "Insufficient scope"));
-    }
-    Ok(client_id)
+    Ok(Caller { client_id, scope })
 }

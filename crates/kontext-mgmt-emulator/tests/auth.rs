@@ -20,7 +20,7 @@ async fn token_endpoint_basic_and_form_auth() {
             .form(&[
                 ("grant_type", "client_credentials"),
                 ("scope", "management:all"),
-                ("audience", "https://api.kontext.dev/api/v1"),
+                ("audience", format!("{}/api/v1", api.base).as_str()),
             ])
             .send()
             .await
@@ -109,7 +109,8 @@ async fn api_requires_a_valid_bearer_token() {
     let r = api.call_with(&narrow, Method::GET, "/applications", None).await;
     assert_eq!(r.status, 403);
     assert_eq!(r.body["statusCode"], 403);
-    assert_eq!(r.body["error"], "Forbidden");
+    assert_eq!(r.body["error"], "insufficient_scope");
+    assert_eq!(r.body["missingScopes"], json!(["management:applications:read"]));
     api.shutdown().await;
 }
 

@@ -333,7 +333,8 @@ async fn traces_events_policies_from_seed() {
     assert_eq!(ids.len(), 2);
     assert!(!ids.contains(&"e3"), "oldest event is cut: {ids:?}");
     let r = api.get("/policy/settings").await;
-    assert_eq!(r.body, json!({"policyEnabled": true}));
+    assert_eq!(r.body["policyEnabled"], true);
+    assert_eq!(r.body["payloadCaptureMode"], "full", "the default until one is set");
     let r = api.get("/policy/rules").await;
     assert_eq!(r.body, json!([{"action": "deny", "scope": "server", "level": "org"}]));
     // A bad seed is rejected whole.

@@ -58,7 +58,7 @@ pub(super) fn no_content() -> Out {
 // Cursor pagination: keyset on a per-object sequence number, so a walk sees every
 // object that existed when it started exactly once, whatever is inserted meanwhile.
 
-pub(super) fn encode_cursor(seq: u64, id: &Uuid) -> String {
+pub(super) fn encode_cursor(seq: u64, id: &impl serde::Serialize) -> String {
     let raw = json!({"id": id, "seq": seq}).to_string();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
@@ -68,6 +68,31 @@ pub(super) fn decode_cursor(c: &str) -> Result<u64, ApiError> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c.trim_end_matches('=')).map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
     v.get("seq").and_then(Value::as_u64).ok_or_else(bad)
+}
+
+/// One page of `rows` (`(seq, id, row)` in ascending `seq`, already filtered): the rows
+/// after the cursor's `seq`, and the cursor of the next page when there are more.
+pub(super) fn page_rows<T>(
+    rows: impl Iterator<Item = (u64, String, T)>,
+    c: &Ctx,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let limit = c.q_i64("limit").unwrap_or(50).clamp(1, 200) as usize;
+    let after = match c.q_str("cursor") {
+        Some(cur) if !cur.is_empty() => decode_cursor(cur)?,
+        _ => 0,
+    };
+    let mut it = rows.skip_while(|(seq, _, _)| *seq <= after);
+    let mut items = Vec::new();
+    let mut last = None;
+    for (seq, id, row) in it.by_ref().take(limit) {
+        items.push(row);
+        last = Some((seq, id));
+    }
+    let next = match (it.next(), last) {
+        (Some(_), Some((seq, id))) => Some(encode_cursor(seq, &id)),
+        _ => None,
+    };
+    Ok((items, next))
 }
 
 pub(super) fn page(order: &BTreeMap<u64, Uuid>, c: &Ctx) -> Result<(Vec<Uuid>, Option<String>), ApiError> {

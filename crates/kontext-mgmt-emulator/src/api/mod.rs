@@ -3,9 +3,14 @@
 
 mod applications;
 mod common;
+mod decisions;
+mod directory;
 mod integrations;
+mod org_tokens;
+mod releases;
 mod service_accounts;
 mod sessions;
+mod settings;
 mod traces;
 
 use crate::locks::read;
@@ -15,17 +20,23 @@ use crate::state::App;
 use crate::token;
 use axum::http::{header, request::Parts, Method, StatusCode};
 use chrono::Utc;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use applications::*;
 use common::*;
+use decisions::*;
+use directory::*;
 use integrations::*;
+use org_tokens::{tokens_create, tokens_list, tokens_revoke, INSTALL, SCIM};
+use releases::*;
 use service_accounts::*;
 use sessions::*;
+use settings::*;
 use traces::*;
 
 pub use applications::create_application;
 pub use integrations::create_integration;
+pub use org_tokens::{INSTALL as INSTALL_TOKENS, SCIM as SCIM_TOKENS};
 pub use service_accounts::create_service_account;
 
 /// Runs one API request; returns the answer and the (redacted) body for the request log.
@@ -41,9 +52,14 @@ pub fn handle(app: &App, path_idx: usize, op: Option<usize>, parts: &Parts, body
         Ok(c) => c,
         Err(e) => return (e.into_out(), Value::Null),
     };
+    let scope_check = token::authorize(op, &caller.scope);
+    let caller = caller.client_id;
     if let Err(secs) = app.rate_check(&caller) {
         let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
         e.retry_after = Some(secs);
+        return (e.into_out(), Value::Null);
+    }
+    if let Err(e) = scope_check {
         return (e.into_out(), Value::Null);
     }
     let mut logged = Value::Null;
@@ -216,7 +232,22 @@ fn dispatch(app: &App, op: &Operation, c: &Ctx) -> Res {
         "traces_stats" => traces_stats(app, c),
         "traces_get" => traces_get(app, c),
         "events_list" => events_list(app, c),
-        "policies_getSettings" => Ok(ok(json!({"policyEnabled": read(&app.store).policy_enabled}))),
+        "policies_getSettings" => settings_get(app),
+        "policies_updateSettings" => settings_update(app, c),
+        "decisions_list" => decisions_list(app, c),
+        "decisions_get" => decisions_get(app, c),
+        "releases_list" => releases_list(app, c),
+        "releases_getLatest" => releases_latest(app),
+        "releases_createDownloadUrl" => releases_download_url(app, c),
+        "installTokens_list" => tokens_list(app, c, INSTALL),
+        "installTokens_create" => tokens_create(app, c, INSTALL),
+        "installTokens_revoke" => tokens_revoke(app, c, INSTALL),
+        "directory_listScimTokens" => tokens_list(app, c, SCIM),
+        "directory_createScimToken" => tokens_create(app, c, SCIM),
+        "directory_revokeScimToken" => tokens_revoke(app, c, SCIM),
+        "directory_getStatus" => directory_status(app),
+        "directory_listGroups" => directory_groups(app, c),
+        "directory_getReconciliation" => directory_reconciliation(app),
         "policies_listRules" => Ok(ok(Value::Array(read(&app.store).policy_rules.clone()))),
         other => Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, format!("{other} is not implemented by the emulator"))),
     }
