@@ -59,9 +59,11 @@
 mod admin;
 mod api;
 pub mod cli;
+mod decision_log;
 mod faults;
 mod kit;
 mod locks;
+mod policy;
 mod reply;
 mod reqlog;
 mod seed;

@@ -2,7 +2,7 @@
 //! [`ApiError`].
 
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// A response before it becomes an HTTP response (so faults can still cut its body).
 pub struct Out {
@@ -47,11 +47,13 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// Fields that replace or join the standard body (`error`, `diagnostics`, …).
+    pub extra: Option<Map<String, Value>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into(), retry_after: None }
+        ApiError { status, message: message.into(), retry_after: None, extra: None }
     }
     pub fn bad_request(m: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, m)
@@ -62,8 +64,26 @@ impl ApiError {
     pub fn conflict(m: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, m)
     }
+    /// Adds (or replaces) a field of the error body.
+    pub fn with(mut self, key: &str, value: Value) -> ApiError {
+        self.extra.get_or_insert_with(Map::new).insert(key.to_owned(), value);
+        self
+    }
     pub fn into_out(self) -> Out {
-        let out = Out::error(self.status, &self.message);
+        let out = match self.extra {
+            None => Out::error(self.status, &self.message),
+            Some(extra) => {
+                let mut body = json!({
+                    "message": self.message,
+                    "statusCode": self.status.as_u16(),
+                    "error": self.status.canonical_reason().unwrap_or("Error"),
+                });
+                if let Some(obj) = body.as_object_mut() {
+                    obj.extend(extra);
+                }
+                Out::json(self.status, &body)
+            }
+        };
         match self.retry_after {
             Some(s) => out.header(header::RETRY_AFTER, &s.to_string()),
             None => out,

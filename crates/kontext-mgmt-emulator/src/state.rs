@@ -1,6 +1,7 @@
 //! The shared state of one emulator ([`App`]): the store, tokens, faults, statistics, the
 //! request log, rate windows and the state file.
 
+use crate::decision_log::SyntheticLog;
 use crate::faults::Faults;
 use crate::locks::{lock, read, write};
 use crate::reqlog::RequestLog;
@@ -85,6 +86,8 @@ pub struct App {
     rate: Mutex<HashMap<String, Window>>,
     persist_lock: Mutex<()>,
     pub gateway_url: String,
+    /// The decisions replay and the blocked list read.
+    pub decisions: SyntheticLog,
 }
 
 impl App {
@@ -119,6 +122,7 @@ impl App {
             faults: Faults::new(config.faults.clone()),
             stats: Stats::new(spec.ops.len()),
             gateway_url: format!("http://{addr}/mcp"),
+            decisions: SyntheticLog::new(chrono::Utc::now()),
             log: RequestLog::new(config.log_body_bytes, config.log_max_bytes),
             config,
             spec,

@@ -295,6 +295,8 @@ pub struct Store {
     pub policy_enabled: bool,
     pub policy_rules: Vec<Value>,
     pub connections: Vec<Connection>,
+    /// The Cedar policy: versions and the enforced/observing slots.
+    pub cedar: crate::policy::CedarState,
     /// Live objects by sequence number (rebuilt on load).
     #[serde(skip)]
     pub app_order: BTreeMap<u64, Uuid>,
