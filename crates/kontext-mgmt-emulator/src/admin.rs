@@ -7,6 +7,7 @@
 //! | `GET /_emulator/stats` | `{"tokensMinted": N, "requests": {"GET /api/v1/applications": N, …}}` |
 //! | `GET /_emulator/requests?limit=N` | the last N requests (default 50, at most 1000), oldest first, bodies bounded (see `reqlog`) |
 //! | `GET`/`PUT`/`DELETE /_emulator/faults` | read, replace or clear the fault configuration |
+//! | `GET /_emulator/decision-log` | `{"items": […]}`: the decisions `POST /api/v1/policy/replay` and `GET /api/v1/policy/blocked` read, newest first |
 //! | `POST /_emulator/tokens` | mint a token directly: `{"clientId"?, "scope"?, "expiresIn"?}` (e.g. a token without `management:all` to test 403s) |
 
 use crate::faults::FaultSpec;
@@ -38,9 +39,12 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Out {
             Out::empty(StatusCode::NO_CONTENT)
         }
         ("tokens", &Method::POST) => mint(app, body),
+        ("decision-log", &Method::GET) => {
+            Out::json(StatusCode::OK, &json!({"items": app.decisions.all()}))
+        }
         ("health", &Method::GET) => Out::json(StatusCode::OK, &json!({"ok": true})),
         ("seed" | "reset" | "tokens", _) => not_allowed(parts, "POST"),
-        ("stats" | "requests" | "health", _) => not_allowed(parts, "GET"),
+        ("stats" | "requests" | "health" | "decision-log", _) => not_allowed(parts, "GET"),
         ("faults", _) => not_allowed(parts, "GET, PUT, DELETE"),
         _ => crate::reply::not_found(m, parts.uri.path()),
     }

@@ -59,10 +59,12 @@
 mod admin;
 mod api;
 pub mod cli;
+mod decision_log;
 mod faults;
 mod fixtures;
 mod kit;
 mod locks;
+mod policy;
 mod reply;
 mod reqlog;
 mod seed;

@@ -2,7 +2,7 @@
 //! [`ApiError`].
 
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// A response before it becomes an HTTP response (so faults can still cut its body).
 pub struct Out {
@@ -47,8 +47,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub retry_after: Option<u64>,
-    /// Fields added to (or replacing) the standard body, e.g. `missingScopes`.
-    pub extra: Option<serde_json::Map<String, Value>>,
+    /// Fields that replace or join the standard body (`error`, `missingScopes`, `diagnostics`, …).
+    pub extra: Option<Map<String, Value>>,
 }
 
 impl ApiError {
@@ -66,13 +66,18 @@ impl ApiError {
     }
     /// A 412 `precondition_failed`.
     pub fn precondition_failed(m: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::PRECONDITION_FAILED, m).with(json!({"error": "precondition_failed"}))
+        ApiError::new(StatusCode::PRECONDITION_FAILED, m).with_fields(json!({"error": "precondition_failed"}))
     }
     /// Adds the fields of `v` (an object) to the body.
-    pub fn with(mut self, v: Value) -> ApiError {
+    pub fn with_fields(mut self, v: Value) -> ApiError {
         if let Value::Object(m) = v {
             self.extra.get_or_insert_with(Default::default).extend(m);
         }
+        self
+    }
+    /// Adds (or replaces) a field of the error body.
+    pub fn with(mut self, key: &str, value: Value) -> ApiError {
+        self.extra.get_or_insert_with(Map::new).insert(key.to_owned(), value);
         self
     }
     pub fn into_out(self) -> Out {

@@ -333,6 +333,8 @@ pub struct Store {
     pub install_tokens: Vec<OrgToken>,
     /// SCIM tokens (only their sha256), oldest first.
     pub scim_tokens: Vec<OrgToken>,
+    /// The Cedar policy: versions and the enforced/observing slots.
+    pub cedar: crate::policy::CedarState,
     /// Live objects by sequence number (rebuilt on load).
     #[serde(skip)]
     pub app_order: BTreeMap<u64, Uuid>,

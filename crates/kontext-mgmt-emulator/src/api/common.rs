@@ -15,6 +15,8 @@ pub struct Ctx {
     pub caller: String,
     pub(super) params: Vec<(String, String)>,
     pub(super) query: Vec<(String, Value)>,
+    /// The header parameters the operation declares (name as in the spec).
+    pub(super) headers: Vec<(String, String)>,
     pub body: Value,
     pub now: DateTime<Utc>,
 }
@@ -34,6 +36,9 @@ impl Ctx {
     }
     pub(super) fn q_i64(&self, name: &str) -> Option<i64> {
         self.q(name).and_then(Value::as_i64)
+    }
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
     pub(super) fn body_str(&self, name: &str) -> Option<&str> {
         self.body.get(name).and_then(Value::as_str)

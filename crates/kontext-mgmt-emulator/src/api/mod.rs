@@ -8,6 +8,7 @@ mod directory;
 mod integrations;
 mod org_tokens;
 mod releases;
+mod policy;
 mod service_accounts;
 mod sessions;
 mod settings;
@@ -29,6 +30,7 @@ use directory::*;
 use integrations::*;
 use org_tokens::{tokens_create, tokens_list, tokens_revoke, INSTALL, SCIM};
 use releases::*;
+use policy::*;
 use service_accounts::*;
 use sessions::*;
 use settings::*;
@@ -167,6 +169,14 @@ fn prepare(
             None => {}
         }
     }
+    // Header parameters the spec declares (If-Match, …); others are not the handlers' business.
+    let mut headers = Vec::new();
+    for p in op.params.iter().filter(|p| p.loc == Loc::Header) {
+        if let Some(v) = parts.headers.get(p.name.as_str()) {
+            let v = v.to_str().map_err(|_| ApiError::bad_request(format!("{}: must be visible ASCII", p.name)))?;
+            headers.push((p.name.clone(), v.to_owned()));
+        }
+    }
     let mut parsed = Value::Null;
     if let Some(def) = &op.body {
         if body.iter().all(u8::is_ascii_whitespace) {
@@ -190,7 +200,7 @@ fn prepare(
             spec.validate(&def.schema, &parsed, "").map_err(ApiError::bad_request)?;
         }
     }
-    Ok(Ctx { caller, params, query, body: parsed, now: Utc::now() })
+    Ok(Ctx { caller, params, query, headers, body: parsed, now: Utc::now() })
 }
 
 fn dispatch(app: &App, op: &Operation, c: &Ctx) -> Res {
@@ -249,6 +259,16 @@ fn dispatch(app: &App, op: &Operation, c: &Ctx) -> Res {
         "directory_listGroups" => directory_groups(app, c),
         "directory_getReconciliation" => directory_reconciliation(app),
         "policies_listRules" => Ok(ok(Value::Array(read(&app.store).policy_rules.clone()))),
+        "policies_getPolicy" => policy_get(app),
+        "policies_putPolicy" => policy_put(app, c),
+        "policies_validate" => policy_validate(c),
+        "policies_getDeployment" => deployment_get(app),
+        "policies_listVersions" => versions_list(app, c),
+        "policies_getVersion" => version_get(app, c),
+        "policies_listRuleTemplates" => Ok(templates_list()),
+        "policies_applyAction" => action_apply(app, c),
+        "policies_replay" => replay(app, c),
+        "policies_listBlocked" => blocked_list(app, c),
         other => Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, format!("{other} is not implemented by the emulator"))),
     }
 }
