@@ -105,18 +105,21 @@ async fn releases_and_download_urls() {
     assert_eq!(latest.status, 200);
     assert_eq!(latest.body["release"], releases[0]);
     let version = releases[1]["version"].as_str().unwrap();
-    for kind in ["package", "install_script"] {
+    let mut urls = HashSet::new();
+    for kind in ["package", "install_script", "package"] {
         let artifact = releases[1]["artifacts"].as_array().unwrap().iter().find(|a| a["kind"] == kind).unwrap();
         let before = chrono::Utc::now();
         let r = api.post_empty(&format!("/deployments/releases/{version}/artifacts/{kind}/download-url")).await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["sha256"], artifact["sha256"]);
         assert_eq!(r.body["sha256"].as_str().unwrap().len(), 64);
-        assert!(r.body["url"].as_str().unwrap().starts_with("http"));
+        assert!(r.body["url"].as_str().unwrap().starts_with(&api.base));
+        urls.insert(r.body["url"].as_str().unwrap().to_owned());
         let expires = chrono::DateTime::parse_from_rfc3339(r.body["expiresAt"].as_str().unwrap()).unwrap();
         let minutes = (expires.with_timezone(&chrono::Utc) - before).num_seconds() as f64 / 60.0;
         assert!((14.0..=16.0).contains(&minutes), "valid about 15 minutes, not {minutes}");
     }
+    assert_eq!(urls.len(), 3, "every URL is new");
     let r = api.post_empty(&format!("/deployments/releases/{version}/artifacts/source/download-url")).await;
     assert_eq!(r.status, 404);
     let r = api.post_empty("/deployments/releases/0.0.0/artifacts/package/download-url").await;
