@@ -41,6 +41,9 @@ const SEED: u64 = 0x6b6f_6e74_6578_7431;
 /// Decisions in the synthetic log (30 days, about 30 a day).
 const COUNT: usize = 900;
 
+/// A provider of the synthetic log: name, endpoint, tools with their operation.
+type Provider = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
 pub struct SyntheticLog {
     items: Vec<LoggedDecision>,
 }
@@ -51,7 +54,7 @@ impl SyntheticLog {
     pub fn new(anchor: DateTime<Utc>) -> SyntheticLog {
         const AGENTS: [&str; 2] = ["anthropic-claude-code", "openai-codex"];
         // (provider, endpoint, tools with their operation)
-        const PROVIDERS: [(&str, &str, &[(&str, &str)]); 5] = [
+        const PROVIDERS: [Provider; 5] = [
             (
                 "github",
                 "ep_github",

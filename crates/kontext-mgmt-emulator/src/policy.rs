@@ -610,7 +610,7 @@ mod tests {
     #[test]
     fn parse_errors_name_the_policy_and_the_bytes() {
         let text = "permit (principal, action, resource);\npermitt (principal, action, resource);";
-        let diags = parse_policies(text).err().expect("invalid");
+        let diags = parse_policies(text).expect_err("invalid");
         let d = &diags[0];
         assert_eq!(d.severity, "error");
         assert_eq!(d.policy_id.as_deref(), Some("policy1"));
@@ -622,14 +622,13 @@ mod tests {
     fn ids_come_from_annotations_or_position_and_must_be_unique() {
         let ok =
             parse_policies("@id(\"a\") permit (principal, action, resource);\nforbid (principal, action, resource);")
-                .ok()
                 .expect("valid");
         let ids: Vec<&str> = ok.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, ["a", "policy1"]);
         let dup = parse_policies(
             "@id(\"a\") permit (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);",
         );
-        assert!(dup.err().expect("dup")[0].message.contains("`a`"));
+        assert!(dup.expect_err("dup")[0].message.contains("`a`"));
     }
 
     #[test]
@@ -643,7 +642,7 @@ mod tests {
     fn rendered_scopes_parse() {
         let agents = vec!["anthropic-claude-code".to_owned(), "openai-\"codex\"".to_owned()];
         let text = render_added(TEMPLATES[0].cedar, "t", false, Some("ep_1"), &agents);
-        let parsed = parse_policies(&text).ok().expect("parses");
+        let parsed = parse_policies(&text).expect("parses");
         assert_eq!(parsed[0].0, "t");
         assert!(text.contains("principal in ["), "{text}");
     }
@@ -655,7 +654,7 @@ mod tests {
             "(".repeat(100_000),
             ")".repeat(100_000)
         );
-        let d = &parse_policies(&deep).err().expect("refused")[0];
+        let d = &parse_policies(&deep).expect_err("refused")[0];
         assert!(d.message.contains("nests"), "{d:?}");
         for chain in [" + 1".repeat(100_000), "!".repeat(100_000), ".a".repeat(100_000)] {
             let text = format!("permit (principal, action, resource) when {{ context{chain} == 1 }};");
