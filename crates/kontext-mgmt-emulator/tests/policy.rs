@@ -270,23 +270,8 @@ async fn actions_versions_and_templates() {
     assert_eq!(ids(&r.body["observing"]), Vec::<&str>::new());
 
     // add, enforce (2), stop (2), delete: six versions, walked two at a time, oldest first.
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/policy/versions?limit=2&cursor={c}"),
-            None => "/policy/versions?limit=2".to_owned(),
-        };
-        let r = api.get(&path).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        let items = r.body["items"].as_array().expect("items");
-        assert!(items.len() <= 2);
-        seen.extend(items.iter().map(|v| v["id"].as_str().expect("id").to_owned()));
-        match r.body["nextCursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let seen: Vec<String> =
+        api.walk("/policy/versions", 2).await.iter().map(|v| v["id"].as_str().expect("id").to_owned()).collect();
     assert_eq!(seen, ["pv_0001", "pv_0002", "pv_0003", "pv_0004", "pv_0005", "pv_0006"]);
     let v = api.get("/policy/versions/pv_0003").await;
     assert_eq!(v.status, 200);
