@@ -39,9 +39,7 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Out {
             Out::empty(StatusCode::NO_CONTENT)
         }
         ("tokens", &Method::POST) => mint(app, body),
-        ("decision-log", &Method::GET) => {
-            Out::json(StatusCode::OK, &json!({"items": app.decisions.all()}))
-        }
+        ("decision-log", &Method::GET) => Out::json(StatusCode::OK, &json!({"items": app.decisions.all()})),
         ("health", &Method::GET) => Out::json(StatusCode::OK, &json!({"ok": true})),
         ("seed" | "reset" | "tokens", _) => not_allowed(parts, "POST"),
         ("stats" | "requests" | "health" | "decision-log", _) => not_allowed(parts, "GET"),

@@ -41,6 +41,9 @@ const SEED: u64 = 0x6b6f_6e74_6578_7431;
 /// Decisions in the synthetic log (30 days, about 30 a day).
 const COUNT: usize = 900;
 
+/// A provider of the synthetic log: name, endpoint, tools with their operation.
+type Provider = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
 pub struct SyntheticLog {
     items: Vec<LoggedDecision>,
 }
@@ -51,8 +54,12 @@ impl SyntheticLog {
     pub fn new(anchor: DateTime<Utc>) -> SyntheticLog {
         const AGENTS: [&str; 2] = ["anthropic-claude-code", "openai-codex"];
         // (provider, endpoint, tools with their operation)
-        const PROVIDERS: [(&str, &str, &[(&str, &str)]); 5] = [
-            ("github", "ep_github", &[("search_issues", "read"), ("create_pull_request", "write"), ("delete_branch", "delete")]),
+        const PROVIDERS: [Provider; 5] = [
+            (
+                "github",
+                "ep_github",
+                &[("search_issues", "read"), ("create_pull_request", "write"), ("delete_branch", "delete")],
+            ),
             ("linear", "ep_linear", &[("list_issues", "read"), ("update_issue", "write")]),
             ("slack", "ep_slack", &[("post_message", "write"), ("read_channel", "read")]),
             ("postgres", "ep_postgres", &[("query", "read"), ("insert_rows", "write"), ("drop_table", "delete")]),
@@ -122,7 +129,11 @@ mod tests {
         let anchor = Utc::now();
         let (a, b) = (SyntheticLog::new(anchor), SyntheticLog::new(anchor));
         assert_eq!(a.all().len(), COUNT);
-        assert!(a.all().iter().zip(b.all()).all(|(x, y)| x.id == y.id && x.tool_name == y.tool_name && x.occurred_at == y.occurred_at));
+        assert!(a
+            .all()
+            .iter()
+            .zip(b.all())
+            .all(|(x, y)| x.id == y.id && x.tool_name == y.tool_name && x.occurred_at == y.occurred_at));
         assert!(a.all().windows(2).all(|w| w[0].occurred_at > w[1].occurred_at));
         let week = a.since(anchor - Duration::days(7));
         assert!(week.len() > 150 && week.len() < 260, "{}", week.len());

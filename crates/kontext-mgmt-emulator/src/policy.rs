@@ -5,8 +5,8 @@
 
 use crate::decision_log::LoggedDecision;
 use cedar_policy::{
-    AuthorizationError, Authorizer, Context, Decision, Entities, EntityId, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
-    Request, Schema, ValidationMode, Validator,
+    AuthorizationError, Authorizer, Context, Decision, Entities, EntityId, EntityTypeName, EntityUid, Policy, PolicyId,
+    PolicySet, Request, Schema, ValidationMode, Validator,
 };
 use chrono::{DateTime, Utc};
 use miette::Diagnostic;
@@ -301,6 +301,9 @@ pub fn if_match(header: &str, current: &str) -> bool {
 // ---------------------------------------------------------------------------------
 // Parsing and diagnostics
 
+/// Longest diagnostic message, in characters.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
 /// One finding, as the API reports it.
 #[derive(Clone, Debug)]
 pub struct Diag {
@@ -320,6 +323,11 @@ impl Diag {
         let mut message = d.to_string();
         if let Some(help) = d.help() {
             message = format!("{message} ({help})");
+        }
+        // A finding can quote the text (a long name, say): keep the answer small.
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            message.truncate(cut);
+            message.push('…');
         }
         Diag { severity, message, policy_id, span }
     }
@@ -379,28 +387,38 @@ fn policy_index_at(text: &str, offset: usize) -> usize {
     n
 }
 
-/// Brackets nested deeper than this are refused before the parser sees them: the Cedar
-/// parser and evaluator recurse, and a hostile text must not exhaust the stack.
+/// Brackets nested deeper than this, or more operators than [`MAX_OPERATORS`] in one
+/// policy, are refused before the parser sees them: the Cedar parser recurses once per
+/// nesting level and per operator of a chain (`1 + 1 + …`, `!!!…`), and a hostile text
+/// must not exhaust the stack (it would abort the whole emulator).
 const MAX_NESTING: usize = 64;
+const MAX_OPERATORS: usize = 2000;
 
-/// The first bracket nested deeper than [`MAX_NESTING`], as a diagnostic.
+/// The first place where `text` nests or chains too deeply, as a diagnostic.
 fn too_deep(text: &str) -> Option<Diag> {
-    let mut depth = 0usize;
+    let b = text.as_bytes();
+    let ident = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let (mut depth, mut ops) = (0usize, 0usize);
     let mut at = None;
     scan_code(text, usize::MAX, |i, c| {
         match c {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b';' => ops = 0,
+            b'+' | b'-' | b'*' | b'!' | b'.' | b'&' | b'|' | b'<' | b'>' | b'=' => ops += 1,
+            b'i' if b.get(i + 1) == Some(&b'f') && !ident(i + 2) && (i == 0 || !ident(i - 1)) => ops += 1,
             _ => {}
         }
-        if depth > MAX_NESTING {
+        if depth > MAX_NESTING || ops > MAX_OPERATORS {
             at = Some(i);
         }
         at.is_none()
     });
     at.map(|i| Diag {
         severity: "error",
-        message: format!("expressions are nested more than {MAX_NESTING} levels deep"),
+        message: format!(
+            "the policy nests more than {MAX_NESTING} brackets or chains more than {MAX_OPERATORS} operators"
+        ),
         policy_id: Some(format!("policy{}", policy_index_at(text, i))),
         span: Some((i, i + 1)),
     })
@@ -424,7 +442,10 @@ pub fn parse_policies(text: &str) -> Result<Vec<(String, Policy)>, Vec<Diag>> {
     })?;
     let mut diags = Vec::new();
     for t in set.templates() {
-        diags.push(Diag::error("templates (`?principal`, `?resource`) are not supported here", Some(t.id().to_string())));
+        diags.push(Diag::error(
+            "templates (`?principal`, `?resource`) are not supported here",
+            Some(t.id().to_string()),
+        ));
     }
     let mut out: Vec<(usize, String, Policy)> = set
         .policies()
@@ -481,13 +502,7 @@ pub fn check(text: &str) -> Vec<Diag> {
 
 /// The text of one policy with its id annotation and scoping conditions: `@id("id")`
 /// unless the text has one, then a `when` per limit.
-pub fn render_added(
-    text: &str,
-    id: &str,
-    annotated: bool,
-    endpoint: Option<&str>,
-    agents: &[String],
-) -> String {
+pub fn render_added(text: &str, id: &str, annotated: bool, endpoint: Option<&str>, agents: &[String]) -> String {
     let quote = |s: &str| format!("\"{}\"", s.escape_default());
     let mut body = text.trim().trim_end_matches(';').trim_end().to_owned();
     match agents {
@@ -569,7 +584,9 @@ pub struct Outcome {
 
 fn request_of(d: &LoggedDecision) -> Option<Request> {
     let tool = d.tool_name.as_deref()?;
-    let uid = |ty: &str, id: &str| EntityTypeName::from_str(ty).ok().map(|t| EntityUid::from_type_name_and_id(t, EntityId::new(id)));
+    let uid = |ty: &str, id: &str| {
+        EntityTypeName::from_str(ty).ok().map(|t| EntityUid::from_type_name_and_id(t, EntityId::new(id)))
+    };
     let mut ctx = json!({
         "toolName": tool,
         "provider": d.provider,
@@ -593,7 +610,7 @@ mod tests {
     #[test]
     fn parse_errors_name_the_policy_and_the_bytes() {
         let text = "permit (principal, action, resource);\npermitt (principal, action, resource);";
-        let diags = parse_policies(text).err().expect("invalid");
+        let diags = parse_policies(text).expect_err("invalid");
         let d = &diags[0];
         assert_eq!(d.severity, "error");
         assert_eq!(d.policy_id.as_deref(), Some("policy1"));
@@ -603,13 +620,15 @@ mod tests {
 
     #[test]
     fn ids_come_from_annotations_or_position_and_must_be_unique() {
-        let ok = parse_policies("@id(\"a\") permit (principal, action, resource);\nforbid (principal, action, resource);")
-            .ok()
-            .expect("valid");
+        let ok =
+            parse_policies("@id(\"a\") permit (principal, action, resource);\nforbid (principal, action, resource);")
+                .expect("valid");
         let ids: Vec<&str> = ok.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, ["a", "policy1"]);
-        let dup = parse_policies("@id(\"a\") permit (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);");
-        assert!(dup.err().expect("dup")[0].message.contains("`a`"));
+        let dup = parse_policies(
+            "@id(\"a\") permit (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);",
+        );
+        assert!(dup.expect_err("dup")[0].message.contains("`a`"));
     }
 
     #[test]
@@ -623,20 +642,35 @@ mod tests {
     fn rendered_scopes_parse() {
         let agents = vec!["anthropic-claude-code".to_owned(), "openai-\"codex\"".to_owned()];
         let text = render_added(TEMPLATES[0].cedar, "t", false, Some("ep_1"), &agents);
-        let parsed = parse_policies(&text).ok().expect("parses");
+        let parsed = parse_policies(&text).expect("parses");
         assert_eq!(parsed[0].0, "t");
         assert!(text.contains("principal in ["), "{text}");
     }
 
     #[test]
     fn deep_nesting_is_refused_before_parsing() {
-        let deep = format!("permit (principal, action, resource) when {{ {}true{} }};", "(".repeat(100_000), ")".repeat(100_000));
-        let d = &parse_policies(&deep).err().expect("refused")[0];
-        assert!(d.message.contains("nested"), "{d:?}");
+        let deep = format!(
+            "permit (principal, action, resource) when {{ {}true{} }};",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let d = &parse_policies(&deep).expect_err("refused")[0];
+        assert!(d.message.contains("nests"), "{d:?}");
+        for chain in [" + 1".repeat(100_000), "!".repeat(100_000), ".a".repeat(100_000)] {
+            let text = format!("permit (principal, action, resource) when {{ context{chain} == 1 }};");
+            assert!(parse_policies(&text).is_err());
+        }
+        // Many small policies are fine: the count is per policy.
+        let many = "permit (principal, action, resource) when { 1 + 1 == 2 && context.a.b.c == 3 };\n".repeat(1000);
+        assert_eq!(parse_policies(&many).map(|p| p.len()).ok(), Some(1000));
         let fine = format!("permit (principal, action, resource) when {{ {}true{} }};", "(".repeat(20), ")".repeat(20));
         assert!(parse_policies(&fine).is_ok());
         // Brackets inside strings and comments do not count.
-        let quoted = format!("// {}\npermit (principal, action, resource) when {{ \"{}\" == \"\" }};", "(".repeat(200), "[".repeat(200));
+        let quoted = format!(
+            "// {}\npermit (principal, action, resource) when {{ \"{}\" == \"\" }};",
+            "(".repeat(200),
+            "[".repeat(200)
+        );
         assert!(parse_policies(&quoted).is_ok());
     }
 

@@ -9,7 +9,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-const GITHUB_RULE: &str = "forbid (principal, action == Action::\"tool_call\", resource)\nwhen { context.provider == \"github\" };";
+const GITHUB_RULE: &str =
+    "forbid (principal, action == Action::\"tool_call\", resource)\nwhen { context.provider == \"github\" };";
 
 async fn send(api: &Api, method: Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Resp {
     let mut req = api.client.request(method, api.url(path)).bearer_auth(&api.token);
@@ -75,7 +76,8 @@ async fn the_etag_concurrency_story() {
     assert_eq!(r.status, 412, "{}", r.text);
 }
 
-#[tokio::test]
+// Several server threads, so the two handlers really run at the same time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_actions_with_one_etag_one_wins() {
     let api = Arc::new(start().await);
     for round in 0..12 {
@@ -231,7 +233,10 @@ async fn actions_versions_and_templates() {
     let p = &r.body["observing"]["policies"][0];
     assert_eq!(p["templateId"], "block-shell-exec");
     let cedar = p["cedar"].as_str().expect("cedar");
-    assert!(cedar.contains("context.endpointId == \"ep_local\"") && cedar.contains("Agent::\"openai-codex\""), "{cedar}");
+    assert!(
+        cedar.contains("context.endpointId == \"ep_local\"") && cedar.contains("Agent::\"openai-codex\""),
+        "{cedar}"
+    );
     let e = etag(&r);
     // Same id again: 409; unknown template: 404; unknown policy: 404.
     let r = act(&api, &e, json!({"action": "add", "templateId": "block-shell-exec"})).await;
@@ -256,7 +261,8 @@ async fn actions_versions_and_templates() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(ids(&r.body["observing"]), ["block-shell-exec"]);
     assert_eq!(ids(&r.body["enforced"]), Vec::<&str>::new());
-    let r = act(&api, &etag(&r), json!({"action": "delete", "policyId": "block-shell-exec", "where": "enforced"})).await;
+    let r =
+        act(&api, &etag(&r), json!({"action": "delete", "policyId": "block-shell-exec", "where": "enforced"})).await;
     assert_eq!(r.status, 404, "not in that slot: {}", r.text);
     let (_, e) = deployment(&api).await;
     let r = act(&api, &e, json!({"action": "delete", "policyId": "block-shell-exec", "where": "observing"})).await;
@@ -264,23 +270,8 @@ async fn actions_versions_and_templates() {
     assert_eq!(ids(&r.body["observing"]), Vec::<&str>::new());
 
     // add, enforce (2), stop (2), delete: six versions, walked two at a time, oldest first.
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/policy/versions?limit=2&cursor={c}"),
-            None => "/policy/versions?limit=2".to_owned(),
-        };
-        let r = api.get(&path).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        let items = r.body["items"].as_array().expect("items");
-        assert!(items.len() <= 2);
-        seen.extend(items.iter().map(|v| v["id"].as_str().expect("id").to_owned()));
-        match r.body["nextCursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let seen: Vec<String> =
+        api.walk("/policy/versions", 2).await.iter().map(|v| v["id"].as_str().expect("id").to_owned()).collect();
     assert_eq!(seen, ["pv_0001", "pv_0002", "pv_0003", "pv_0004", "pv_0005", "pv_0006"]);
     let v = api.get("/policy/versions/pv_0003").await;
     assert_eq!(v.status, 200);
@@ -325,14 +316,20 @@ async fn replay_and_blocked_agree_with_the_decision_log() {
         let w = window(&log, n);
         let calls: Vec<&Value> = w.iter().filter(|d| d["toolName"].is_string()).collect();
         let github = calls.iter().filter(|d| d["provider"] == "github").count() as u64;
-        let shell = |captured: bool| calls.iter().filter(|d| d["provider"] == "shell" && d["arguments"].is_object() == captured);
-        let rm = shell(true).filter(|d| d["arguments"]["command"].as_str().is_some_and(|c| c.contains("rm -rf"))).count() as u64;
+        let shell = |captured: bool| {
+            calls.iter().filter(move |d| d["provider"] == "shell" && d["arguments"].is_object() == captured)
+        };
+        let rm = shell(true)
+            .filter(|d| d["arguments"]["command"].as_str().is_some_and(|c| c.contains("rm -rf")))
+            .count() as u64;
         let uncaptured = shell(false).count() as u64;
         assert!(github > 0 && rm > 0 && uncaptured > 0, "the log exercises every count");
         assert_eq!(r.body["decisionsReplayed"], calls.len() as u64);
         let rows = r.body["policies"].as_array().expect("rows");
         let row = |slot: &str, id: &str| {
-            rows.iter().find(|x| x["slot"] == slot && x["policyId"] == id).unwrap_or_else(|| panic!("{slot} {id}: {rows:?}"))
+            rows.iter()
+                .find(|x| x["slot"] == slot && x["policyId"] == id)
+                .unwrap_or_else(|| panic!("{slot} {id}: {rows:?}"))
         };
         let gh = row("enforced", "gh");
         assert_eq!(gh["wouldBlock"], github);
@@ -364,4 +361,30 @@ async fn replay_and_blocked_agree_with_the_decision_log() {
     // An empty baseline denies everything by default, and no policy is the reason.
     let r = api.post("/policy/replay", json!({"days": 7, "baselinePolicyText": ""})).await;
     assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn hostile_policy_text_is_refused_not_fatal() {
+    let api = start().await;
+    let chains = [
+        format!("context{} == 1", " + 1".repeat(150_000)),
+        format!("{}true", "!".repeat(500_000)),
+        format!("{}true{}", "(".repeat(200_000), ")".repeat(200_000)),
+        format!("{}1", "if true then 1 else ".repeat(40_000)),
+    ];
+    for chain in chains {
+        let text = format!("permit (principal, action, resource) when {{ {chain} }};");
+        let r = api.post("/policy/validations", json!({"policyText": text})).await;
+        assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(300)]);
+        assert_eq!(r.body["valid"], false);
+        let (_, e) = deployment(&api).await;
+        let r = act(&api, &e, json!({"action": "add", "cedar": text})).await;
+        assert_eq!(r.status, 422);
+    }
+    let long_name = format!("permit (principal == {}::\"x\", action, resource);", vec!["A"; 50_000].join("::"));
+    let r = api.post("/policy/validations", json!({"policyText": long_name})).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text.len() < 10_000, "findings are bounded: {} bytes", r.text.len());
+    // Still serving.
+    assert_eq!(api.get("/policy/rule-templates").await.status, 200);
 }

@@ -29,7 +29,8 @@ fn precondition_failed() -> ApiError {
 }
 
 fn precondition_required() -> ApiError {
-    ApiError::new(StatusCode::PRECONDITION_REQUIRED, "If-Match is required").with("error", json!("precondition_required"))
+    ApiError::new(StatusCode::PRECONDITION_REQUIRED, "If-Match is required")
+        .with("error", json!("precondition_required"))
 }
 
 fn invalid_policy(diags: Vec<Diag>) -> ApiError {
@@ -239,9 +240,11 @@ fn add(st: &mut CedarState, c: &Ctx) -> Result<(), ApiError> {
     }
     let endpoint = c.body_str("endpointId").map(str::to_owned);
     let agent = c.body_str("agentId").map(str::to_owned);
-    let scopes: Option<Vec<String>> = c.body.get("scopes").and_then(Value::as_array).map(|a| {
-        a.iter().filter_map(|s| s.get("agentId").and_then(Value::as_str)).map(str::to_owned).collect()
-    });
+    let scopes: Option<Vec<String>> = c
+        .body
+        .get("scopes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|s| s.get("agentId").and_then(Value::as_str)).map(str::to_owned).collect());
     let mut agents: Vec<String> = agent.iter().chain(scopes.iter().flatten()).cloned().collect();
     agents.dedup();
     let cedar = policy::render_added(&p.to_string(), &id, annotated.is_some(), endpoint.as_deref(), &agents);
@@ -291,7 +294,10 @@ pub(super) fn replay(app: &App, c: &Ctx) -> Res {
     };
     let baseline = policy::parse_policies(c.body_str("baselinePolicyText").unwrap_or(policy::DEFAULT_BASELINE))
         .map_err(invalid_policy)?;
-    let sets = [(SlotName::Enforced, evaluator(&enforcing.1, &baseline)?), (SlotName::Observing, evaluator(&observing.1, &baseline)?)];
+    let sets = [
+        (SlotName::Enforced, evaluator(&enforcing.1, &baseline)?),
+        (SlotName::Observing, evaluator(&observing.1, &baseline)?),
+    ];
     let mut window = app.decisions.since(c.now - Duration::days(days));
     let truncated = window.len() > REPLAY_LIMIT;
     window.truncate(REPLAY_LIMIT);

@@ -119,6 +119,28 @@ impl Api {
         to_resp(req.send().await.expect("admin request")).await
     }
 
+    /// Every item of a cursor list, walked `limit` at a time (asserting each page's size).
+    pub async fn walk(&self, path: &str, limit: usize) -> Vec<Value> {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let sep = if path.contains('?') { '&' } else { '?' };
+        loop {
+            let page = match &cursor {
+                Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+                None => format!("{path}{sep}limit={limit}"),
+            };
+            let r = self.get(&page).await;
+            assert_eq!(r.status, 200, "{page}: {}", r.text);
+            let items = r.body["items"].as_array().expect("items");
+            assert!(items.len() <= limit, "{page}: {} items", items.len());
+            seen.extend(items.iter().cloned());
+            match r.body["nextCursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return seen,
+            }
+        }
+    }
+
     pub async fn seed(&self, seed: Value) -> Resp {
         let r = self.admin(Method::POST, "seed", Some(seed)).await;
         assert_eq!(r.status, 200, "seed failed: {}", r.text);
