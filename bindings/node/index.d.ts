@@ -51,6 +51,11 @@ export interface AddConnectionInput {
   displayName?: string;
 }
 
+/** One agent a policy is limited to. */
+export interface AgentScope {
+  agentId?: string;
+}
+
 export interface Application {
   id: string;
   name: string;
@@ -101,6 +106,29 @@ export interface ApplicationSessionCounts {
   idle: number;
   live: number;
   total: number;
+}
+
+/** `package`: the release package; `install_script`: the script that installs it. */
+export type ArtifactKind = 'package' | 'install_script' | (string & {});
+
+/** A logged tool call the enforced policies deny. */
+export interface BlockedDecision {
+  decisionId?: string;
+  /** ISO 8601 date-time. */
+  occurredAt?: string;
+  toolName?: string;
+  agentId?: string;
+  endpointId?: string;
+  provider?: string;
+  operation?: string;
+  riskLevel?: string;
+  policyIds?: string[];
+}
+
+export interface BlockedDecisionList {
+  days?: ReplayDays;
+  total?: number;
+  items: BlockedDecision[];
 }
 
 export interface BytesTransferred {
@@ -160,12 +188,122 @@ export interface CreateIntegrationInput {
   serverToken?: string;
 }
 
+export interface CreateOrgTokenInput {
+  label: string;
+}
+
 export interface CreateServiceAccountInput {
   name: string;
   description?: string;
 }
 
+export interface CreatedInstallToken {
+  installToken: OrgToken;
+  /**
+   * The raw token; shown only here.
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
+   */
+  token: string;
+}
+
+export interface CreatedScimToken {
+  scimToken: OrgToken;
+  /**
+   * The raw token; shown only here.
+   * Secret: `util.inspect` / `console.log` show it as `********` in responses.
+   */
+  token: string;
+}
+
+/** One authorization decision about a tool call. */
+export interface Decision {
+  id: string;
+  /** ISO 8601 date-time. */
+  occurredAt?: string;
+  decisionResult?: DecisionResult;
+  decisionCategory?: string;
+  reasonCode?: string | null;
+  provider?: string;
+  operation?: string;
+  toolName?: string | null;
+  riskLevel?: RiskLevel;
+  sessionId?: string | null;
+  installationId?: string | null;
+}
+
+export interface DecisionList {
+  items: Decision[];
+  /** Absent on the last page. */
+  nextCursor?: string | null;
+}
+
+export interface DecisionResponse {
+  decision: Decision;
+}
+
+/**
+ * `allow`: the call went ahead; `deny`: it was blocked; `observe`: a policy in the observing
+ * slot would have blocked it, the call went ahead.
+ */
+export type DecisionResult = 'allow' | 'deny' | 'observe' | (string & {});
+
+/** A policy in a deployment slot. */
+export interface DeployedPolicy {
+  policyId: string;
+  /** The Cedar text of the policy (with its `@id` annotation and any scoping). */
+  cedar?: string;
+  /** The rule template it was added from. */
+  templateId?: string | null;
+  /** The endpoint it is limited to. */
+  endpointId?: string | null;
+  /** The agent it is limited to. */
+  agentId?: string | null;
+  /** The agents it is limited to. */
+  scopes?: AgentScope[];
+  /** ISO 8601 date-time. */
+  addedAt?: string;
+  /** ISO 8601 date-time. */
+  enforcedAt?: string | null;
+}
+
 export type DiagnosticSeverity = 'error' | 'warning' | (string & {});
+
+export interface DirectoryGroup {
+  id: string;
+  displayName?: string;
+  memberCount?: number;
+  externalId?: string | null;
+}
+
+export interface DirectoryGroupList {
+  items: DirectoryGroup[];
+  /** Absent on the last page. */
+  nextCursor?: string | null;
+}
+
+export interface DirectoryReconciliation {
+  items: ReconciliationEntry[];
+  /** Entries per state. */
+  counts?: Record<string, number>;
+}
+
+export interface DirectoryStatus {
+  scimEnabled?: boolean;
+  scimBaseUrl?: string;
+  activeTokenCount?: number;
+  userCount?: number;
+  groupCount?: number;
+  /** ISO 8601 date-time. */
+  lastSyncAt?: string | null;
+}
+
+export interface DownloadUrl {
+  url: string;
+  /** ISO 8601 date-time. */
+  expiresAt?: string;
+  /** Hex SHA-256 the download must have. */
+  sha256?: string;
+}
 
 /** The error body of every API error; `message` may be an array of strings for validation failures. */
 export interface ErrorResponse {
@@ -221,6 +359,10 @@ export interface ExternalAuthInput {
    * Secret: `util.inspect` / `console.log` show it as `********` in responses.
    */
   partnerApiKey?: string;
+}
+
+export interface InstallTokenResponse {
+  installToken: OrgToken;
 }
 
 export interface Integration {
@@ -350,8 +492,61 @@ export interface McpEventList {
  */
 export type OAuthClientType = 'public' | 'confidential' | (string & {});
 
+/** An install or SCIM token as listed; the raw token is never part of it. */
+export interface OrgToken {
+  label?: string;
+  /** Hex SHA-256 of the raw token; revoke by it. */
+  sha256: string;
+  /** ISO 8601 date-time. */
+  createdAt?: string;
+  /** ISO 8601 date-time. */
+  revokedAt?: string | null;
+}
+
+export interface OrgTokenList {
+  items: OrgToken[];
+  /** Absent on the last page. */
+  nextCursor?: string | null;
+}
+
+/** How much of a tool call's payload is kept: `full`, `metadata` only, or `none`. */
+export type PayloadCaptureMode = 'full' | 'metadata' | 'none' | (string & {});
+
 /** `allow` or `deny` the call. */
 export type PolicyAction = 'allow' | 'deny' | (string & {});
+
+/**
+ * One deployment change. `add` takes `templateId` or `cedar` (plus optional `policyId`,
+ * `endpointId`, `agentId`, `scopes`); `enforce` and `stop` take `policyId`; `delete` takes
+ * `policyId` and `where`.
+ */
+export interface PolicyActionInput {
+  action: PolicyActionKind;
+  templateId?: string;
+  /** One Cedar policy. */
+  cedar?: string;
+  /** Limit the policy to this endpoint. */
+  endpointId?: string;
+  /** Limit the policy to this agent. */
+  agentId?: string;
+  /** Limit the policy to these agents. */
+  scopes?: AgentScope[];
+  policyId?: string;
+  where?: PolicySlotName;
+}
+
+/** `add` a policy to the observing slot; `enforce` it; `stop` enforcing it; `delete` it. */
+export type PolicyActionKind = 'add' | 'enforce' | 'stop' | 'delete' | (string & {});
+
+/** The enforced and observing slots. */
+export interface PolicyDeployment {
+  enforced: PolicySlot;
+  observing: PolicySlot;
+  /** ISO 8601 date-time. */
+  updatedAt?: string | null;
+  /** The version of the returned resource (a strong entity tag, quotes included); pass it as `If-Match` to change it. */
+  etag?: string;
+}
 
 /** One finding of the Cedar parser or validator. */
 export interface PolicyDiagnostic {
@@ -365,8 +560,49 @@ export interface PolicyDiagnostic {
   end?: number;
 }
 
+/** The enforced Cedar policy. */
+export interface PolicyDocument {
+  /** The Cedar text of the enforced policies. */
+  policyText: string;
+  /** The version holding this text. */
+  policyVersionId: string;
+  /** ISO 8601 date-time. */
+  updatedAt?: string;
+  /** The version of the returned resource (a strong entity tag, quotes included); pass it as `If-Match` to change it. */
+  etag?: string;
+}
+
 /** The layer of the rule: organization, user or agent (application). */
 export type PolicyLevel = 'org' | 'user' | 'agent' | (string & {});
+
+/** The result of a replay. */
+export interface PolicyReplay {
+  days?: ReplayDays;
+  enforcingVersionId?: string | null;
+  observingVersionId?: string | null;
+  decisionsInWindow?: number;
+  decisionsReplayed?: number;
+  policies?: PolicyReplayRow[];
+}
+
+export interface PolicyReplayInput {
+  enforcingVersionId?: string;
+  observingVersionId?: string;
+  days: ReplayDays;
+  /** Cedar added to both sets (default `permit (principal, action, resource);`). */
+  baselinePolicyText?: string;
+}
+
+/** The replay counts of one policy. */
+export interface PolicyReplayRow {
+  policyId?: string;
+  slot?: PolicySlotName;
+  wouldBlock?: number;
+  wouldAllow?: number;
+  needsCapture?: number;
+  notReplayable?: number;
+  truncated?: boolean;
+}
 
 export interface PolicyRule {
   action: PolicyAction;
@@ -381,11 +617,120 @@ export type PolicyScope = 'server' | 'tool' | (string & {});
 
 export interface PolicySettings {
   policyEnabled: boolean;
+  payloadCaptureMode?: PayloadCaptureMode;
+  /**
+   * When the settings last changed; send it as `expectedUpdatedAt`.
+   * ISO 8601 date-time.
+   */
+  updatedAt?: string;
+}
+
+/** One deployment slot. */
+export interface PolicySlot {
+  /** The version holding the slot's text; absent while the slot never held a policy. */
+  versionId?: string | null;
+  policies?: DeployedPolicy[];
+}
+
+/** `enforced`: the policies that decide; `observing`: evaluated and logged, never blocking. */
+export type PolicySlotName = 'observing' | 'enforced' | (string & {});
+
+export interface PolicyTextInput {
+  /** Cedar policy text (one or more policies). */
+  policyText: string;
+}
+
+/** The findings of the Cedar parser and validator. */
+export interface PolicyValidation {
+  /** False when any diagnostic is an error. */
+  valid?: boolean;
+  diagnostics?: PolicyDiagnostic[];
+}
+
+/** One recorded state of a slot's Cedar text. */
+export interface PolicyVersion {
+  id: string;
+  policyText?: string;
+  slot?: PolicySlotName;
+  source?: PolicyVersionSource;
+  policyCount?: number;
+  /** ISO 8601 date-time. */
+  createdAt?: string;
+}
+
+export interface PolicyVersionList {
+  items: PolicyVersion[];
+  /** Absent on the last page. */
+  nextCursor?: string | null;
+}
+
+/** What recorded the version: `put` (`PUT /policy`) or an action. */
+export type PolicyVersionSource = 'put' | 'add' | 'enforce' | 'stop' | 'delete' | (string & {});
+
+export interface ReconciliationEntry {
+  externalId?: string;
+  displayName?: string;
+  email?: string | null;
+  /** The matched member (with `matched`). */
+  userId?: string | null;
+  state: ReconciliationState;
+}
+
+/**
+ * `matched`: one member has the user's email; `no_email`: the directory user has no email;
+ * `unmatched`: no member has it; `ambiguous`: several members have it.
+ */
+export type ReconciliationState = 'matched' | 'no_email' | 'unmatched' | 'ambiguous' | (string & {});
+
+export interface Release {
+  version: string;
+  /** ISO 8601 date-time. */
+  publishedAt?: string;
+  artifacts?: ReleaseArtifact[];
+}
+
+export interface ReleaseArtifact {
+  kind: ArtifactKind;
+  /** Hex SHA-256 of the artifact. */
+  sha256: string;
+  fileName?: string;
+  /** Bytes. */
+  size?: number;
+}
+
+export interface ReleaseList {
+  items: Release[];
+  /** Absent on the last page. */
+  nextCursor?: string | null;
+}
+
+export interface ReleaseResponse {
+  release: Release;
 }
 
 export interface RevokeSessionsResult {
   success: boolean;
   disconnectedCount: number;
+}
+
+/** How risky the tool call was judged. */
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical' | (string & {});
+
+/** A ready-made Cedar rule. */
+export interface RuleTemplate {
+  id: string;
+  name?: string;
+  description?: string;
+  category?: string;
+  cedar?: string;
+}
+
+export interface RuleTemplateList {
+  items: RuleTemplate[];
+}
+
+export interface ScimTokenResponse {
+  scimToken: OrgToken;
 }
 
 /** A service account. Never contains the secret. */
@@ -546,6 +891,16 @@ export interface UpdateIntegrationInput {
   serverToken?: string;
 }
 
+export interface UpdatePolicySettingsInput {
+  policyEnabled?: boolean;
+  payloadCaptureMode?: PayloadCaptureMode;
+  /**
+   * The `updatedAt` last read; a stale one is refused with 412.
+   * ISO 8601 date-time.
+   */
+  expectedUpdatedAt?: string;
+}
+
 export interface ValidationResult {
   status: ValidationStatus;
   message?: string;
@@ -660,6 +1015,126 @@ export interface EventsListParams {
    * @default 50
    */
   limit?: number;
+}
+
+/** Query parameters of `policies.putPolicy()`. */
+export interface PoliciesPutPolicyParams {
+  /** The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428. */
+  ifMatch?: string;
+  /** `*` to write only if nothing exists yet (the first version). */
+  ifNoneMatch?: string;
+}
+
+/** Query parameters of `policies.listVersions()`. */
+export interface PoliciesListVersionsParams {
+  /**
+   * Page size. Between 1 and 200.
+   *
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Query parameters of `policies.applyAction()`. */
+export interface PoliciesApplyActionParams {
+  /** The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428. */
+  ifMatch?: string;
+}
+
+/** Query parameters of `policies.listBlocked()`. */
+export interface PoliciesListBlockedParams {
+  /**
+   * The window, in days.
+   *
+   * @default 7
+   */
+  days?: number;
+  /**
+   * Page size. Between 1 and 200.
+   *
+   * @default 50
+   */
+  limit?: number;
+}
+
+/** Query parameters of `decisions.list()`. */
+export interface DecisionsListParams {
+  /**
+   * Page size. Between 1 and 200.
+   *
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Only decisions of this provider. */
+  provider?: string;
+  /** Only decisions with this result. */
+  decisionResult?: DecisionResult;
+  /** Only decisions of this category. */
+  decisionCategory?: string;
+  /** Only decisions with this reason code. */
+  reasonCode?: string;
+  /** Only decisions of this risk level. */
+  riskLevel?: RiskLevel;
+  /** Only decisions of this installation. */
+  installationId?: string;
+  /** Only decisions of this session. */
+  sessionId?: string;
+  /** Only decisions at or after this time. */
+  from?: string;
+  /** Only decisions at or before this time. */
+  to?: string;
+}
+
+/** Query parameters of `releases.list()`. */
+export interface ReleasesListParams {
+  /**
+   * Page size. Between 1 and 200.
+   *
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Query parameters of `installTokens.list()`. */
+export interface InstallTokensListParams {
+  /**
+   * Page size. Between 1 and 200.
+   *
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Query parameters of `directory.listScimTokens()`. */
+export interface DirectoryListScimTokensParams {
+  /**
+   * Page size. Between 1 and 200.
+   *
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Query parameters of `directory.listGroups()`. */
+export interface DirectoryListGroupsParams {
+  /**
+   * Page size. Between 1 and 200.
+   *
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
 }
 
 // ---- namespaces --------------------------------------------------------------
@@ -1122,6 +1597,132 @@ export interface EventsApi {
 /** `client.policies` */
 export interface PoliciesApi {
   /**
+   * Get the enforced Cedar policy
+   *
+   * `GET /policy` — `policies_getPolicy`
+   *
+   * The Cedar text of the policies currently enforced and the id of its version. The `ETag` header names this state; pass it as `If-Match` to `PUT /policy`. 404 until a first policy exists.
+   *
+   * @param options per-call timeout (ms) and retries
+   */
+  getPolicy(options?: RequestOptions): Promise<PolicyDocument>;
+  /**
+   * Replace the enforced Cedar policy
+   *
+   * `PUT /policy` — `policies_putPolicy`
+   *
+   * Replaces the enforced policies with the policies of `policyText` (each one named by its
+   * `@id("…")` annotation, else `policy0`, `policy1`, … by position) and records a new
+   * version. Needs `If-Match` with the current `ETag`, or `If-None-Match: *` for the first
+   * policy: without either the answer is 428, with a stale one 412. Invalid Cedar is refused
+   * with 422 and its diagnostics.
+   *
+   * @param data the request body
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  putPolicy(data: PolicyTextInput, params?: PoliciesPutPolicyParams, options?: RequestOptions): Promise<PolicyDocument>;
+  /**
+   * Validate Cedar policy text
+   *
+   * `POST /policy/validations` — `policies_validate`
+   *
+   * Parses `policyText` as Cedar and checks it against Kontext's Cedar schema without storing anything. Parse errors are `error` diagnostics (`valid` is false); schema findings (an unknown entity type, action or attribute) are `warning`s.
+   *
+   * @param data the request body
+   * @param options per-call timeout (ms) and retries
+   */
+  validate(data: PolicyTextInput, options?: RequestOptions): Promise<PolicyValidation>;
+  /**
+   * Get the enforced and observing policy slots
+   *
+   * `GET /policy/deployment` — `policies_getDeployment`
+   *
+   * The policies that are enforced (decide tool calls) and the ones being observed (evaluated and logged, never blocking). The `ETag` header names this state; pass it as `If-Match` to `POST /policy/actions`.
+   *
+   * @param options per-call timeout (ms) and retries
+   */
+  getDeployment(options?: RequestOptions): Promise<PolicyDeployment>;
+  /**
+   * List policy versions
+   *
+   * `GET /policy/versions` — `policies_listVersions`
+   *
+   * Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+   *
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  listVersions(params?: PoliciesListVersionsParams, options?: RequestOptions): Promise<PolicyVersionList>;
+  /** Every item of `listVersions()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
+  listVersionsAll(params?: PoliciesListVersionsParams, options?: RequestOptions): AsyncIterableIterator<PolicyVersion>;
+  /**
+   * Get one policy version
+   *
+   * `GET /policy/versions/{id}` — `policies_getVersion`
+   *
+   * @param id Policy version id.
+   * @param options per-call timeout (ms) and retries
+   */
+  getVersion(id: string, options?: RequestOptions): Promise<PolicyVersion>;
+  /**
+   * List the rule templates
+   *
+   * `GET /policy/rule-templates` — `policies_listRuleTemplates`
+   *
+   * Ready-made Cedar rules that `POST /policy/actions` can add by `templateId`.
+   *
+   * @param options per-call timeout (ms) and retries
+   */
+  listRuleTemplates(options?: RequestOptions): Promise<RuleTemplateList>;
+  /**
+   * Change the deployment (add, enforce, stop, delete a policy)
+   *
+   * `POST /policy/actions` — `policies_applyAction`
+   *
+   * One change to the deployment, based on the `ETag` of `GET /policy/deployment` passed as
+   * `If-Match` (428 without it, 412 when stale):
+   * - `add`: a policy from `templateId` or from `cedar` (one policy), optionally limited to
+   *   one `endpointId`, one `agentId` or the agents of `scopes`, into the observing slot;
+   *   `policyId` names it (else its `@id`, the template id, or a generated id; 409 if taken);
+   * - `enforce`: moves `policyId` from observing to enforced;
+   * - `stop`: moves `policyId` from enforced back to observing;
+   * - `delete`: removes `policyId` from the slot `where` (`observing` by default).
+   * Answers the new deployment and its `ETag`.
+   *
+   * @param data the request body
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  applyAction(data: PolicyActionInput, params?: PoliciesApplyActionParams, options?: RequestOptions): Promise<PolicyDeployment>;
+  /**
+   * Replay logged decisions against two policy versions
+   *
+   * `POST /policy/replay` — `policies_replay`
+   *
+   * Evaluates every decision logged in the last `days` days against the enforcing and the
+   * observing version (each together with `baselinePolicyText`, by default
+   * `permit (principal, action, resource);`) and counts, per policy, the decisions it
+   * would block and would allow. A decision whose context lacks what a policy reads
+   * counts as `needsCapture` for it; a decision that is not a tool call is
+   * `notReplayable`; `truncated` says the window held more decisions than one replay reads.
+   *
+   * @param data the request body
+   * @param options per-call timeout (ms) and retries
+   */
+  replay(data: PolicyReplayInput, options?: RequestOptions): Promise<PolicyReplay>;
+  /**
+   * List the tool calls the enforced policies block
+   *
+   * `GET /policy/blocked` — `policies_listBlocked`
+   *
+   * The decisions logged in the last `days` days that the enforced policies deny, newest first (at most `limit`), with the policies that deny each; `total` counts all.
+   *
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  listBlocked(params?: PoliciesListBlockedParams, options?: RequestOptions): Promise<BlockedDecisionList>;
+  /**
    * Get the organization's policy switch
    *
    * `GET /policy/settings` — `policies_getSettings`
@@ -1132,6 +1733,18 @@ export interface PoliciesApi {
    */
   getSettings(options?: RequestOptions): Promise<PolicySettings>;
   /**
+   * Change the organization's policy settings
+   *
+   * `PATCH /policy/settings` — `policies_updateSettings`
+   *
+   * Changes only the fields sent. With `expectedUpdatedAt` (the `updatedAt` last read) the
+   * change is refused with 412 Precondition Failed when the settings changed since.
+   *
+   * @param data the request body
+   * @param options per-call timeout (ms) and retries
+   */
+  updateSettings(data: UpdatePolicySettingsInput, options?: RequestOptions): Promise<PolicySettings>;
+  /**
    * List the policy rules
    *
    * `GET /policy/rules` — `policies_listRules`
@@ -1141,6 +1754,184 @@ export interface PoliciesApi {
    * @param options per-call timeout (ms) and retries
    */
   listRules(options?: RequestOptions): Promise<PolicyRule[]>;
+}
+
+/** `client.decisions` */
+export interface DecisionsApi {
+  /**
+   * List authorization decisions
+   *
+   * `GET /decisions` — `decisions_list`
+   *
+   * Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+   *
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  list(params?: DecisionsListParams, options?: RequestOptions): Promise<DecisionList>;
+  /** Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
+  listAll(params?: DecisionsListParams, options?: RequestOptions): AsyncIterableIterator<Decision>;
+  /**
+   * Get a decision
+   *
+   * `GET /decisions/{id}` — `decisions_get`
+   *
+   * One authorization decision.
+   *
+   * @param id Decision id.
+   * @param options per-call timeout (ms) and retries
+   */
+  get(id: string, options?: RequestOptions): Promise<DecisionResponse>;
+}
+
+/** `client.releases` */
+export interface ReleasesApi {
+  /**
+   * List releases
+   *
+   * `GET /deployments/releases` — `releases_list`
+   *
+   * Cursor-paginated, newest first.
+   *
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  list(params?: ReleasesListParams, options?: RequestOptions): Promise<ReleaseList>;
+  /** Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
+  listAll(params?: ReleasesListParams, options?: RequestOptions): AsyncIterableIterator<Release>;
+  /**
+   * Get the latest release
+   *
+   * `GET /deployments/releases/latest` — `releases_getLatest`
+   *
+   * The newest release.
+   *
+   * @param options per-call timeout (ms) and retries
+   */
+  getLatest(options?: RequestOptions): Promise<ReleaseResponse>;
+  /**
+   * Create a short-lived download URL for an artifact
+   *
+   * `POST /deployments/releases/{version}/artifacts/{kind}/download-url` — `releases_createDownloadUrl`
+   *
+   * The URL is valid for about 15 minutes; check the download against `sha256`.
+   *
+   * @param version Release version.
+   * @param kind Which artifact.
+   * @param options per-call timeout (ms) and retries
+   */
+  createDownloadUrl(version: string, kind: string, options?: RequestOptions): Promise<DownloadUrl>;
+}
+
+/** `client.installTokens` */
+export interface InstallTokensApi {
+  /**
+   * List install tokens
+   *
+   * `GET /organizations/current/install-tokens` — `installTokens_list`
+   *
+   * Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+   *
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  list(params?: InstallTokensListParams, options?: RequestOptions): Promise<OrgTokenList>;
+  /** Every item of `list()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
+  listAll(params?: InstallTokensListParams, options?: RequestOptions): AsyncIterableIterator<OrgToken>;
+  /**
+   * Create an install token
+   *
+   * `POST /organizations/current/install-tokens` — `installTokens_create`
+   *
+   * The raw token is only returned here; afterwards only its sha256 is known.
+   *
+   * @param data the request body
+   * @param options per-call timeout (ms) and retries
+   */
+  create(data: CreateOrgTokenInput, options?: RequestOptions): Promise<CreatedInstallToken>;
+  /**
+   * Revoke an install token
+   *
+   * `POST /organizations/current/install-tokens/{sha256}/revoke` — `installTokens_revoke`
+   *
+   * The token stops working at once; revoking it again changes nothing.
+   *
+   * @param sha256 Hex SHA-256 of the raw token (as listed).
+   * @param options per-call timeout (ms) and retries
+   */
+  revoke(sha256: string, options?: RequestOptions): Promise<InstallTokenResponse>;
+}
+
+/** `client.directory` */
+export interface DirectoryApi {
+  /**
+   * List SCIM tokens
+   *
+   * `GET /organizations/current/directory/scim-tokens` — `directory_listScimTokens`
+   *
+   * Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+   *
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  listScimTokens(params?: DirectoryListScimTokensParams, options?: RequestOptions): Promise<OrgTokenList>;
+  /** Every item of `listScimTokens()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
+  listScimTokensAll(params?: DirectoryListScimTokensParams, options?: RequestOptions): AsyncIterableIterator<OrgToken>;
+  /**
+   * Create a SCIM token
+   *
+   * `POST /organizations/current/directory/scim-tokens` — `directory_createScimToken`
+   *
+   * The raw token is only returned here; afterwards only its sha256 is known.
+   *
+   * @param data the request body
+   * @param options per-call timeout (ms) and retries
+   */
+  createScimToken(data: CreateOrgTokenInput, options?: RequestOptions): Promise<CreatedScimToken>;
+  /**
+   * Revoke a SCIM token
+   *
+   * `POST /organizations/current/directory/scim-tokens/{sha256}/revoke` — `directory_revokeScimToken`
+   *
+   * The token stops working at once; revoking it again changes nothing.
+   *
+   * @param sha256 Hex SHA-256 of the raw token (as listed).
+   * @param options per-call timeout (ms) and retries
+   */
+  revokeScimToken(sha256: string, options?: RequestOptions): Promise<ScimTokenResponse>;
+  /**
+   * Get the directory (SCIM) status
+   *
+   * `GET /organizations/current/directory/status` — `directory_getStatus`
+   *
+   * Whether directory sync is set up, where the SCIM server is and what it last synced.
+   *
+   * @param options per-call timeout (ms) and retries
+   */
+  getStatus(options?: RequestOptions): Promise<DirectoryStatus>;
+  /**
+   * List directory groups
+   *
+   * `GET /organizations/current/directory/groups` — `directory_listGroups`
+   *
+   * Cursor-paginated groups synced from the identity provider.
+   *
+   * @param params query parameters
+   * @param options per-call timeout (ms) and retries
+   */
+  listGroups(params?: DirectoryListGroupsParams, options?: RequestOptions): Promise<DirectoryGroupList>;
+  /** Every item of `listGroups()` (`items`), fetching one page at a time as you iterate; a `cursor`/`offset` in `params` resumes there. */
+  listGroupsAll(params?: DirectoryListGroupsParams, options?: RequestOptions): AsyncIterableIterator<DirectoryGroup>;
+  /**
+   * Get the directory reconciliation
+   *
+   * `GET /organizations/current/directory/reconciliation` — `directory_getReconciliation`
+   *
+   * How each directory user matches an organization member (`matched`, `no_email`, `unmatched`, `ambiguous`).
+   *
+   * @param options per-call timeout (ms) and retries
+   */
+  getReconciliation(options?: RequestOptions): Promise<DirectoryReconciliation>;
 }
 
 /**
@@ -1155,6 +1946,10 @@ export declare class KontextManagementClient extends BaseClient {
   readonly traces: TracesApi;
   readonly events: EventsApi;
   readonly policies: PoliciesApi;
+  readonly decisions: DecisionsApi;
+  readonly releases: ReleasesApi;
+  readonly installTokens: InstallTokensApi;
+  readonly directory: DirectoryApi;
 }
 
 export default KontextManagementClient;

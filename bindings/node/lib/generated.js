@@ -46,8 +46,33 @@ const OPERATIONS = Object.freeze([
   Object.freeze({ id: 'traces_stats', namespace: 'traces', method: 'stats', httpMethod: 'GET', path: '/traces/stats', paginated: null }),
   Object.freeze({ id: 'traces_get', namespace: 'traces', method: 'get', httpMethod: 'GET', path: '/traces/{traceId}', paginated: null }),
   Object.freeze({ id: 'events_list', namespace: 'events', method: 'list', httpMethod: 'GET', path: '/mcp-events', paginated: null }),
+  Object.freeze({ id: 'policies_getPolicy', namespace: 'policies', method: 'getPolicy', httpMethod: 'GET', path: '/policy', paginated: null }),
+  Object.freeze({ id: 'policies_putPolicy', namespace: 'policies', method: 'putPolicy', httpMethod: 'PUT', path: '/policy', paginated: null }),
+  Object.freeze({ id: 'policies_validate', namespace: 'policies', method: 'validate', httpMethod: 'POST', path: '/policy/validations', paginated: null }),
+  Object.freeze({ id: 'policies_getDeployment', namespace: 'policies', method: 'getDeployment', httpMethod: 'GET', path: '/policy/deployment', paginated: null }),
+  Object.freeze({ id: 'policies_listVersions', namespace: 'policies', method: 'listVersions', httpMethod: 'GET', path: '/policy/versions', paginated: 'cursor' }),
+  Object.freeze({ id: 'policies_getVersion', namespace: 'policies', method: 'getVersion', httpMethod: 'GET', path: '/policy/versions/{id}', paginated: null }),
+  Object.freeze({ id: 'policies_listRuleTemplates', namespace: 'policies', method: 'listRuleTemplates', httpMethod: 'GET', path: '/policy/rule-templates', paginated: null }),
+  Object.freeze({ id: 'policies_applyAction', namespace: 'policies', method: 'applyAction', httpMethod: 'POST', path: '/policy/actions', paginated: null }),
+  Object.freeze({ id: 'policies_replay', namespace: 'policies', method: 'replay', httpMethod: 'POST', path: '/policy/replay', paginated: null }),
+  Object.freeze({ id: 'policies_listBlocked', namespace: 'policies', method: 'listBlocked', httpMethod: 'GET', path: '/policy/blocked', paginated: null }),
   Object.freeze({ id: 'policies_getSettings', namespace: 'policies', method: 'getSettings', httpMethod: 'GET', path: '/policy/settings', paginated: null }),
+  Object.freeze({ id: 'policies_updateSettings', namespace: 'policies', method: 'updateSettings', httpMethod: 'PATCH', path: '/policy/settings', paginated: null }),
   Object.freeze({ id: 'policies_listRules', namespace: 'policies', method: 'listRules', httpMethod: 'GET', path: '/policy/rules', paginated: null }),
+  Object.freeze({ id: 'decisions_list', namespace: 'decisions', method: 'list', httpMethod: 'GET', path: '/decisions', paginated: 'cursor' }),
+  Object.freeze({ id: 'decisions_get', namespace: 'decisions', method: 'get', httpMethod: 'GET', path: '/decisions/{id}', paginated: null }),
+  Object.freeze({ id: 'releases_list', namespace: 'releases', method: 'list', httpMethod: 'GET', path: '/deployments/releases', paginated: 'cursor' }),
+  Object.freeze({ id: 'releases_getLatest', namespace: 'releases', method: 'getLatest', httpMethod: 'GET', path: '/deployments/releases/latest', paginated: null }),
+  Object.freeze({ id: 'releases_createDownloadUrl', namespace: 'releases', method: 'createDownloadUrl', httpMethod: 'POST', path: '/deployments/releases/{version}/artifacts/{kind}/download-url', paginated: null }),
+  Object.freeze({ id: 'installTokens_list', namespace: 'installTokens', method: 'list', httpMethod: 'GET', path: '/organizations/current/install-tokens', paginated: 'cursor' }),
+  Object.freeze({ id: 'installTokens_create', namespace: 'installTokens', method: 'create', httpMethod: 'POST', path: '/organizations/current/install-tokens', paginated: null }),
+  Object.freeze({ id: 'installTokens_revoke', namespace: 'installTokens', method: 'revoke', httpMethod: 'POST', path: '/organizations/current/install-tokens/{sha256}/revoke', paginated: null }),
+  Object.freeze({ id: 'directory_listScimTokens', namespace: 'directory', method: 'listScimTokens', httpMethod: 'GET', path: '/organizations/current/directory/scim-tokens', paginated: 'cursor' }),
+  Object.freeze({ id: 'directory_createScimToken', namespace: 'directory', method: 'createScimToken', httpMethod: 'POST', path: '/organizations/current/directory/scim-tokens', paginated: null }),
+  Object.freeze({ id: 'directory_revokeScimToken', namespace: 'directory', method: 'revokeScimToken', httpMethod: 'POST', path: '/organizations/current/directory/scim-tokens/{sha256}/revoke', paginated: null }),
+  Object.freeze({ id: 'directory_getStatus', namespace: 'directory', method: 'getStatus', httpMethod: 'GET', path: '/organizations/current/directory/status', paginated: null }),
+  Object.freeze({ id: 'directory_listGroups', namespace: 'directory', method: 'listGroups', httpMethod: 'GET', path: '/organizations/current/directory/groups', paginated: 'cursor' }),
+  Object.freeze({ id: 'directory_getReconciliation', namespace: 'directory', method: 'getReconciliation', httpMethod: 'GET', path: '/organizations/current/directory/reconciliation', paginated: null }),
 ]);
 
 // The models a response is checked through: their secret fields (masked when printed), their
@@ -63,6 +88,7 @@ registerShapes({
   ApplicationOAuthResponse: { secret: [], required: ['oauth'], nested: { oauth: 'ApplicationOAuth' } },
   ApplicationResponse: { secret: [], required: ['application'], nested: { application: 'Application' } },
   ApplicationSessionCounts: { secret: [], required: ['active', 'idle', 'live', 'total'], nested: {} },
+  BlockedDecisionList: { secret: [], required: ['items'], nested: {} },
   BytesTransferred: { secret: [], required: ['in', 'out'], nested: {} },
   Connection: { secret: [], required: ['integrationId', 'status', 'connected'], nested: {} },
   ConnectionResponse: { secret: [], required: ['connection'], nested: { connection: 'Connection' } },
@@ -70,10 +96,22 @@ registerShapes({
   CreateApplicationOAuthInput: { secret: [], required: ['redirectUris'], nested: {} },
   CreateApplicationResponse: { secret: [], required: ['application', 'oauth'], nested: { application: 'Application', oauth: 'ApplicationOAuth' } },
   CreateIntegrationInput: { secret: ['serverToken'], required: ['name', 'url'], nested: {} },
+  CreateOrgTokenInput: { secret: [], required: ['label'], nested: {} },
   CreateServiceAccountInput: { secret: [], required: ['name'], nested: {} },
+  CreatedInstallToken: { secret: ['token'], required: ['installToken', 'token'], nested: { installToken: 'OrgToken' } },
+  CreatedScimToken: { secret: ['token'], required: ['scimToken', 'token'], nested: { scimToken: 'OrgToken' } },
+  Decision: { secret: [], required: ['id'], nested: {} },
+  DecisionList: { secret: [], required: ['items'], nested: { items: 'Decision[]' } },
+  DecisionResponse: { secret: [], required: ['decision'], nested: { decision: 'Decision' } },
+  DeployedPolicy: { secret: [], required: ['policyId'], nested: {} },
+  DirectoryGroup: { secret: [], required: ['id'], nested: {} },
+  DirectoryGroupList: { secret: [], required: ['items'], nested: { items: 'DirectoryGroup[]' } },
+  DirectoryReconciliation: { secret: [], required: ['items'], nested: { items: 'ReconciliationEntry[]' } },
+  DownloadUrl: { secret: [], required: ['url'], nested: {} },
   ErrorResponse: { secret: [], required: ['message', 'statusCode'], nested: { diagnostics: 'PolicyDiagnostic[]' } },
   ExternalAuth: { secret: [], required: ['enabled', 'issuer', 'jwksUrl', 'audience'], nested: {} },
   ExternalAuthInput: { secret: ['partnerApiKey'], required: ['issuer', 'jwksUrl', 'audience'], nested: {} },
+  InstallTokenResponse: { secret: [], required: ['installToken'], nested: { installToken: 'OrgToken' } },
   Integration: { secret: [], required: ['id', 'name', 'url', 'category', 'serverTokenConfigured', 'createdAt', 'updatedAt'], nested: {} },
   IntegrationIdList: { secret: [], required: ['integrationIds'], nested: {} },
   IntegrationList: { secret: [], required: ['items'], nested: { items: 'Integration[]' } },
@@ -84,10 +122,29 @@ registerShapes({
   LatencyPercentiles: { secret: [], required: ['p95'], nested: {} },
   McpEvent: { secret: [], required: ['eventType', 'status'], nested: {} },
   McpEventList: { secret: [], required: ['items'], nested: { items: 'McpEvent[]' } },
+  OrgToken: { secret: [], required: ['sha256'], nested: {} },
+  OrgTokenList: { secret: [], required: ['items'], nested: { items: 'OrgToken[]' } },
+  PolicyActionInput: { secret: [], required: ['action'], nested: {} },
+  PolicyDeployment: { secret: [], required: ['enforced', 'observing'], nested: { enforced: 'PolicySlot', observing: 'PolicySlot' } },
   PolicyDiagnostic: { secret: [], required: ['message'], nested: {} },
+  PolicyDocument: { secret: [], required: ['policyText', 'policyVersionId'], nested: {} },
+  PolicyReplayInput: { secret: [], required: ['days'], nested: {} },
   PolicyRule: { secret: [], required: ['action', 'scope', 'level'], nested: {} },
   PolicySettings: { secret: [], required: ['policyEnabled'], nested: {} },
+  PolicySlot: { secret: [], required: [], nested: { policies: 'DeployedPolicy[]' } },
+  PolicyTextInput: { secret: [], required: ['policyText'], nested: {} },
+  PolicyValidation: { secret: [], required: [], nested: { diagnostics: 'PolicyDiagnostic[]' } },
+  PolicyVersion: { secret: [], required: ['id'], nested: {} },
+  PolicyVersionList: { secret: [], required: ['items'], nested: { items: 'PolicyVersion[]' } },
+  ReconciliationEntry: { secret: [], required: ['state'], nested: {} },
+  Release: { secret: [], required: ['version'], nested: { artifacts: 'ReleaseArtifact[]' } },
+  ReleaseArtifact: { secret: [], required: ['kind', 'sha256'], nested: {} },
+  ReleaseList: { secret: [], required: ['items'], nested: { items: 'Release[]' } },
+  ReleaseResponse: { secret: [], required: ['release'], nested: { release: 'Release' } },
   RevokeSessionsResult: { secret: [], required: ['success', 'disconnectedCount'], nested: {} },
+  RuleTemplate: { secret: [], required: ['id'], nested: {} },
+  RuleTemplateList: { secret: [], required: ['items'], nested: { items: 'RuleTemplate[]' } },
+  ScimTokenResponse: { secret: [], required: ['scimToken'], nested: { scimToken: 'OrgToken' } },
   ServiceAccount: { secret: [], required: ['id', 'name'], nested: {} },
   ServiceAccountCredentials: { secret: ['clientSecret'], required: ['clientId', 'clientSecret'], nested: {} },
   ServiceAccountList: { secret: [], required: ['items'], nested: { items: 'ServiceAccount[]' } },
@@ -295,13 +352,153 @@ class EventsApi extends Namespace {
 
 /** `client.policies` */
 class PoliciesApi extends Namespace {
+  /** Get the enforced Cedar policy — `GET /policy` */
+  getPolicy(options) {
+    return invoke(this, 'policies_getPolicy', [], undefined, undefined, options, 'PolicyDocument');
+  }
+  /** Replace the enforced Cedar policy — `PUT /policy` */
+  putPolicy(data, params, options) {
+    return invoke(this, 'policies_putPolicy', [], params, data, options, 'PolicyDocument');
+  }
+  /** Validate Cedar policy text — `POST /policy/validations` */
+  validate(data, options) {
+    return invoke(this, 'policies_validate', [], undefined, data, options, 'PolicyValidation');
+  }
+  /** Get the enforced and observing policy slots — `GET /policy/deployment` */
+  getDeployment(options) {
+    return invoke(this, 'policies_getDeployment', [], undefined, undefined, options, 'PolicyDeployment');
+  }
+  /** List policy versions — `GET /policy/versions` */
+  listVersions(params, options) {
+    return invoke(this, 'policies_listVersions', [], params, undefined, options, 'PolicyVersionList');
+  }
+  /** Every item of `listVersions()`, fetching pages lazily: `for await (const item of …)`. */
+  listVersionsAll(params, options) {
+    return paginate(this, 'policies_listVersions', [], params, options, 'items', 'PolicyVersion');
+  }
+  /** Get one policy version — `GET /policy/versions/{id}` */
+  getVersion(id, options) {
+    return invoke(this, 'policies_getVersion', [id], undefined, undefined, options, 'PolicyVersion');
+  }
+  /** List the rule templates — `GET /policy/rule-templates` */
+  listRuleTemplates(options) {
+    return invoke(this, 'policies_listRuleTemplates', [], undefined, undefined, options, 'RuleTemplateList');
+  }
+  /** Change the deployment (add, enforce, stop, delete a policy) — `POST /policy/actions` */
+  applyAction(data, params, options) {
+    return invoke(this, 'policies_applyAction', [], params, data, options, 'PolicyDeployment');
+  }
+  /** Replay logged decisions against two policy versions — `POST /policy/replay` */
+  replay(data, options) {
+    return invoke(this, 'policies_replay', [], undefined, data, options, undefined);
+  }
+  /** List the tool calls the enforced policies block — `GET /policy/blocked` */
+  listBlocked(params, options) {
+    return invoke(this, 'policies_listBlocked', [], params, undefined, options, 'BlockedDecisionList');
+  }
   /** Get the organization's policy switch — `GET /policy/settings` */
   getSettings(options) {
     return invoke(this, 'policies_getSettings', [], undefined, undefined, options, 'PolicySettings');
   }
+  /** Change the organization's policy settings — `PATCH /policy/settings` */
+  updateSettings(data, options) {
+    return invoke(this, 'policies_updateSettings', [], undefined, data, options, 'PolicySettings');
+  }
   /** List the policy rules — `GET /policy/rules` */
   listRules(options) {
     return invoke(this, 'policies_listRules', [], undefined, undefined, options, 'PolicyRule[]');
+  }
+}
+
+/** `client.decisions` */
+class DecisionsApi extends Namespace {
+  /** List authorization decisions — `GET /decisions` */
+  list(params, options) {
+    return invoke(this, 'decisions_list', [], params, undefined, options, 'DecisionList');
+  }
+  /** Every item of `list()`, fetching pages lazily: `for await (const item of …)`. */
+  listAll(params, options) {
+    return paginate(this, 'decisions_list', [], params, options, 'items', 'Decision');
+  }
+  /** Get a decision — `GET /decisions/{id}` */
+  get(id, options) {
+    return invoke(this, 'decisions_get', [id], undefined, undefined, options, 'DecisionResponse');
+  }
+}
+
+/** `client.releases` */
+class ReleasesApi extends Namespace {
+  /** List releases — `GET /deployments/releases` */
+  list(params, options) {
+    return invoke(this, 'releases_list', [], params, undefined, options, 'ReleaseList');
+  }
+  /** Every item of `list()`, fetching pages lazily: `for await (const item of …)`. */
+  listAll(params, options) {
+    return paginate(this, 'releases_list', [], params, options, 'items', 'Release');
+  }
+  /** Get the latest release — `GET /deployments/releases/latest` */
+  getLatest(options) {
+    return invoke(this, 'releases_getLatest', [], undefined, undefined, options, 'ReleaseResponse');
+  }
+  /** Create a short-lived download URL for an artifact — `POST /deployments/releases/{version}/artifacts/{kind}/download-url` */
+  createDownloadUrl(version, kind, options) {
+    return invoke(this, 'releases_createDownloadUrl', [version, kind], undefined, undefined, options, 'DownloadUrl');
+  }
+}
+
+/** `client.installTokens` */
+class InstallTokensApi extends Namespace {
+  /** List install tokens — `GET /organizations/current/install-tokens` */
+  list(params, options) {
+    return invoke(this, 'installTokens_list', [], params, undefined, options, 'OrgTokenList');
+  }
+  /** Every item of `list()`, fetching pages lazily: `for await (const item of …)`. */
+  listAll(params, options) {
+    return paginate(this, 'installTokens_list', [], params, options, 'items', 'OrgToken');
+  }
+  /** Create an install token — `POST /organizations/current/install-tokens` */
+  create(data, options) {
+    return invoke(this, 'installTokens_create', [], undefined, data, options, 'CreatedInstallToken');
+  }
+  /** Revoke an install token — `POST /organizations/current/install-tokens/{sha256}/revoke` */
+  revoke(sha256, options) {
+    return invoke(this, 'installTokens_revoke', [sha256], undefined, undefined, options, 'InstallTokenResponse');
+  }
+}
+
+/** `client.directory` */
+class DirectoryApi extends Namespace {
+  /** List SCIM tokens — `GET /organizations/current/directory/scim-tokens` */
+  listScimTokens(params, options) {
+    return invoke(this, 'directory_listScimTokens', [], params, undefined, options, 'OrgTokenList');
+  }
+  /** Every item of `listScimTokens()`, fetching pages lazily: `for await (const item of …)`. */
+  listScimTokensAll(params, options) {
+    return paginate(this, 'directory_listScimTokens', [], params, options, 'items', 'OrgToken');
+  }
+  /** Create a SCIM token — `POST /organizations/current/directory/scim-tokens` */
+  createScimToken(data, options) {
+    return invoke(this, 'directory_createScimToken', [], undefined, data, options, 'CreatedScimToken');
+  }
+  /** Revoke a SCIM token — `POST /organizations/current/directory/scim-tokens/{sha256}/revoke` */
+  revokeScimToken(sha256, options) {
+    return invoke(this, 'directory_revokeScimToken', [sha256], undefined, undefined, options, 'ScimTokenResponse');
+  }
+  /** Get the directory (SCIM) status — `GET /organizations/current/directory/status` */
+  getStatus(options) {
+    return invoke(this, 'directory_getStatus', [], undefined, undefined, options, undefined);
+  }
+  /** List directory groups — `GET /organizations/current/directory/groups` */
+  listGroups(params, options) {
+    return invoke(this, 'directory_listGroups', [], params, undefined, options, 'DirectoryGroupList');
+  }
+  /** Every item of `listGroups()`, fetching pages lazily: `for await (const item of …)`. */
+  listGroupsAll(params, options) {
+    return paginate(this, 'directory_listGroups', [], params, options, 'items', 'DirectoryGroup');
+  }
+  /** Get the directory reconciliation — `GET /organizations/current/directory/reconciliation` */
+  getReconciliation(options) {
+    return invoke(this, 'directory_getReconciliation', [], undefined, undefined, options, 'DirectoryReconciliation');
   }
 }
 
@@ -316,6 +513,10 @@ class KontextManagementClient extends BaseClient {
     this.traces = new TracesApi(this);
     this.events = new EventsApi(this);
     this.policies = new PoliciesApi(this);
+    this.decisions = new DecisionsApi(this);
+    this.releases = new ReleasesApi(this);
+    this.installTokens = new InstallTokensApi(this);
+    this.directory = new DirectoryApi(this);
   }
 }
 
@@ -330,4 +531,8 @@ module.exports = {
   TracesApi,
   EventsApi,
   PoliciesApi,
+  DecisionsApi,
+  ReleasesApi,
+  InstallTokensApi,
+  DirectoryApi,
 };

@@ -33,12 +33,16 @@ __all__ = [
     "AccessGraphNode",
     "AccessGraphNodeType",
     "AddConnectionInput",
+    "AgentScope",
     "Application",
     "ApplicationList",
     "ApplicationOAuth",
     "ApplicationOAuthResponse",
     "ApplicationResponse",
     "ApplicationSessionCounts",
+    "ArtifactKind",
+    "BlockedDecision",
+    "BlockedDecisionList",
     "BytesTransferred",
     "Connection",
     "ConnectionResponse",
@@ -47,13 +51,27 @@ __all__ = [
     "CreateApplicationOAuthInput",
     "CreateApplicationResponse",
     "CreateIntegrationInput",
+    "CreateOrgTokenInput",
     "CreateServiceAccountInput",
+    "CreatedInstallToken",
+    "CreatedScimToken",
+    "Decision",
+    "DecisionList",
+    "DecisionResponse",
+    "DecisionResult",
+    "DeployedPolicy",
     "DiagnosticSeverity",
+    "DirectoryGroup",
+    "DirectoryGroupList",
+    "DirectoryReconciliation",
+    "DirectoryStatus",
+    "DownloadUrl",
     "ErrorResponse",
     "ErrorTypeCount",
     "EventStatus",
     "ExternalAuth",
     "ExternalAuthInput",
+    "InstallTokenResponse",
     "Integration",
     "IntegrationAuthMode",
     "IntegrationCapabilities",
@@ -70,13 +88,40 @@ __all__ = [
     "McpEvent",
     "McpEventList",
     "OAuthClientType",
+    "OrgToken",
+    "OrgTokenList",
+    "PayloadCaptureMode",
     "PolicyAction",
+    "PolicyActionInput",
+    "PolicyActionKind",
+    "PolicyDeployment",
     "PolicyDiagnostic",
+    "PolicyDocument",
     "PolicyLevel",
+    "PolicyReplay",
+    "PolicyReplayInput",
+    "PolicyReplayRow",
     "PolicyRule",
     "PolicyScope",
     "PolicySettings",
+    "PolicySlot",
+    "PolicySlotName",
+    "PolicyTextInput",
+    "PolicyValidation",
+    "PolicyVersion",
+    "PolicyVersionList",
+    "PolicyVersionSource",
+    "ReconciliationEntry",
+    "ReconciliationState",
+    "Release",
+    "ReleaseArtifact",
+    "ReleaseList",
+    "ReleaseResponse",
     "RevokeSessionsResult",
+    "RiskLevel",
+    "RuleTemplate",
+    "RuleTemplateList",
+    "ScimTokenResponse",
     "ServiceAccount",
     "ServiceAccountCredentials",
     "ServiceAccountList",
@@ -97,8 +142,11 @@ __all__ = [
     "UpdateApplicationInput",
     "UpdateApplicationOAuthInput",
     "UpdateIntegrationInput",
+    "UpdatePolicySettingsInput",
     "ValidationResult",
     "ValidationStatus",
+    "AgentScopeDict",
+    "AgentScopeWireDict",
     "CreateApplicationOAuthInputDict",
     "CreateApplicationOAuthInputWireDict",
     "ExternalAuthInputDict",
@@ -121,6 +169,14 @@ __all__ = [
     "AsyncEvents",
     "Policies",
     "AsyncPolicies",
+    "Decisions",
+    "AsyncDecisions",
+    "Releases",
+    "AsyncReleases",
+    "InstallTokens",
+    "AsyncInstallTokens",
+    "Directory",
+    "AsyncDirectory",
     "Client",
     "AsyncClient",
 ]
@@ -225,6 +281,24 @@ class AddConnectionInput(_Model):
     @property
     def display_name(self):
         return self._data.get("displayName")
+
+
+class AgentScope(_Model):
+    """One agent a policy is limited to."""
+
+    __slots__ = ()
+    _fields = (
+        ("agent_id", "agentId", False),
+    )
+
+    def __init__(self, *, agent_id=None):
+        self._data = {}
+        if agent_id is not None:
+            self._data["agentId"] = agent_id
+
+    @property
+    def agent_id(self):
+        return self._data.get("agentId")
 
 
 class Application(_Model):
@@ -427,6 +501,117 @@ class ApplicationSessionCounts(_Model):
     @property
     def total(self):
         return _required(self, "total")
+
+
+class ArtifactKind(_StrEnum):
+    """`package`: the release package; `install_script`: the script that installs it."""
+
+    PACKAGE = "package"
+    INSTALL_SCRIPT = "install_script"
+
+
+class BlockedDecision(_Model):
+    """A logged tool call the enforced policies deny."""
+
+    __slots__ = ()
+    _fields = (
+        ("decision_id", "decisionId", False),
+        ("occurred_at", "occurredAt", False),
+        ("tool_name", "toolName", False),
+        ("agent_id", "agentId", False),
+        ("endpoint_id", "endpointId", False),
+        ("provider", "provider", False),
+        ("operation", "operation", False),
+        ("risk_level", "riskLevel", False),
+        ("policy_ids", "policyIds", False),
+    )
+
+    def __init__(self, *, decision_id=None, occurred_at=None, tool_name=None, agent_id=None, endpoint_id=None, provider=None, operation=None, risk_level=None, policy_ids=None):
+        self._data = {}
+        if decision_id is not None:
+            self._data["decisionId"] = decision_id
+        if occurred_at is not None:
+            self._data["occurredAt"] = _wire(occurred_at)
+        if tool_name is not None:
+            self._data["toolName"] = tool_name
+        if agent_id is not None:
+            self._data["agentId"] = agent_id
+        if endpoint_id is not None:
+            self._data["endpointId"] = endpoint_id
+        if provider is not None:
+            self._data["provider"] = provider
+        if operation is not None:
+            self._data["operation"] = operation
+        if risk_level is not None:
+            self._data["riskLevel"] = risk_level
+        if policy_ids is not None:
+            self._data["policyIds"] = policy_ids
+
+    @property
+    def decision_id(self):
+        return self._data.get("decisionId")
+
+    @property
+    def occurred_at(self):
+        return _dt(self._data.get("occurredAt"))
+
+    @property
+    def tool_name(self):
+        return self._data.get("toolName")
+
+    @property
+    def agent_id(self):
+        return self._data.get("agentId")
+
+    @property
+    def endpoint_id(self):
+        return self._data.get("endpointId")
+
+    @property
+    def provider(self):
+        return self._data.get("provider")
+
+    @property
+    def operation(self):
+        return self._data.get("operation")
+
+    @property
+    def risk_level(self):
+        return self._data.get("riskLevel")
+
+    @property
+    def policy_ids(self):
+        return self._data.get("policyIds")
+
+
+class BlockedDecisionList(_Model):
+    """The ``BlockedDecisionList`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("days", "days", False),
+        ("total", "total", False),
+        ("items", "items", False),
+    )
+
+    def __init__(self, *, items, days=None, total=None):
+        self._data = {"items": _wire(items)}
+        if days is not None:
+            self._data["days"] = _wire(days)
+        if total is not None:
+            self._data["total"] = total
+
+    @property
+    def days(self):
+        return _model(ReplayDays, self._data.get("days"))
+
+    @property
+    def total(self):
+        return self._data.get("total")
+
+    @property
+    def items(self):
+        return _list(BlockedDecision._from, _required(self, "items"))
 
 
 class BytesTransferred(_Model):
@@ -679,6 +864,22 @@ class CreateIntegrationInput(_Model):
         return self._data.get("serverToken")
 
 
+class CreateOrgTokenInput(_Model):
+    """The ``CreateOrgTokenInput`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("label", "label", False),
+    )
+
+    def __init__(self, *, label):
+        self._data = {"label": label}
+
+    @property
+    def label(self):
+        return _required(self, "label")
+
+
 class CreateServiceAccountInput(_Model):
     """The ``CreateServiceAccountInput`` object."""
 
@@ -702,11 +903,430 @@ class CreateServiceAccountInput(_Model):
         return self._data.get("description")
 
 
+class CreatedInstallToken(_Model):
+    """The ``CreatedInstallToken`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("install_token", "installToken", False),
+        ("token", "token", True),
+    )
+
+    def __init__(self, *, install_token, token):
+        self._data = {"installToken": _wire(install_token), "token": token}
+
+    @property
+    def install_token(self):
+        return _model(OrgToken, _required(self, "installToken"))
+
+    @property
+    def token(self):
+        """The raw token; shown only here."""
+        return _required(self, "token")
+
+
+class CreatedScimToken(_Model):
+    """The ``CreatedScimToken`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("scim_token", "scimToken", False),
+        ("token", "token", True),
+    )
+
+    def __init__(self, *, scim_token, token):
+        self._data = {"scimToken": _wire(scim_token), "token": token}
+
+    @property
+    def scim_token(self):
+        return _model(OrgToken, _required(self, "scimToken"))
+
+    @property
+    def token(self):
+        """The raw token; shown only here."""
+        return _required(self, "token")
+
+
+class Decision(_Model):
+    """One authorization decision about a tool call."""
+
+    __slots__ = ()
+    _fields = (
+        ("id", "id", False),
+        ("occurred_at", "occurredAt", False),
+        ("decision_result", "decisionResult", False),
+        ("decision_category", "decisionCategory", False),
+        ("reason_code", "reasonCode", False),
+        ("provider", "provider", False),
+        ("operation", "operation", False),
+        ("tool_name", "toolName", False),
+        ("risk_level", "riskLevel", False),
+        ("session_id", "sessionId", False),
+        ("installation_id", "installationId", False),
+    )
+
+    def __init__(self, *, id, occurred_at=None, decision_result=None, decision_category=None, reason_code=_NOT_GIVEN, provider=None, operation=None, tool_name=_NOT_GIVEN, risk_level=None, session_id=_NOT_GIVEN, installation_id=_NOT_GIVEN):
+        self._data = {"id": id}
+        if occurred_at is not None:
+            self._data["occurredAt"] = _wire(occurred_at)
+        if decision_result is not None:
+            self._data["decisionResult"] = decision_result
+        if decision_category is not None:
+            self._data["decisionCategory"] = decision_category
+        if reason_code is not _NOT_GIVEN:
+            self._data["reasonCode"] = reason_code
+        if provider is not None:
+            self._data["provider"] = provider
+        if operation is not None:
+            self._data["operation"] = operation
+        if tool_name is not _NOT_GIVEN:
+            self._data["toolName"] = tool_name
+        if risk_level is not None:
+            self._data["riskLevel"] = risk_level
+        if session_id is not _NOT_GIVEN:
+            self._data["sessionId"] = session_id
+        if installation_id is not _NOT_GIVEN:
+            self._data["installationId"] = installation_id
+
+    @property
+    def id(self):
+        return _required(self, "id")
+
+    @property
+    def occurred_at(self):
+        return _dt(self._data.get("occurredAt"))
+
+    @property
+    def decision_result(self):
+        return DecisionResult._of(self._data.get("decisionResult"))
+
+    @property
+    def decision_category(self):
+        return self._data.get("decisionCategory")
+
+    @property
+    def reason_code(self):
+        return self._data.get("reasonCode")
+
+    @property
+    def provider(self):
+        return self._data.get("provider")
+
+    @property
+    def operation(self):
+        return self._data.get("operation")
+
+    @property
+    def tool_name(self):
+        return self._data.get("toolName")
+
+    @property
+    def risk_level(self):
+        return RiskLevel._of(self._data.get("riskLevel"))
+
+    @property
+    def session_id(self):
+        return self._data.get("sessionId")
+
+    @property
+    def installation_id(self):
+        return self._data.get("installationId")
+
+
+class DecisionList(_Model):
+    """The ``DecisionList`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("items", "items", False),
+        ("next_cursor", "nextCursor", False),
+    )
+
+    def __init__(self, *, items, next_cursor=_NOT_GIVEN):
+        self._data = {"items": _wire(items)}
+        if next_cursor is not _NOT_GIVEN:
+            self._data["nextCursor"] = next_cursor
+
+    @property
+    def items(self):
+        return _list(Decision._from, _required(self, "items"))
+
+    @property
+    def next_cursor(self):
+        """Absent on the last page."""
+        return self._data.get("nextCursor")
+
+
+class DecisionResponse(_Model):
+    """The ``DecisionResponse`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("decision", "decision", False),
+    )
+
+    def __init__(self, *, decision):
+        self._data = {"decision": _wire(decision)}
+
+    @property
+    def decision(self):
+        return _model(Decision, _required(self, "decision"))
+
+
+class DecisionResult(_StrEnum):
+    """`allow`: the call went ahead; `deny`: it was blocked; `observe`: a policy in the observing
+    slot would have blocked it, the call went ahead.
+    """
+
+    ALLOW = "allow"
+    DENY = "deny"
+    OBSERVE = "observe"
+
+
+class DeployedPolicy(_Model):
+    """A policy in a deployment slot."""
+
+    __slots__ = ()
+    _fields = (
+        ("policy_id", "policyId", False),
+        ("cedar", "cedar", False),
+        ("template_id", "templateId", False),
+        ("endpoint_id", "endpointId", False),
+        ("agent_id", "agentId", False),
+        ("scopes", "scopes", False),
+        ("added_at", "addedAt", False),
+        ("enforced_at", "enforcedAt", False),
+    )
+
+    def __init__(self, *, policy_id, cedar=None, template_id=_NOT_GIVEN, endpoint_id=_NOT_GIVEN, agent_id=_NOT_GIVEN, scopes=None, added_at=None, enforced_at=_NOT_GIVEN):
+        self._data = {"policyId": policy_id}
+        if cedar is not None:
+            self._data["cedar"] = cedar
+        if template_id is not _NOT_GIVEN:
+            self._data["templateId"] = template_id
+        if endpoint_id is not _NOT_GIVEN:
+            self._data["endpointId"] = endpoint_id
+        if agent_id is not _NOT_GIVEN:
+            self._data["agentId"] = agent_id
+        if scopes is not None:
+            self._data["scopes"] = _input(AgentScope, scopes, 1)
+        if added_at is not None:
+            self._data["addedAt"] = _wire(added_at)
+        if enforced_at is not _NOT_GIVEN:
+            self._data["enforcedAt"] = _wire(enforced_at)
+
+    @property
+    def policy_id(self):
+        return _required(self, "policyId")
+
+    @property
+    def cedar(self):
+        """The Cedar text of the policy (with its `@id` annotation and any scoping)."""
+        return self._data.get("cedar")
+
+    @property
+    def template_id(self):
+        """The rule template it was added from."""
+        return self._data.get("templateId")
+
+    @property
+    def endpoint_id(self):
+        """The endpoint it is limited to."""
+        return self._data.get("endpointId")
+
+    @property
+    def agent_id(self):
+        """The agent it is limited to."""
+        return self._data.get("agentId")
+
+    @property
+    def scopes(self):
+        """The agents it is limited to."""
+        return _list(AgentScope._from, self._data.get("scopes"))
+
+    @property
+    def added_at(self):
+        return _dt(self._data.get("addedAt"))
+
+    @property
+    def enforced_at(self):
+        return _dt(self._data.get("enforcedAt"))
+
+
 class DiagnosticSeverity(_StrEnum):
     """The ``DiagnosticSeverity`` values."""
 
     ERROR = "error"
     WARNING = "warning"
+
+
+class DirectoryGroup(_Model):
+    """The ``DirectoryGroup`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("id", "id", False),
+        ("display_name", "displayName", False),
+        ("member_count", "memberCount", False),
+        ("external_id", "externalId", False),
+    )
+
+    def __init__(self, *, id, display_name=None, member_count=None, external_id=_NOT_GIVEN):
+        self._data = {"id": id}
+        if display_name is not None:
+            self._data["displayName"] = display_name
+        if member_count is not None:
+            self._data["memberCount"] = member_count
+        if external_id is not _NOT_GIVEN:
+            self._data["externalId"] = external_id
+
+    @property
+    def id(self):
+        return _required(self, "id")
+
+    @property
+    def display_name(self):
+        return self._data.get("displayName")
+
+    @property
+    def member_count(self):
+        return self._data.get("memberCount")
+
+    @property
+    def external_id(self):
+        return self._data.get("externalId")
+
+
+class DirectoryGroupList(_Model):
+    """The ``DirectoryGroupList`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("items", "items", False),
+        ("next_cursor", "nextCursor", False),
+    )
+
+    def __init__(self, *, items, next_cursor=_NOT_GIVEN):
+        self._data = {"items": _wire(items)}
+        if next_cursor is not _NOT_GIVEN:
+            self._data["nextCursor"] = next_cursor
+
+    @property
+    def items(self):
+        return _list(DirectoryGroup._from, _required(self, "items"))
+
+    @property
+    def next_cursor(self):
+        """Absent on the last page."""
+        return self._data.get("nextCursor")
+
+
+class DirectoryReconciliation(_Model):
+    """The ``DirectoryReconciliation`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("items", "items", False),
+        ("counts", "counts", False),
+    )
+
+    def __init__(self, *, items, counts=None):
+        self._data = {"items": _wire(items)}
+        if counts is not None:
+            self._data["counts"] = counts
+
+    @property
+    def items(self):
+        return _list(ReconciliationEntry._from, _required(self, "items"))
+
+    @property
+    def counts(self):
+        """Entries per state."""
+        return self._data.get("counts")
+
+
+class DirectoryStatus(_Model):
+    """The ``DirectoryStatus`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("scim_enabled", "scimEnabled", False),
+        ("scim_base_url", "scimBaseUrl", False),
+        ("active_token_count", "activeTokenCount", False),
+        ("user_count", "userCount", False),
+        ("group_count", "groupCount", False),
+        ("last_sync_at", "lastSyncAt", False),
+    )
+
+    def __init__(self, *, scim_enabled=None, scim_base_url=None, active_token_count=None, user_count=None, group_count=None, last_sync_at=_NOT_GIVEN):
+        self._data = {}
+        if scim_enabled is not None:
+            self._data["scimEnabled"] = scim_enabled
+        if scim_base_url is not None:
+            self._data["scimBaseUrl"] = scim_base_url
+        if active_token_count is not None:
+            self._data["activeTokenCount"] = active_token_count
+        if user_count is not None:
+            self._data["userCount"] = user_count
+        if group_count is not None:
+            self._data["groupCount"] = group_count
+        if last_sync_at is not _NOT_GIVEN:
+            self._data["lastSyncAt"] = _wire(last_sync_at)
+
+    @property
+    def scim_enabled(self):
+        return self._data.get("scimEnabled")
+
+    @property
+    def scim_base_url(self):
+        return self._data.get("scimBaseUrl")
+
+    @property
+    def active_token_count(self):
+        return self._data.get("activeTokenCount")
+
+    @property
+    def user_count(self):
+        return self._data.get("userCount")
+
+    @property
+    def group_count(self):
+        return self._data.get("groupCount")
+
+    @property
+    def last_sync_at(self):
+        return _dt(self._data.get("lastSyncAt"))
+
+
+class DownloadUrl(_Model):
+    """The ``DownloadUrl`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("url", "url", False),
+        ("expires_at", "expiresAt", False),
+        ("sha256", "sha256", False),
+    )
+
+    def __init__(self, *, url, expires_at=None, sha256=None):
+        self._data = {"url": url}
+        if expires_at is not None:
+            self._data["expiresAt"] = _wire(expires_at)
+        if sha256 is not None:
+            self._data["sha256"] = sha256
+
+    @property
+    def url(self):
+        return _required(self, "url")
+
+    @property
+    def expires_at(self):
+        return _dt(self._data.get("expiresAt"))
+
+    @property
+    def sha256(self):
+        """Hex SHA-256 the download must have."""
+        return self._data.get("sha256")
 
 
 class ErrorResponse(_Model):
@@ -932,6 +1552,22 @@ class ExternalAuthInput(_Model):
     def partner_api_key(self):
         """Write-only."""
         return self._data.get("partnerApiKey")
+
+
+class InstallTokenResponse(_Model):
+    """The ``InstallTokenResponse`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("install_token", "installToken", False),
+    )
+
+    def __init__(self, *, install_token):
+        self._data = {"installToken": _wire(install_token)}
+
+    @property
+    def install_token(self):
+        return _model(OrgToken, _required(self, "installToken"))
 
 
 class Integration(_Model):
@@ -1437,11 +2073,198 @@ class OAuthClientType(_StrEnum):
     CONFIDENTIAL = "confidential"
 
 
+class OrgToken(_Model):
+    """An install or SCIM token as listed; the raw token is never part of it."""
+
+    __slots__ = ()
+    _fields = (
+        ("label", "label", False),
+        ("sha256", "sha256", False),
+        ("created_at", "createdAt", False),
+        ("revoked_at", "revokedAt", False),
+    )
+
+    def __init__(self, *, sha256, label=None, created_at=None, revoked_at=_NOT_GIVEN):
+        self._data = {"sha256": sha256}
+        if label is not None:
+            self._data["label"] = label
+        if created_at is not None:
+            self._data["createdAt"] = _wire(created_at)
+        if revoked_at is not _NOT_GIVEN:
+            self._data["revokedAt"] = _wire(revoked_at)
+
+    @property
+    def label(self):
+        return self._data.get("label")
+
+    @property
+    def sha256(self):
+        """Hex SHA-256 of the raw token; revoke by it."""
+        return _required(self, "sha256")
+
+    @property
+    def created_at(self):
+        return _dt(self._data.get("createdAt"))
+
+    @property
+    def revoked_at(self):
+        return _dt(self._data.get("revokedAt"))
+
+
+class OrgTokenList(_Model):
+    """The ``OrgTokenList`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("items", "items", False),
+        ("next_cursor", "nextCursor", False),
+    )
+
+    def __init__(self, *, items, next_cursor=_NOT_GIVEN):
+        self._data = {"items": _wire(items)}
+        if next_cursor is not _NOT_GIVEN:
+            self._data["nextCursor"] = next_cursor
+
+    @property
+    def items(self):
+        return _list(OrgToken._from, _required(self, "items"))
+
+    @property
+    def next_cursor(self):
+        """Absent on the last page."""
+        return self._data.get("nextCursor")
+
+
+class PayloadCaptureMode(_StrEnum):
+    """How much of a tool call's payload is kept: `full`, `metadata` only, or `none`."""
+
+    FULL = "full"
+    METADATA = "metadata"
+    NONE = "none"
+
+
 class PolicyAction(_StrEnum):
     """`allow` or `deny` the call."""
 
     ALLOW = "allow"
     DENY = "deny"
+
+
+class PolicyActionInput(_Model):
+    """One deployment change. `add` takes `templateId` or `cedar` (plus optional `policyId`,
+    `endpointId`, `agentId`, `scopes`); `enforce` and `stop` take `policyId`; `delete` takes
+    `policyId` and `where`.
+    """
+
+    __slots__ = ()
+    _fields = (
+        ("action", "action", False),
+        ("template_id", "templateId", False),
+        ("cedar", "cedar", False),
+        ("endpoint_id", "endpointId", False),
+        ("agent_id", "agentId", False),
+        ("scopes", "scopes", False),
+        ("policy_id", "policyId", False),
+        ("where", "where", False),
+    )
+
+    def __init__(self, *, action, template_id=None, cedar=None, endpoint_id=None, agent_id=None, scopes=None, policy_id=None, where=None):
+        self._data = {"action": action}
+        if template_id is not None:
+            self._data["templateId"] = template_id
+        if cedar is not None:
+            self._data["cedar"] = cedar
+        if endpoint_id is not None:
+            self._data["endpointId"] = endpoint_id
+        if agent_id is not None:
+            self._data["agentId"] = agent_id
+        if scopes is not None:
+            self._data["scopes"] = _input(AgentScope, scopes, 1)
+        if policy_id is not None:
+            self._data["policyId"] = policy_id
+        if where is not None:
+            self._data["where"] = where
+
+    @property
+    def action(self):
+        return PolicyActionKind._of(_required(self, "action"))
+
+    @property
+    def template_id(self):
+        return self._data.get("templateId")
+
+    @property
+    def cedar(self):
+        """One Cedar policy."""
+        return self._data.get("cedar")
+
+    @property
+    def endpoint_id(self):
+        """Limit the policy to this endpoint."""
+        return self._data.get("endpointId")
+
+    @property
+    def agent_id(self):
+        """Limit the policy to this agent."""
+        return self._data.get("agentId")
+
+    @property
+    def scopes(self):
+        """Limit the policy to these agents."""
+        return _list(AgentScope._from, self._data.get("scopes"))
+
+    @property
+    def policy_id(self):
+        return self._data.get("policyId")
+
+    @property
+    def where(self):
+        return PolicySlotName._of(self._data.get("where"))
+
+
+class PolicyActionKind(_StrEnum):
+    """`add` a policy to the observing slot; `enforce` it; `stop` enforcing it; `delete` it."""
+
+    ADD = "add"
+    ENFORCE = "enforce"
+    STOP = "stop"
+    DELETE = "delete"
+
+
+class PolicyDeployment(_Model):
+    """The enforced and observing slots."""
+
+    __slots__ = ()
+    _fields = (
+        ("enforced", "enforced", False),
+        ("observing", "observing", False),
+        ("updated_at", "updatedAt", False),
+        ("etag", "etag", False),
+    )
+
+    def __init__(self, *, enforced, observing, updated_at=_NOT_GIVEN, etag=None):
+        self._data = {"enforced": _wire(enforced), "observing": _wire(observing)}
+        if updated_at is not _NOT_GIVEN:
+            self._data["updatedAt"] = _wire(updated_at)
+        if etag is not None:
+            self._data["etag"] = etag
+
+    @property
+    def enforced(self):
+        return _model(PolicySlot, _required(self, "enforced"))
+
+    @property
+    def observing(self):
+        return _model(PolicySlot, _required(self, "observing"))
+
+    @property
+    def updated_at(self):
+        return _dt(self._data.get("updatedAt"))
+
+    @property
+    def etag(self):
+        """The version of the returned resource (a strong entity tag, quotes included); pass it as `If-Match` to change it."""
+        return self._data.get("etag")
 
 
 class PolicyDiagnostic(_Model):
@@ -1491,12 +2314,201 @@ class PolicyDiagnostic(_Model):
         return self._data.get("end")
 
 
+class PolicyDocument(_Model):
+    """The enforced Cedar policy."""
+
+    __slots__ = ()
+    _fields = (
+        ("policy_text", "policyText", False),
+        ("policy_version_id", "policyVersionId", False),
+        ("updated_at", "updatedAt", False),
+        ("etag", "etag", False),
+    )
+
+    def __init__(self, *, policy_text, policy_version_id, updated_at=None, etag=None):
+        self._data = {"policyText": policy_text, "policyVersionId": policy_version_id}
+        if updated_at is not None:
+            self._data["updatedAt"] = _wire(updated_at)
+        if etag is not None:
+            self._data["etag"] = etag
+
+    @property
+    def policy_text(self):
+        """The Cedar text of the enforced policies."""
+        return _required(self, "policyText")
+
+    @property
+    def policy_version_id(self):
+        """The version holding this text."""
+        return _required(self, "policyVersionId")
+
+    @property
+    def updated_at(self):
+        return _dt(self._data.get("updatedAt"))
+
+    @property
+    def etag(self):
+        """The version of the returned resource (a strong entity tag, quotes included); pass it as `If-Match` to change it."""
+        return self._data.get("etag")
+
+
 class PolicyLevel(_StrEnum):
     """The layer of the rule: organization, user or agent (application)."""
 
     ORG = "org"
     USER = "user"
     AGENT = "agent"
+
+
+class PolicyReplay(_Model):
+    """The result of a replay."""
+
+    __slots__ = ()
+    _fields = (
+        ("days", "days", False),
+        ("enforcing_version_id", "enforcingVersionId", False),
+        ("observing_version_id", "observingVersionId", False),
+        ("decisions_in_window", "decisionsInWindow", False),
+        ("decisions_replayed", "decisionsReplayed", False),
+        ("policies", "policies", False),
+    )
+
+    def __init__(self, *, days=None, enforcing_version_id=_NOT_GIVEN, observing_version_id=_NOT_GIVEN, decisions_in_window=None, decisions_replayed=None, policies=None):
+        self._data = {}
+        if days is not None:
+            self._data["days"] = _wire(days)
+        if enforcing_version_id is not _NOT_GIVEN:
+            self._data["enforcingVersionId"] = enforcing_version_id
+        if observing_version_id is not _NOT_GIVEN:
+            self._data["observingVersionId"] = observing_version_id
+        if decisions_in_window is not None:
+            self._data["decisionsInWindow"] = decisions_in_window
+        if decisions_replayed is not None:
+            self._data["decisionsReplayed"] = decisions_replayed
+        if policies is not None:
+            self._data["policies"] = _wire(policies)
+
+    @property
+    def days(self):
+        return _model(ReplayDays, self._data.get("days"))
+
+    @property
+    def enforcing_version_id(self):
+        return self._data.get("enforcingVersionId")
+
+    @property
+    def observing_version_id(self):
+        return self._data.get("observingVersionId")
+
+    @property
+    def decisions_in_window(self):
+        return self._data.get("decisionsInWindow")
+
+    @property
+    def decisions_replayed(self):
+        return self._data.get("decisionsReplayed")
+
+    @property
+    def policies(self):
+        return _list(PolicyReplayRow._from, self._data.get("policies"))
+
+
+class PolicyReplayInput(_Model):
+    """The ``PolicyReplayInput`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("enforcing_version_id", "enforcingVersionId", False),
+        ("observing_version_id", "observingVersionId", False),
+        ("days", "days", False),
+        ("baseline_policy_text", "baselinePolicyText", False),
+    )
+
+    def __init__(self, *, days, enforcing_version_id=None, observing_version_id=None, baseline_policy_text=None):
+        self._data = {"days": _wire(days)}
+        if enforcing_version_id is not None:
+            self._data["enforcingVersionId"] = enforcing_version_id
+        if observing_version_id is not None:
+            self._data["observingVersionId"] = observing_version_id
+        if baseline_policy_text is not None:
+            self._data["baselinePolicyText"] = baseline_policy_text
+
+    @property
+    def enforcing_version_id(self):
+        return self._data.get("enforcingVersionId")
+
+    @property
+    def observing_version_id(self):
+        return self._data.get("observingVersionId")
+
+    @property
+    def days(self):
+        return _model(ReplayDays, _required(self, "days"))
+
+    @property
+    def baseline_policy_text(self):
+        """Cedar added to both sets (default `permit (principal, action, resource);`)."""
+        return self._data.get("baselinePolicyText")
+
+
+class PolicyReplayRow(_Model):
+    """The replay counts of one policy."""
+
+    __slots__ = ()
+    _fields = (
+        ("policy_id", "policyId", False),
+        ("slot", "slot", False),
+        ("would_block", "wouldBlock", False),
+        ("would_allow", "wouldAllow", False),
+        ("needs_capture", "needsCapture", False),
+        ("not_replayable", "notReplayable", False),
+        ("truncated", "truncated", False),
+    )
+
+    def __init__(self, *, policy_id=None, slot=None, would_block=None, would_allow=None, needs_capture=None, not_replayable=None, truncated=None):
+        self._data = {}
+        if policy_id is not None:
+            self._data["policyId"] = policy_id
+        if slot is not None:
+            self._data["slot"] = slot
+        if would_block is not None:
+            self._data["wouldBlock"] = would_block
+        if would_allow is not None:
+            self._data["wouldAllow"] = would_allow
+        if needs_capture is not None:
+            self._data["needsCapture"] = needs_capture
+        if not_replayable is not None:
+            self._data["notReplayable"] = not_replayable
+        if truncated is not None:
+            self._data["truncated"] = truncated
+
+    @property
+    def policy_id(self):
+        return self._data.get("policyId")
+
+    @property
+    def slot(self):
+        return PolicySlotName._of(self._data.get("slot"))
+
+    @property
+    def would_block(self):
+        return self._data.get("wouldBlock")
+
+    @property
+    def would_allow(self):
+        return self._data.get("wouldAllow")
+
+    @property
+    def needs_capture(self):
+        return self._data.get("needsCapture")
+
+    @property
+    def not_replayable(self):
+        return self._data.get("notReplayable")
+
+    @property
+    def truncated(self):
+        return self._data.get("truncated")
 
 
 class PolicyRule(_Model):
@@ -1546,14 +2558,353 @@ class PolicySettings(_Model):
     __slots__ = ()
     _fields = (
         ("policy_enabled", "policyEnabled", False),
+        ("payload_capture_mode", "payloadCaptureMode", False),
+        ("updated_at", "updatedAt", False),
     )
 
-    def __init__(self, *, policy_enabled):
+    def __init__(self, *, policy_enabled, payload_capture_mode=None, updated_at=None):
         self._data = {"policyEnabled": policy_enabled}
+        if payload_capture_mode is not None:
+            self._data["payloadCaptureMode"] = payload_capture_mode
+        if updated_at is not None:
+            self._data["updatedAt"] = _wire(updated_at)
 
     @property
     def policy_enabled(self):
         return _required(self, "policyEnabled")
+
+    @property
+    def payload_capture_mode(self):
+        return PayloadCaptureMode._of(self._data.get("payloadCaptureMode"))
+
+    @property
+    def updated_at(self):
+        """When the settings last changed; send it as `expectedUpdatedAt`."""
+        return _dt(self._data.get("updatedAt"))
+
+
+class PolicySlot(_Model):
+    """One deployment slot."""
+
+    __slots__ = ()
+    _fields = (
+        ("version_id", "versionId", False),
+        ("policies", "policies", False),
+    )
+
+    def __init__(self, *, version_id=_NOT_GIVEN, policies=None):
+        self._data = {}
+        if version_id is not _NOT_GIVEN:
+            self._data["versionId"] = version_id
+        if policies is not None:
+            self._data["policies"] = _wire(policies)
+
+    @property
+    def version_id(self):
+        """The version holding the slot's text; absent while the slot never held a policy."""
+        return self._data.get("versionId")
+
+    @property
+    def policies(self):
+        return _list(DeployedPolicy._from, self._data.get("policies"))
+
+
+class PolicySlotName(_StrEnum):
+    """`enforced`: the policies that decide; `observing`: evaluated and logged, never blocking."""
+
+    OBSERVING = "observing"
+    ENFORCED = "enforced"
+
+
+class PolicyTextInput(_Model):
+    """The ``PolicyTextInput`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("policy_text", "policyText", False),
+    )
+
+    def __init__(self, *, policy_text):
+        self._data = {"policyText": policy_text}
+
+    @property
+    def policy_text(self):
+        """Cedar policy text (one or more policies)."""
+        return _required(self, "policyText")
+
+
+class PolicyValidation(_Model):
+    """The findings of the Cedar parser and validator."""
+
+    __slots__ = ()
+    _fields = (
+        ("valid", "valid", False),
+        ("diagnostics", "diagnostics", False),
+    )
+
+    def __init__(self, *, valid=None, diagnostics=None):
+        self._data = {}
+        if valid is not None:
+            self._data["valid"] = valid
+        if diagnostics is not None:
+            self._data["diagnostics"] = _wire(diagnostics)
+
+    @property
+    def valid(self):
+        """False when any diagnostic is an error."""
+        return self._data.get("valid")
+
+    @property
+    def diagnostics(self):
+        return _list(PolicyDiagnostic._from, self._data.get("diagnostics"))
+
+
+class PolicyVersion(_Model):
+    """One recorded state of a slot's Cedar text."""
+
+    __slots__ = ()
+    _fields = (
+        ("id", "id", False),
+        ("policy_text", "policyText", False),
+        ("slot", "slot", False),
+        ("source", "source", False),
+        ("policy_count", "policyCount", False),
+        ("created_at", "createdAt", False),
+    )
+
+    def __init__(self, *, id, policy_text=None, slot=None, source=None, policy_count=None, created_at=None):
+        self._data = {"id": id}
+        if policy_text is not None:
+            self._data["policyText"] = policy_text
+        if slot is not None:
+            self._data["slot"] = slot
+        if source is not None:
+            self._data["source"] = source
+        if policy_count is not None:
+            self._data["policyCount"] = policy_count
+        if created_at is not None:
+            self._data["createdAt"] = _wire(created_at)
+
+    @property
+    def id(self):
+        return _required(self, "id")
+
+    @property
+    def policy_text(self):
+        return self._data.get("policyText")
+
+    @property
+    def slot(self):
+        return PolicySlotName._of(self._data.get("slot"))
+
+    @property
+    def source(self):
+        return PolicyVersionSource._of(self._data.get("source"))
+
+    @property
+    def policy_count(self):
+        return self._data.get("policyCount")
+
+    @property
+    def created_at(self):
+        return _dt(self._data.get("createdAt"))
+
+
+class PolicyVersionList(_Model):
+    """The ``PolicyVersionList`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("items", "items", False),
+        ("next_cursor", "nextCursor", False),
+    )
+
+    def __init__(self, *, items, next_cursor=_NOT_GIVEN):
+        self._data = {"items": _wire(items)}
+        if next_cursor is not _NOT_GIVEN:
+            self._data["nextCursor"] = next_cursor
+
+    @property
+    def items(self):
+        return _list(PolicyVersion._from, _required(self, "items"))
+
+    @property
+    def next_cursor(self):
+        """Absent on the last page."""
+        return self._data.get("nextCursor")
+
+
+class PolicyVersionSource(_StrEnum):
+    """What recorded the version: `put` (`PUT /policy`) or an action."""
+
+    PUT = "put"
+    ADD = "add"
+    ENFORCE = "enforce"
+    STOP = "stop"
+    DELETE = "delete"
+
+
+class ReconciliationEntry(_Model):
+    """The ``ReconciliationEntry`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("external_id", "externalId", False),
+        ("display_name", "displayName", False),
+        ("email", "email", False),
+        ("user_id", "userId", False),
+        ("state", "state", False),
+    )
+
+    def __init__(self, *, state, external_id=None, display_name=None, email=_NOT_GIVEN, user_id=_NOT_GIVEN):
+        self._data = {"state": state}
+        if external_id is not None:
+            self._data["externalId"] = external_id
+        if display_name is not None:
+            self._data["displayName"] = display_name
+        if email is not _NOT_GIVEN:
+            self._data["email"] = email
+        if user_id is not _NOT_GIVEN:
+            self._data["userId"] = user_id
+
+    @property
+    def external_id(self):
+        return self._data.get("externalId")
+
+    @property
+    def display_name(self):
+        return self._data.get("displayName")
+
+    @property
+    def email(self):
+        return self._data.get("email")
+
+    @property
+    def user_id(self):
+        """The matched member (with `matched`)."""
+        return self._data.get("userId")
+
+    @property
+    def state(self):
+        return ReconciliationState._of(_required(self, "state"))
+
+
+class ReconciliationState(_StrEnum):
+    """`matched`: one member has the user's email; `no_email`: the directory user has no email;
+    `unmatched`: no member has it; `ambiguous`: several members have it.
+    """
+
+    MATCHED = "matched"
+    NO_EMAIL = "no_email"
+    UNMATCHED = "unmatched"
+    AMBIGUOUS = "ambiguous"
+
+
+class Release(_Model):
+    """The ``Release`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("version", "version", False),
+        ("published_at", "publishedAt", False),
+        ("artifacts", "artifacts", False),
+    )
+
+    def __init__(self, *, version, published_at=None, artifacts=None):
+        self._data = {"version": version}
+        if published_at is not None:
+            self._data["publishedAt"] = _wire(published_at)
+        if artifacts is not None:
+            self._data["artifacts"] = _wire(artifacts)
+
+    @property
+    def version(self):
+        return _required(self, "version")
+
+    @property
+    def published_at(self):
+        return _dt(self._data.get("publishedAt"))
+
+    @property
+    def artifacts(self):
+        return _list(ReleaseArtifact._from, self._data.get("artifacts"))
+
+
+class ReleaseArtifact(_Model):
+    """The ``ReleaseArtifact`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("kind", "kind", False),
+        ("sha256", "sha256", False),
+        ("file_name", "fileName", False),
+        ("size", "size", False),
+    )
+
+    def __init__(self, *, kind, sha256, file_name=None, size=None):
+        self._data = {"kind": kind, "sha256": sha256}
+        if file_name is not None:
+            self._data["fileName"] = file_name
+        if size is not None:
+            self._data["size"] = size
+
+    @property
+    def kind(self):
+        return ArtifactKind._of(_required(self, "kind"))
+
+    @property
+    def sha256(self):
+        """Hex SHA-256 of the artifact."""
+        return _required(self, "sha256")
+
+    @property
+    def file_name(self):
+        return self._data.get("fileName")
+
+    @property
+    def size(self):
+        """Bytes."""
+        return self._data.get("size")
+
+
+class ReleaseList(_Model):
+    """The ``ReleaseList`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("items", "items", False),
+        ("next_cursor", "nextCursor", False),
+    )
+
+    def __init__(self, *, items, next_cursor=_NOT_GIVEN):
+        self._data = {"items": _wire(items)}
+        if next_cursor is not _NOT_GIVEN:
+            self._data["nextCursor"] = next_cursor
+
+    @property
+    def items(self):
+        return _list(Release._from, _required(self, "items"))
+
+    @property
+    def next_cursor(self):
+        """Absent on the last page."""
+        return self._data.get("nextCursor")
+
+
+class ReleaseResponse(_Model):
+    """The ``ReleaseResponse`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("release", "release", False),
+    )
+
+    def __init__(self, *, release):
+        self._data = {"release": _wire(release)}
+
+    @property
+    def release(self):
+        return _model(Release, _required(self, "release"))
 
 
 class RevokeSessionsResult(_Model):
@@ -1575,6 +2926,91 @@ class RevokeSessionsResult(_Model):
     @property
     def disconnected_count(self):
         return _required(self, "disconnectedCount")
+
+
+class RiskLevel(_StrEnum):
+    """How risky the tool call was judged."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class RuleTemplate(_Model):
+    """A ready-made Cedar rule."""
+
+    __slots__ = ()
+    _fields = (
+        ("id", "id", False),
+        ("name", "name", False),
+        ("description", "description", False),
+        ("category", "category", False),
+        ("cedar", "cedar", False),
+    )
+
+    def __init__(self, *, id, name=None, description=None, category=None, cedar=None):
+        self._data = {"id": id}
+        if name is not None:
+            self._data["name"] = name
+        if description is not None:
+            self._data["description"] = description
+        if category is not None:
+            self._data["category"] = category
+        if cedar is not None:
+            self._data["cedar"] = cedar
+
+    @property
+    def id(self):
+        return _required(self, "id")
+
+    @property
+    def name(self):
+        return self._data.get("name")
+
+    @property
+    def description(self):
+        return self._data.get("description")
+
+    @property
+    def category(self):
+        return self._data.get("category")
+
+    @property
+    def cedar(self):
+        return self._data.get("cedar")
+
+
+class RuleTemplateList(_Model):
+    """The ``RuleTemplateList`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("items", "items", False),
+    )
+
+    def __init__(self, *, items):
+        self._data = {"items": _wire(items)}
+
+    @property
+    def items(self):
+        return _list(RuleTemplate._from, _required(self, "items"))
+
+
+class ScimTokenResponse(_Model):
+    """The ``ScimTokenResponse`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("scim_token", "scimToken", False),
+    )
+
+    def __init__(self, *, scim_token):
+        self._data = {"scimToken": _wire(scim_token)}
+
+    @property
+    def scim_token(self):
+        return _model(OrgToken, _required(self, "scimToken"))
 
 
 class ServiceAccount(_Model):
@@ -2226,6 +3662,39 @@ class UpdateIntegrationInput(_Model):
         return self._data.get("serverToken")
 
 
+class UpdatePolicySettingsInput(_Model):
+    """The ``UpdatePolicySettingsInput`` object."""
+
+    __slots__ = ()
+    _fields = (
+        ("policy_enabled", "policyEnabled", False),
+        ("payload_capture_mode", "payloadCaptureMode", False),
+        ("expected_updated_at", "expectedUpdatedAt", False),
+    )
+
+    def __init__(self, *, policy_enabled=None, payload_capture_mode=None, expected_updated_at=None):
+        self._data = {}
+        if policy_enabled is not None:
+            self._data["policyEnabled"] = policy_enabled
+        if payload_capture_mode is not None:
+            self._data["payloadCaptureMode"] = payload_capture_mode
+        if expected_updated_at is not None:
+            self._data["expectedUpdatedAt"] = _wire(expected_updated_at)
+
+    @property
+    def policy_enabled(self):
+        return self._data.get("policyEnabled")
+
+    @property
+    def payload_capture_mode(self):
+        return PayloadCaptureMode._of(self._data.get("payloadCaptureMode"))
+
+    @property
+    def expected_updated_at(self):
+        """The `updatedAt` last read; a stale one is refused with 412."""
+        return _dt(self._data.get("expectedUpdatedAt"))
+
+
 class ValidationResult(_Model):
     """The ``ValidationResult`` object."""
 
@@ -2255,6 +3724,18 @@ class ValidationStatus(_StrEnum):
     VALID = "valid"
     INVALID = "invalid"
     ERROR = "error"
+
+
+class AgentScopeDict(TypedDict, total=False):
+    """``AgentScope`` as a dict keyed by its snake_case attribute names; ``AgentScopeWireDict`` takes the wire (camelCase) names."""
+
+    agent_id: builtins.str
+
+
+class AgentScopeWireDict(TypedDict, total=False):
+    """``AgentScope`` as a dict keyed by its wire (camelCase) names; ``AgentScopeDict`` takes the snake_case names."""
+
+    agentId: builtins.str
 
 
 class CreateApplicationOAuthInputDict(TypedDict, total=False):
@@ -3594,6 +5075,179 @@ class Policies(_Namespace):
 
     __slots__ = ()
 
+    def get_policy(self):
+        """Get the enforced Cedar policy.
+
+        The Cedar text of the policies currently enforced and the id of its version. The `ETag` header names this state; pass it as `If-Match` to `PUT /policy`. 404 until a first policy exists.
+
+        ``GET /policy`` (operation ``policies_getPolicy``)
+        """
+        return _model(PolicyDocument, self._client._call("policies_getPolicy", (), (), None))
+
+    def put_policy(self, *, policy_text, if_match=None, if_none_match=None):
+        """Replace the enforced Cedar policy.
+
+        Replaces the enforced policies with the policies of `policyText` (each one named by its
+        `@id("…")` annotation, else `policy0`, `policy1`, … by position) and records a new
+        version. Needs `If-Match` with the current `ETag`, or `If-None-Match: *` for the first
+        policy: without either the answer is 428, with a stale one 412. Invalid Cedar is refused
+        with 422 and its diagnostics.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            if_none_match: `*` to write only if nothing exists yet (the first version).
+
+        ``PUT /policy`` (operation ``policies_putPolicy``)
+        """
+        _b = {"policyText": policy_text}
+        return _model(PolicyDocument, self._client._call("policies_putPolicy", (), (("ifMatch", if_match), ("ifNoneMatch", if_none_match),), _b))
+
+    def validate(self, *, policy_text):
+        """Validate Cedar policy text.
+
+        Parses `policyText` as Cedar and checks it against Kontext's Cedar schema without storing anything. Parse errors are `error` diagnostics (`valid` is false); schema findings (an unknown entity type, action or attribute) are `warning`s.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+
+        ``POST /policy/validations`` (operation ``policies_validate``)
+        """
+        _b = {"policyText": policy_text}
+        return _model(PolicyValidation, self._client._call("policies_validate", (), (), _b))
+
+    def get_deployment(self):
+        """Get the enforced and observing policy slots.
+
+        The policies that are enforced (decide tool calls) and the ones being observed (evaluated and logged, never blocking). The `ETag` header names this state; pass it as `If-Match` to `POST /policy/actions`.
+
+        ``GET /policy/deployment`` (operation ``policies_getDeployment``)
+        """
+        return _model(PolicyDeployment, self._client._call("policies_getDeployment", (), (), None))
+
+    def list_versions(self, *, limit=None, cursor=None):
+        """List policy versions.
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+        return _model(PolicyVersionList, self._client._call("policies_listVersions", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_versions_all(self, *, limit=None, cursor=None):
+        """List policy versions.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+        return self._client._pages("policies_listVersions", (), (("limit", limit), ("cursor", cursor),), PolicyVersion._from)
+
+    def get_version(self, id):
+        """Get one policy version.
+
+        Args:
+            id: Policy version id.
+
+        ``GET /policy/versions/{id}`` (operation ``policies_getVersion``)
+        """
+        return _model(PolicyVersion, self._client._call("policies_getVersion", (id,), (), None))
+
+    def list_rule_templates(self):
+        """List the rule templates.
+
+        Ready-made Cedar rules that `POST /policy/actions` can add by `templateId`.
+
+        ``GET /policy/rule-templates`` (operation ``policies_listRuleTemplates``)
+        """
+        return _model(RuleTemplateList, self._client._call("policies_listRuleTemplates", (), (), None))
+
+    def apply_action(self, *, action, if_match=None, template_id=None, cedar=None, endpoint_id=None, agent_id=None, scopes=None, policy_id=None, where=None):
+        """Change the deployment (add, enforce, stop, delete a policy).
+
+        One change to the deployment, based on the `ETag` of `GET /policy/deployment` passed as
+        `If-Match` (428 without it, 412 when stale):
+        - `add`: a policy from `templateId` or from `cedar` (one policy), optionally limited to
+          one `endpointId`, one `agentId` or the agents of `scopes`, into the observing slot;
+          `policyId` names it (else its `@id`, the template id, or a generated id; 409 if taken);
+        - `enforce`: moves `policyId` from observing to enforced;
+        - `stop`: moves `policyId` from enforced back to observing;
+        - `delete`: removes `policyId` from the slot `where` (`observing` by default).
+        Answers the new deployment and its `ETag`.
+
+        Args:
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            cedar: One Cedar policy.
+            endpoint_id: Limit the policy to this endpoint.
+            agent_id: Limit the policy to this agent.
+            scopes: Limit the policy to these agents.
+
+        ``POST /policy/actions`` (operation ``policies_applyAction``)
+        """
+        _b = {"action": action}
+        if template_id is not None:
+            _b["templateId"] = template_id
+        if cedar is not None:
+            _b["cedar"] = cedar
+        if endpoint_id is not None:
+            _b["endpointId"] = endpoint_id
+        if agent_id is not None:
+            _b["agentId"] = agent_id
+        if scopes is not None:
+            _b["scopes"] = _input(AgentScope, scopes, 1)
+        if policy_id is not None:
+            _b["policyId"] = policy_id
+        if where is not None:
+            _b["where"] = where
+        return _model(PolicyDeployment, self._client._call("policies_applyAction", (), (("ifMatch", if_match),), _b))
+
+    def replay(self, *, days, enforcing_version_id=None, observing_version_id=None, baseline_policy_text=None):
+        """Replay logged decisions against two policy versions.
+
+        Evaluates every decision logged in the last `days` days against the enforcing and the
+        observing version (each together with `baselinePolicyText`, by default
+        `permit (principal, action, resource);`) and counts, per policy, the decisions it
+        would block and would allow. A decision whose context lacks what a policy reads
+        counts as `needsCapture` for it; a decision that is not a tool call is
+        `notReplayable`; `truncated` says the window held more decisions than one replay reads.
+
+        Args:
+            baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
+
+        ``POST /policy/replay`` (operation ``policies_replay``)
+        """
+        _b = {"days": _wire(days)}
+        if enforcing_version_id is not None:
+            _b["enforcingVersionId"] = enforcing_version_id
+        if observing_version_id is not None:
+            _b["observingVersionId"] = observing_version_id
+        if baseline_policy_text is not None:
+            _b["baselinePolicyText"] = baseline_policy_text
+        return _model(PolicyReplay, self._client._call("policies_replay", (), (), _b))
+
+    def list_blocked(self, *, days=None, limit=None):
+        """List the tool calls the enforced policies block.
+
+        The decisions logged in the last `days` days that the enforced policies deny, newest first (at most `limit`), with the policies that deny each; `total` counts all.
+
+        Args:
+            days: The window, in days.
+            limit: Page size.
+
+        ``GET /policy/blocked`` (operation ``policies_listBlocked``)
+        """
+        return _model(BlockedDecisionList, self._client._call("policies_listBlocked", (), (("days", days), ("limit", limit),), None))
+
     def get_settings(self):
         """Get the organization's policy switch.
 
@@ -3602,6 +5256,26 @@ class Policies(_Namespace):
         ``GET /policy/settings`` (operation ``policies_getSettings``)
         """
         return _model(PolicySettings, self._client._call("policies_getSettings", (), (), None))
+
+    def update_settings(self, *, policy_enabled=None, payload_capture_mode=None, expected_updated_at=None):
+        """Change the organization's policy settings.
+
+        Changes only the fields sent. With `expectedUpdatedAt` (the `updatedAt` last read) the
+        change is refused with 412 Precondition Failed when the settings changed since.
+
+        Args:
+            expected_updated_at: The `updatedAt` last read; a stale one is refused with 412.
+
+        ``PATCH /policy/settings`` (operation ``policies_updateSettings``)
+        """
+        _b = {}
+        if policy_enabled is not None:
+            _b["policyEnabled"] = policy_enabled
+        if payload_capture_mode is not None:
+            _b["payloadCaptureMode"] = payload_capture_mode
+        if expected_updated_at is not None:
+            _b["expectedUpdatedAt"] = _wire(expected_updated_at)
+        return _model(PolicySettings, self._client._call("policies_updateSettings", (), (), _b))
 
     def list_rules(self):
         """List the policy rules.
@@ -3618,6 +5292,179 @@ class AsyncPolicies(_Namespace):
 
     __slots__ = ()
 
+    async def get_policy(self):
+        """Get the enforced Cedar policy.
+
+        The Cedar text of the policies currently enforced and the id of its version. The `ETag` header names this state; pass it as `If-Match` to `PUT /policy`. 404 until a first policy exists.
+
+        ``GET /policy`` (operation ``policies_getPolicy``)
+        """
+        return _model(PolicyDocument, await self._client._call("policies_getPolicy", (), (), None))
+
+    async def put_policy(self, *, policy_text, if_match=None, if_none_match=None):
+        """Replace the enforced Cedar policy.
+
+        Replaces the enforced policies with the policies of `policyText` (each one named by its
+        `@id("…")` annotation, else `policy0`, `policy1`, … by position) and records a new
+        version. Needs `If-Match` with the current `ETag`, or `If-None-Match: *` for the first
+        policy: without either the answer is 428, with a stale one 412. Invalid Cedar is refused
+        with 422 and its diagnostics.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            if_none_match: `*` to write only if nothing exists yet (the first version).
+
+        ``PUT /policy`` (operation ``policies_putPolicy``)
+        """
+        _b = {"policyText": policy_text}
+        return _model(PolicyDocument, await self._client._call("policies_putPolicy", (), (("ifMatch", if_match), ("ifNoneMatch", if_none_match),), _b))
+
+    async def validate(self, *, policy_text):
+        """Validate Cedar policy text.
+
+        Parses `policyText` as Cedar and checks it against Kontext's Cedar schema without storing anything. Parse errors are `error` diagnostics (`valid` is false); schema findings (an unknown entity type, action or attribute) are `warning`s.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+
+        ``POST /policy/validations`` (operation ``policies_validate``)
+        """
+        _b = {"policyText": policy_text}
+        return _model(PolicyValidation, await self._client._call("policies_validate", (), (), _b))
+
+    async def get_deployment(self):
+        """Get the enforced and observing policy slots.
+
+        The policies that are enforced (decide tool calls) and the ones being observed (evaluated and logged, never blocking). The `ETag` header names this state; pass it as `If-Match` to `POST /policy/actions`.
+
+        ``GET /policy/deployment`` (operation ``policies_getDeployment``)
+        """
+        return _model(PolicyDeployment, await self._client._call("policies_getDeployment", (), (), None))
+
+    async def list_versions(self, *, limit=None, cursor=None):
+        """List policy versions.
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+        return _model(PolicyVersionList, await self._client._call("policies_listVersions", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_versions_all(self, *, limit=None, cursor=None):
+        """List policy versions.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+        return self._client._pages("policies_listVersions", (), (("limit", limit), ("cursor", cursor),), PolicyVersion._from)
+
+    async def get_version(self, id):
+        """Get one policy version.
+
+        Args:
+            id: Policy version id.
+
+        ``GET /policy/versions/{id}`` (operation ``policies_getVersion``)
+        """
+        return _model(PolicyVersion, await self._client._call("policies_getVersion", (id,), (), None))
+
+    async def list_rule_templates(self):
+        """List the rule templates.
+
+        Ready-made Cedar rules that `POST /policy/actions` can add by `templateId`.
+
+        ``GET /policy/rule-templates`` (operation ``policies_listRuleTemplates``)
+        """
+        return _model(RuleTemplateList, await self._client._call("policies_listRuleTemplates", (), (), None))
+
+    async def apply_action(self, *, action, if_match=None, template_id=None, cedar=None, endpoint_id=None, agent_id=None, scopes=None, policy_id=None, where=None):
+        """Change the deployment (add, enforce, stop, delete a policy).
+
+        One change to the deployment, based on the `ETag` of `GET /policy/deployment` passed as
+        `If-Match` (428 without it, 412 when stale):
+        - `add`: a policy from `templateId` or from `cedar` (one policy), optionally limited to
+          one `endpointId`, one `agentId` or the agents of `scopes`, into the observing slot;
+          `policyId` names it (else its `@id`, the template id, or a generated id; 409 if taken);
+        - `enforce`: moves `policyId` from observing to enforced;
+        - `stop`: moves `policyId` from enforced back to observing;
+        - `delete`: removes `policyId` from the slot `where` (`observing` by default).
+        Answers the new deployment and its `ETag`.
+
+        Args:
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            cedar: One Cedar policy.
+            endpoint_id: Limit the policy to this endpoint.
+            agent_id: Limit the policy to this agent.
+            scopes: Limit the policy to these agents.
+
+        ``POST /policy/actions`` (operation ``policies_applyAction``)
+        """
+        _b = {"action": action}
+        if template_id is not None:
+            _b["templateId"] = template_id
+        if cedar is not None:
+            _b["cedar"] = cedar
+        if endpoint_id is not None:
+            _b["endpointId"] = endpoint_id
+        if agent_id is not None:
+            _b["agentId"] = agent_id
+        if scopes is not None:
+            _b["scopes"] = _input(AgentScope, scopes, 1)
+        if policy_id is not None:
+            _b["policyId"] = policy_id
+        if where is not None:
+            _b["where"] = where
+        return _model(PolicyDeployment, await self._client._call("policies_applyAction", (), (("ifMatch", if_match),), _b))
+
+    async def replay(self, *, days, enforcing_version_id=None, observing_version_id=None, baseline_policy_text=None):
+        """Replay logged decisions against two policy versions.
+
+        Evaluates every decision logged in the last `days` days against the enforcing and the
+        observing version (each together with `baselinePolicyText`, by default
+        `permit (principal, action, resource);`) and counts, per policy, the decisions it
+        would block and would allow. A decision whose context lacks what a policy reads
+        counts as `needsCapture` for it; a decision that is not a tool call is
+        `notReplayable`; `truncated` says the window held more decisions than one replay reads.
+
+        Args:
+            baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
+
+        ``POST /policy/replay`` (operation ``policies_replay``)
+        """
+        _b = {"days": _wire(days)}
+        if enforcing_version_id is not None:
+            _b["enforcingVersionId"] = enforcing_version_id
+        if observing_version_id is not None:
+            _b["observingVersionId"] = observing_version_id
+        if baseline_policy_text is not None:
+            _b["baselinePolicyText"] = baseline_policy_text
+        return _model(PolicyReplay, await self._client._call("policies_replay", (), (), _b))
+
+    async def list_blocked(self, *, days=None, limit=None):
+        """List the tool calls the enforced policies block.
+
+        The decisions logged in the last `days` days that the enforced policies deny, newest first (at most `limit`), with the policies that deny each; `total` counts all.
+
+        Args:
+            days: The window, in days.
+            limit: Page size.
+
+        ``GET /policy/blocked`` (operation ``policies_listBlocked``)
+        """
+        return _model(BlockedDecisionList, await self._client._call("policies_listBlocked", (), (("days", days), ("limit", limit),), None))
+
     async def get_settings(self):
         """Get the organization's policy switch.
 
@@ -3626,6 +5473,26 @@ class AsyncPolicies(_Namespace):
         ``GET /policy/settings`` (operation ``policies_getSettings``)
         """
         return _model(PolicySettings, await self._client._call("policies_getSettings", (), (), None))
+
+    async def update_settings(self, *, policy_enabled=None, payload_capture_mode=None, expected_updated_at=None):
+        """Change the organization's policy settings.
+
+        Changes only the fields sent. With `expectedUpdatedAt` (the `updatedAt` last read) the
+        change is refused with 412 Precondition Failed when the settings changed since.
+
+        Args:
+            expected_updated_at: The `updatedAt` last read; a stale one is refused with 412.
+
+        ``PATCH /policy/settings`` (operation ``policies_updateSettings``)
+        """
+        _b = {}
+        if policy_enabled is not None:
+            _b["policyEnabled"] = policy_enabled
+        if payload_capture_mode is not None:
+            _b["payloadCaptureMode"] = payload_capture_mode
+        if expected_updated_at is not None:
+            _b["expectedUpdatedAt"] = _wire(expected_updated_at)
+        return _model(PolicySettings, await self._client._call("policies_updateSettings", (), (), _b))
 
     async def list_rules(self):
         """List the policy rules.
@@ -3637,10 +5504,566 @@ class AsyncPolicies(_Namespace):
         return _list(PolicyRule._from, await self._client._call("policies_listRules", (), (), None))
 
 
+class Decisions(_Namespace):
+    """The ``decisions`` operations (blocking calls)."""
+
+    __slots__ = ()
+
+    def list(self, *, limit=None, cursor=None, provider=None, decision_result=None, decision_category=None, reason_code=None, risk_level=None, installation_id=None, session_id=None, from_=None, to=None):
+        """List authorization decisions.
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+        return _model(DecisionList, self._client._call("decisions_list", (), (("limit", limit), ("cursor", cursor), ("provider", provider), ("decisionResult", decision_result), ("decisionCategory", decision_category), ("reasonCode", reason_code), ("riskLevel", risk_level), ("installationId", installation_id), ("sessionId", session_id), ("from", _wire(from_)), ("to", _wire(to)),), None))
+
+    def list_all(self, *, limit=None, cursor=None, provider=None, decision_result=None, decision_category=None, reason_code=None, risk_level=None, installation_id=None, session_id=None, from_=None, to=None):
+        """List authorization decisions.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+        return self._client._pages("decisions_list", (), (("limit", limit), ("cursor", cursor), ("provider", provider), ("decisionResult", decision_result), ("decisionCategory", decision_category), ("reasonCode", reason_code), ("riskLevel", risk_level), ("installationId", installation_id), ("sessionId", session_id), ("from", _wire(from_)), ("to", _wire(to)),), Decision._from)
+
+    def get(self, id):
+        """Get a decision.
+
+        One authorization decision.
+
+        Args:
+            id: Decision id.
+
+        ``GET /decisions/{id}`` (operation ``decisions_get``)
+        """
+        return _model(DecisionResponse, self._client._call("decisions_get", (id,), (), None))
+
+
+class AsyncDecisions(_Namespace):
+    """The ``decisions`` operations (coroutines)."""
+
+    __slots__ = ()
+
+    async def list(self, *, limit=None, cursor=None, provider=None, decision_result=None, decision_category=None, reason_code=None, risk_level=None, installation_id=None, session_id=None, from_=None, to=None):
+        """List authorization decisions.
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+        return _model(DecisionList, await self._client._call("decisions_list", (), (("limit", limit), ("cursor", cursor), ("provider", provider), ("decisionResult", decision_result), ("decisionCategory", decision_category), ("reasonCode", reason_code), ("riskLevel", risk_level), ("installationId", installation_id), ("sessionId", session_id), ("from", _wire(from_)), ("to", _wire(to)),), None))
+
+    def list_all(self, *, limit=None, cursor=None, provider=None, decision_result=None, decision_category=None, reason_code=None, risk_level=None, installation_id=None, session_id=None, from_=None, to=None):
+        """List authorization decisions.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+        return self._client._pages("decisions_list", (), (("limit", limit), ("cursor", cursor), ("provider", provider), ("decisionResult", decision_result), ("decisionCategory", decision_category), ("reasonCode", reason_code), ("riskLevel", risk_level), ("installationId", installation_id), ("sessionId", session_id), ("from", _wire(from_)), ("to", _wire(to)),), Decision._from)
+
+    async def get(self, id):
+        """Get a decision.
+
+        One authorization decision.
+
+        Args:
+            id: Decision id.
+
+        ``GET /decisions/{id}`` (operation ``decisions_get``)
+        """
+        return _model(DecisionResponse, await self._client._call("decisions_get", (id,), (), None))
+
+
+class Releases(_Namespace):
+    """The ``releases`` operations (blocking calls)."""
+
+    __slots__ = ()
+
+    def list(self, *, limit=None, cursor=None):
+        """List releases.
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+        return _model(ReleaseList, self._client._call("releases_list", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_all(self, *, limit=None, cursor=None):
+        """List releases.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+        return self._client._pages("releases_list", (), (("limit", limit), ("cursor", cursor),), Release._from)
+
+    def get_latest(self):
+        """Get the latest release.
+
+        The newest release.
+
+        ``GET /deployments/releases/latest`` (operation ``releases_getLatest``)
+        """
+        return _model(ReleaseResponse, self._client._call("releases_getLatest", (), (), None))
+
+    def create_download_url(self, version, kind):
+        """Create a short-lived download URL for an artifact.
+
+        The URL is valid for about 15 minutes; check the download against `sha256`.
+
+        Args:
+            version: Release version.
+            kind: Which artifact.
+
+        ``POST /deployments/releases/{version}/artifacts/{kind}/download-url`` (operation ``releases_createDownloadUrl``)
+        """
+        return _model(DownloadUrl, self._client._call("releases_createDownloadUrl", (version, kind,), (), None))
+
+
+class AsyncReleases(_Namespace):
+    """The ``releases`` operations (coroutines)."""
+
+    __slots__ = ()
+
+    async def list(self, *, limit=None, cursor=None):
+        """List releases.
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+        return _model(ReleaseList, await self._client._call("releases_list", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_all(self, *, limit=None, cursor=None):
+        """List releases.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+        return self._client._pages("releases_list", (), (("limit", limit), ("cursor", cursor),), Release._from)
+
+    async def get_latest(self):
+        """Get the latest release.
+
+        The newest release.
+
+        ``GET /deployments/releases/latest`` (operation ``releases_getLatest``)
+        """
+        return _model(ReleaseResponse, await self._client._call("releases_getLatest", (), (), None))
+
+    async def create_download_url(self, version, kind):
+        """Create a short-lived download URL for an artifact.
+
+        The URL is valid for about 15 minutes; check the download against `sha256`.
+
+        Args:
+            version: Release version.
+            kind: Which artifact.
+
+        ``POST /deployments/releases/{version}/artifacts/{kind}/download-url`` (operation ``releases_createDownloadUrl``)
+        """
+        return _model(DownloadUrl, await self._client._call("releases_createDownloadUrl", (version, kind,), (), None))
+
+
+class InstallTokens(_Namespace):
+    """The ``install_tokens`` operations (blocking calls)."""
+
+    __slots__ = ()
+
+    def list(self, *, limit=None, cursor=None):
+        """List install tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+        return _model(OrgTokenList, self._client._call("installTokens_list", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_all(self, *, limit=None, cursor=None):
+        """List install tokens.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+        return self._client._pages("installTokens_list", (), (("limit", limit), ("cursor", cursor),), OrgToken._from)
+
+    def create(self, *, label):
+        """Create an install token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/install-tokens`` (operation ``installTokens_create``)
+        """
+        _b = {"label": label}
+        return _model(CreatedInstallToken, self._client._call("installTokens_create", (), (), _b))
+
+    def revoke(self, sha256):
+        """Revoke an install token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/install-tokens/{sha256}/revoke`` (operation ``installTokens_revoke``)
+        """
+        return _model(InstallTokenResponse, self._client._call("installTokens_revoke", (sha256,), (), None))
+
+
+class AsyncInstallTokens(_Namespace):
+    """The ``install_tokens`` operations (coroutines)."""
+
+    __slots__ = ()
+
+    async def list(self, *, limit=None, cursor=None):
+        """List install tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+        return _model(OrgTokenList, await self._client._call("installTokens_list", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_all(self, *, limit=None, cursor=None):
+        """List install tokens.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+        return self._client._pages("installTokens_list", (), (("limit", limit), ("cursor", cursor),), OrgToken._from)
+
+    async def create(self, *, label):
+        """Create an install token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/install-tokens`` (operation ``installTokens_create``)
+        """
+        _b = {"label": label}
+        return _model(CreatedInstallToken, await self._client._call("installTokens_create", (), (), _b))
+
+    async def revoke(self, sha256):
+        """Revoke an install token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/install-tokens/{sha256}/revoke`` (operation ``installTokens_revoke``)
+        """
+        return _model(InstallTokenResponse, await self._client._call("installTokens_revoke", (sha256,), (), None))
+
+
+class Directory(_Namespace):
+    """The ``directory`` operations (blocking calls)."""
+
+    __slots__ = ()
+
+    def list_scim_tokens(self, *, limit=None, cursor=None):
+        """List SCIM tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+        return _model(OrgTokenList, self._client._call("directory_listScimTokens", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_scim_tokens_all(self, *, limit=None, cursor=None):
+        """List SCIM tokens.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+        return self._client._pages("directory_listScimTokens", (), (("limit", limit), ("cursor", cursor),), OrgToken._from)
+
+    def create_scim_token(self, *, label):
+        """Create a SCIM token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/directory/scim-tokens`` (operation ``directory_createScimToken``)
+        """
+        _b = {"label": label}
+        return _model(CreatedScimToken, self._client._call("directory_createScimToken", (), (), _b))
+
+    def revoke_scim_token(self, sha256):
+        """Revoke a SCIM token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/directory/scim-tokens/{sha256}/revoke`` (operation ``directory_revokeScimToken``)
+        """
+        return _model(ScimTokenResponse, self._client._call("directory_revokeScimToken", (sha256,), (), None))
+
+    def get_status(self):
+        """Get the directory (SCIM) status.
+
+        Whether directory sync is set up, where the SCIM server is and what it last synced.
+
+        ``GET /organizations/current/directory/status`` (operation ``directory_getStatus``)
+        """
+        return _model(DirectoryStatus, self._client._call("directory_getStatus", (), (), None))
+
+    def list_groups(self, *, limit=None, cursor=None):
+        """List directory groups.
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+        return _model(DirectoryGroupList, self._client._call("directory_listGroups", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_groups_all(self, *, limit=None, cursor=None):
+        """List directory groups.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+        return self._client._pages("directory_listGroups", (), (("limit", limit), ("cursor", cursor),), DirectoryGroup._from)
+
+    def get_reconciliation(self):
+        """Get the directory reconciliation.
+
+        How each directory user matches an organization member (`matched`, `no_email`, `unmatched`, `ambiguous`).
+
+        ``GET /organizations/current/directory/reconciliation`` (operation ``directory_getReconciliation``)
+        """
+        return _model(DirectoryReconciliation, self._client._call("directory_getReconciliation", (), (), None))
+
+
+class AsyncDirectory(_Namespace):
+    """The ``directory`` operations (coroutines)."""
+
+    __slots__ = ()
+
+    async def list_scim_tokens(self, *, limit=None, cursor=None):
+        """List SCIM tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+        return _model(OrgTokenList, await self._client._call("directory_listScimTokens", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_scim_tokens_all(self, *, limit=None, cursor=None):
+        """List SCIM tokens.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+        return self._client._pages("directory_listScimTokens", (), (("limit", limit), ("cursor", cursor),), OrgToken._from)
+
+    async def create_scim_token(self, *, label):
+        """Create a SCIM token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/directory/scim-tokens`` (operation ``directory_createScimToken``)
+        """
+        _b = {"label": label}
+        return _model(CreatedScimToken, await self._client._call("directory_createScimToken", (), (), _b))
+
+    async def revoke_scim_token(self, sha256):
+        """Revoke a SCIM token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/directory/scim-tokens/{sha256}/revoke`` (operation ``directory_revokeScimToken``)
+        """
+        return _model(ScimTokenResponse, await self._client._call("directory_revokeScimToken", (sha256,), (), None))
+
+    async def get_status(self):
+        """Get the directory (SCIM) status.
+
+        Whether directory sync is set up, where the SCIM server is and what it last synced.
+
+        ``GET /organizations/current/directory/status`` (operation ``directory_getStatus``)
+        """
+        return _model(DirectoryStatus, await self._client._call("directory_getStatus", (), (), None))
+
+    async def list_groups(self, *, limit=None, cursor=None):
+        """List directory groups.
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+        return _model(DirectoryGroupList, await self._client._call("directory_listGroups", (), (("limit", limit), ("cursor", cursor),), None))
+
+    def list_groups_all(self, *, limit=None, cursor=None):
+        """List directory groups.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+        return self._client._pages("directory_listGroups", (), (("limit", limit), ("cursor", cursor),), DirectoryGroup._from)
+
+    async def get_reconciliation(self):
+        """Get the directory reconciliation.
+
+        How each directory user matches an organization member (`matched`, `no_email`, `unmatched`, `ambiguous`).
+
+        ``GET /organizations/current/directory/reconciliation`` (operation ``directory_getReconciliation``)
+        """
+        return _model(DirectoryReconciliation, await self._client._call("directory_getReconciliation", (), (), None))
+
+
 class Client(_BaseClient):
     """Blocking client of the Kontext Management API.
 
-    Namespaces: ``applications`` ``agent_sessions`` ``integrations`` ``service_accounts`` ``traces`` ``events`` ``policies``.
+    Namespaces: ``applications`` ``agent_sessions`` ``integrations`` ``service_accounts`` ``traces`` ``events`` ``policies`` ``decisions`` ``releases`` ``install_tokens`` ``directory``.
     """
 
     _namespaces = (
@@ -3651,13 +6074,17 @@ class Client(_BaseClient):
         ("traces", Traces),
         ("events", Events),
         ("policies", Policies),
+        ("decisions", Decisions),
+        ("releases", Releases),
+        ("install_tokens", InstallTokens),
+        ("directory", Directory),
     )
 
 
 class AsyncClient(_BaseAsyncClient):
     """asyncio client of the Kontext Management API.
 
-    Namespaces: ``applications`` ``agent_sessions`` ``integrations`` ``service_accounts`` ``traces`` ``events`` ``policies``.
+    Namespaces: ``applications`` ``agent_sessions`` ``integrations`` ``service_accounts`` ``traces`` ``events`` ``policies`` ``decisions`` ``releases`` ``install_tokens`` ``directory``.
     """
 
     _namespaces = (
@@ -3668,4 +6095,8 @@ class AsyncClient(_BaseAsyncClient):
         ("traces", AsyncTraces),
         ("events", AsyncEvents),
         ("policies", AsyncPolicies),
+        ("decisions", AsyncDecisions),
+        ("releases", AsyncReleases),
+        ("install_tokens", AsyncInstallTokens),
+        ("directory", AsyncDirectory),
     )

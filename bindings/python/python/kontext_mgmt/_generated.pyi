@@ -15,12 +15,16 @@ __all__ = [
     "AccessGraphNode",
     "AccessGraphNodeType",
     "AddConnectionInput",
+    "AgentScope",
     "Application",
     "ApplicationList",
     "ApplicationOAuth",
     "ApplicationOAuthResponse",
     "ApplicationResponse",
     "ApplicationSessionCounts",
+    "ArtifactKind",
+    "BlockedDecision",
+    "BlockedDecisionList",
     "BytesTransferred",
     "Connection",
     "ConnectionResponse",
@@ -29,13 +33,27 @@ __all__ = [
     "CreateApplicationOAuthInput",
     "CreateApplicationResponse",
     "CreateIntegrationInput",
+    "CreateOrgTokenInput",
     "CreateServiceAccountInput",
+    "CreatedInstallToken",
+    "CreatedScimToken",
+    "Decision",
+    "DecisionList",
+    "DecisionResponse",
+    "DecisionResult",
+    "DeployedPolicy",
     "DiagnosticSeverity",
+    "DirectoryGroup",
+    "DirectoryGroupList",
+    "DirectoryReconciliation",
+    "DirectoryStatus",
+    "DownloadUrl",
     "ErrorResponse",
     "ErrorTypeCount",
     "EventStatus",
     "ExternalAuth",
     "ExternalAuthInput",
+    "InstallTokenResponse",
     "Integration",
     "IntegrationAuthMode",
     "IntegrationCapabilities",
@@ -52,13 +70,40 @@ __all__ = [
     "McpEvent",
     "McpEventList",
     "OAuthClientType",
+    "OrgToken",
+    "OrgTokenList",
+    "PayloadCaptureMode",
     "PolicyAction",
+    "PolicyActionInput",
+    "PolicyActionKind",
+    "PolicyDeployment",
     "PolicyDiagnostic",
+    "PolicyDocument",
     "PolicyLevel",
+    "PolicyReplay",
+    "PolicyReplayInput",
+    "PolicyReplayRow",
     "PolicyRule",
     "PolicyScope",
     "PolicySettings",
+    "PolicySlot",
+    "PolicySlotName",
+    "PolicyTextInput",
+    "PolicyValidation",
+    "PolicyVersion",
+    "PolicyVersionList",
+    "PolicyVersionSource",
+    "ReconciliationEntry",
+    "ReconciliationState",
+    "Release",
+    "ReleaseArtifact",
+    "ReleaseList",
+    "ReleaseResponse",
     "RevokeSessionsResult",
+    "RiskLevel",
+    "RuleTemplate",
+    "RuleTemplateList",
+    "ScimTokenResponse",
     "ServiceAccount",
     "ServiceAccountCredentials",
     "ServiceAccountList",
@@ -79,8 +124,11 @@ __all__ = [
     "UpdateApplicationInput",
     "UpdateApplicationOAuthInput",
     "UpdateIntegrationInput",
+    "UpdatePolicySettingsInput",
     "ValidationResult",
     "ValidationStatus",
+    "AgentScopeDict",
+    "AgentScopeWireDict",
     "CreateApplicationOAuthInputDict",
     "CreateApplicationOAuthInputWireDict",
     "ExternalAuthInputDict",
@@ -103,6 +151,14 @@ __all__ = [
     "AsyncEvents",
     "Policies",
     "AsyncPolicies",
+    "Decisions",
+    "AsyncDecisions",
+    "Releases",
+    "AsyncReleases",
+    "InstallTokens",
+    "AsyncInstallTokens",
+    "Directory",
+    "AsyncDirectory",
     "Client",
     "AsyncClient",
 ]
@@ -153,6 +209,13 @@ class AddConnectionInput(Model):
         """The caller's PAT or API key; write-only."""
     @property
     def display_name(self) -> builtins.str | None:
+        ...
+
+class AgentScope(Model):
+    """One agent a policy is limited to."""
+    def __init__(self, *, agent_id: builtins.str | None = None) -> None: ...
+    @property
+    def agent_id(self) -> builtins.str | None:
         ...
 
 class Application(Model):
@@ -249,6 +312,55 @@ class ApplicationSessionCounts(Model):
         ...
     @property
     def total(self) -> builtins.int:
+        ...
+
+class ArtifactKind(StrEnum):
+    """`package`: the release package; `install_script`: the script that installs it."""
+    PACKAGE = "package"
+    INSTALL_SCRIPT = "install_script"
+
+class BlockedDecision(Model):
+    """A logged tool call the enforced policies deny."""
+    def __init__(self, *, decision_id: builtins.str | None = None, occurred_at: _datetime.datetime | builtins.str | None = None, tool_name: builtins.str | None = None, agent_id: builtins.str | None = None, endpoint_id: builtins.str | None = None, provider: builtins.str | None = None, operation: builtins.str | None = None, risk_level: builtins.str | None = None, policy_ids: Sequence[builtins.str] | None = None) -> None: ...
+    @property
+    def decision_id(self) -> builtins.str | None:
+        ...
+    @property
+    def occurred_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def tool_name(self) -> builtins.str | None:
+        ...
+    @property
+    def agent_id(self) -> builtins.str | None:
+        ...
+    @property
+    def endpoint_id(self) -> builtins.str | None:
+        ...
+    @property
+    def provider(self) -> builtins.str | None:
+        ...
+    @property
+    def operation(self) -> builtins.str | None:
+        ...
+    @property
+    def risk_level(self) -> builtins.str | None:
+        ...
+    @property
+    def policy_ids(self) -> builtins.list[builtins.str] | None:
+        ...
+
+class BlockedDecisionList(Model):
+    """The ``BlockedDecisionList`` object."""
+    def __init__(self, *, items: Sequence[BlockedDecision | Mapping[builtins.str, Any]], days: ReplayDays | Mapping[builtins.str, Any] | None = None, total: builtins.int | None = None) -> None: ...
+    @property
+    def days(self) -> ReplayDays | None:
+        ...
+    @property
+    def total(self) -> builtins.int | None:
+        ...
+    @property
+    def items(self) -> builtins.list[BlockedDecision]:
         ...
 
 class BytesTransferred(Model):
@@ -367,6 +479,13 @@ class CreateIntegrationInput(Model):
     def server_token(self) -> builtins.str | None:
         """Required when authMode is server_token; write-only."""
 
+class CreateOrgTokenInput(Model):
+    """The ``CreateOrgTokenInput`` object."""
+    def __init__(self, *, label: builtins.str) -> None: ...
+    @property
+    def label(self) -> builtins.str:
+        ...
+
 class CreateServiceAccountInput(Model):
     """The ``CreateServiceAccountInput`` object."""
     def __init__(self, *, name: builtins.str, description: builtins.str | None = None) -> None: ...
@@ -377,10 +496,191 @@ class CreateServiceAccountInput(Model):
     def description(self) -> builtins.str | None:
         ...
 
+class CreatedInstallToken(Model):
+    """The ``CreatedInstallToken`` object."""
+    def __init__(self, *, install_token: OrgToken | Mapping[builtins.str, Any], token: builtins.str) -> None: ...
+    @property
+    def install_token(self) -> OrgToken:
+        ...
+    @property
+    def token(self) -> builtins.str:
+        """The raw token; shown only here."""
+
+class CreatedScimToken(Model):
+    """The ``CreatedScimToken`` object."""
+    def __init__(self, *, scim_token: OrgToken | Mapping[builtins.str, Any], token: builtins.str) -> None: ...
+    @property
+    def scim_token(self) -> OrgToken:
+        ...
+    @property
+    def token(self) -> builtins.str:
+        """The raw token; shown only here."""
+
+class Decision(Model):
+    """One authorization decision about a tool call."""
+    def __init__(self, *, id: builtins.str, occurred_at: _datetime.datetime | builtins.str | None = None, decision_result: DecisionResult | Literal["allow", "deny", "observe"] | None = None, decision_category: builtins.str | None = None, reason_code: builtins.str | None | NotGiven = ..., provider: builtins.str | None = None, operation: builtins.str | None = None, tool_name: builtins.str | None | NotGiven = ..., risk_level: RiskLevel | Literal["low", "medium", "high", "critical"] | None = None, session_id: builtins.str | None | NotGiven = ..., installation_id: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def id(self) -> builtins.str:
+        ...
+    @property
+    def occurred_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def decision_result(self) -> DecisionResult | None:
+        ...
+    @property
+    def decision_category(self) -> builtins.str | None:
+        ...
+    @property
+    def reason_code(self) -> builtins.str | None:
+        ...
+    @property
+    def provider(self) -> builtins.str | None:
+        ...
+    @property
+    def operation(self) -> builtins.str | None:
+        ...
+    @property
+    def tool_name(self) -> builtins.str | None:
+        ...
+    @property
+    def risk_level(self) -> RiskLevel | None:
+        ...
+    @property
+    def session_id(self) -> builtins.str | None:
+        ...
+    @property
+    def installation_id(self) -> builtins.str | None:
+        ...
+
+class DecisionList(Model):
+    """The ``DecisionList`` object."""
+    def __init__(self, *, items: Sequence[Decision | Mapping[builtins.str, Any]], next_cursor: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def items(self) -> builtins.list[Decision]:
+        ...
+    @property
+    def next_cursor(self) -> builtins.str | None:
+        """Absent on the last page."""
+
+class DecisionResponse(Model):
+    """The ``DecisionResponse`` object."""
+    def __init__(self, *, decision: Decision | Mapping[builtins.str, Any]) -> None: ...
+    @property
+    def decision(self) -> Decision:
+        ...
+
+class DecisionResult(StrEnum):
+    """`allow`: the call went ahead; `deny`: it was blocked; `observe`: a policy in the observing
+    slot would have blocked it, the call went ahead.
+    """
+    ALLOW = "allow"
+    DENY = "deny"
+    OBSERVE = "observe"
+
+class DeployedPolicy(Model):
+    """A policy in a deployment slot."""
+    def __init__(self, *, policy_id: builtins.str, cedar: builtins.str | None = None, template_id: builtins.str | None | NotGiven = ..., endpoint_id: builtins.str | None | NotGiven = ..., agent_id: builtins.str | None | NotGiven = ..., scopes: Sequence[AgentScope | AgentScopeDict | AgentScopeWireDict] | None = None, added_at: _datetime.datetime | builtins.str | None = None, enforced_at: _datetime.datetime | builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def policy_id(self) -> builtins.str:
+        ...
+    @property
+    def cedar(self) -> builtins.str | None:
+        """The Cedar text of the policy (with its `@id` annotation and any scoping)."""
+    @property
+    def template_id(self) -> builtins.str | None:
+        """The rule template it was added from."""
+    @property
+    def endpoint_id(self) -> builtins.str | None:
+        """The endpoint it is limited to."""
+    @property
+    def agent_id(self) -> builtins.str | None:
+        """The agent it is limited to."""
+    @property
+    def scopes(self) -> builtins.list[AgentScope] | None:
+        """The agents it is limited to."""
+    @property
+    def added_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def enforced_at(self) -> _datetime.datetime | None:
+        ...
+
 class DiagnosticSeverity(StrEnum):
     """The ``DiagnosticSeverity`` values."""
     ERROR = "error"
     WARNING = "warning"
+
+class DirectoryGroup(Model):
+    """The ``DirectoryGroup`` object."""
+    def __init__(self, *, id: builtins.str, display_name: builtins.str | None = None, member_count: builtins.int | None = None, external_id: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def id(self) -> builtins.str:
+        ...
+    @property
+    def display_name(self) -> builtins.str | None:
+        ...
+    @property
+    def member_count(self) -> builtins.int | None:
+        ...
+    @property
+    def external_id(self) -> builtins.str | None:
+        ...
+
+class DirectoryGroupList(Model):
+    """The ``DirectoryGroupList`` object."""
+    def __init__(self, *, items: Sequence[DirectoryGroup | Mapping[builtins.str, Any]], next_cursor: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def items(self) -> builtins.list[DirectoryGroup]:
+        ...
+    @property
+    def next_cursor(self) -> builtins.str | None:
+        """Absent on the last page."""
+
+class DirectoryReconciliation(Model):
+    """The ``DirectoryReconciliation`` object."""
+    def __init__(self, *, items: Sequence[ReconciliationEntry | Mapping[builtins.str, Any]], counts: Mapping[builtins.str, builtins.int] | None = None) -> None: ...
+    @property
+    def items(self) -> builtins.list[ReconciliationEntry]:
+        ...
+    @property
+    def counts(self) -> builtins.dict[builtins.str, builtins.int] | None:
+        """Entries per state."""
+
+class DirectoryStatus(Model):
+    """The ``DirectoryStatus`` object."""
+    def __init__(self, *, scim_enabled: builtins.bool | None = None, scim_base_url: builtins.str | None = None, active_token_count: builtins.int | None = None, user_count: builtins.int | None = None, group_count: builtins.int | None = None, last_sync_at: _datetime.datetime | builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def scim_enabled(self) -> builtins.bool | None:
+        ...
+    @property
+    def scim_base_url(self) -> builtins.str | None:
+        ...
+    @property
+    def active_token_count(self) -> builtins.int | None:
+        ...
+    @property
+    def user_count(self) -> builtins.int | None:
+        ...
+    @property
+    def group_count(self) -> builtins.int | None:
+        ...
+    @property
+    def last_sync_at(self) -> _datetime.datetime | None:
+        ...
+
+class DownloadUrl(Model):
+    """The ``DownloadUrl`` object."""
+    def __init__(self, *, url: builtins.str, expires_at: _datetime.datetime | builtins.str | None = None, sha256: builtins.str | None = None) -> None: ...
+    @property
+    def url(self) -> builtins.str:
+        ...
+    @property
+    def expires_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def sha256(self) -> builtins.str | None:
+        """Hex SHA-256 the download must have."""
 
 class ErrorResponse(Model):
     """The error body of every API error; `message` may be an array of strings for validation failures."""
@@ -485,6 +785,13 @@ class ExternalAuthInput(Model):
     @property
     def partner_api_key(self) -> builtins.str | None:
         """Write-only."""
+
+class InstallTokenResponse(Model):
+    """The ``InstallTokenResponse`` object."""
+    def __init__(self, *, install_token: OrgToken | Mapping[builtins.str, Any]) -> None: ...
+    @property
+    def install_token(self) -> OrgToken:
+        ...
 
 class Integration(Model):
     """The ``Integration`` object."""
@@ -721,10 +1028,96 @@ class OAuthClientType(StrEnum):
     PUBLIC = "public"
     CONFIDENTIAL = "confidential"
 
+class OrgToken(Model):
+    """An install or SCIM token as listed; the raw token is never part of it."""
+    def __init__(self, *, sha256: builtins.str, label: builtins.str | None = None, created_at: _datetime.datetime | builtins.str | None = None, revoked_at: _datetime.datetime | builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def label(self) -> builtins.str | None:
+        ...
+    @property
+    def sha256(self) -> builtins.str:
+        """Hex SHA-256 of the raw token; revoke by it."""
+    @property
+    def created_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def revoked_at(self) -> _datetime.datetime | None:
+        ...
+
+class OrgTokenList(Model):
+    """The ``OrgTokenList`` object."""
+    def __init__(self, *, items: Sequence[OrgToken | Mapping[builtins.str, Any]], next_cursor: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def items(self) -> builtins.list[OrgToken]:
+        ...
+    @property
+    def next_cursor(self) -> builtins.str | None:
+        """Absent on the last page."""
+
+class PayloadCaptureMode(StrEnum):
+    """How much of a tool call's payload is kept: `full`, `metadata` only, or `none`."""
+    FULL = "full"
+    METADATA = "metadata"
+    NONE = "none"
+
 class PolicyAction(StrEnum):
     """`allow` or `deny` the call."""
     ALLOW = "allow"
     DENY = "deny"
+
+class PolicyActionInput(Model):
+    """One deployment change. `add` takes `templateId` or `cedar` (plus optional `policyId`,
+    `endpointId`, `agentId`, `scopes`); `enforce` and `stop` take `policyId`; `delete` takes
+    `policyId` and `where`.
+    """
+    def __init__(self, *, action: PolicyActionKind | Literal["add", "enforce", "stop", "delete"], template_id: builtins.str | None = None, cedar: builtins.str | None = None, endpoint_id: builtins.str | None = None, agent_id: builtins.str | None = None, scopes: Sequence[AgentScope | AgentScopeDict | AgentScopeWireDict] | None = None, policy_id: builtins.str | None = None, where: PolicySlotName | Literal["observing", "enforced"] | None = None) -> None: ...
+    @property
+    def action(self) -> PolicyActionKind:
+        ...
+    @property
+    def template_id(self) -> builtins.str | None:
+        ...
+    @property
+    def cedar(self) -> builtins.str | None:
+        """One Cedar policy."""
+    @property
+    def endpoint_id(self) -> builtins.str | None:
+        """Limit the policy to this endpoint."""
+    @property
+    def agent_id(self) -> builtins.str | None:
+        """Limit the policy to this agent."""
+    @property
+    def scopes(self) -> builtins.list[AgentScope] | None:
+        """Limit the policy to these agents."""
+    @property
+    def policy_id(self) -> builtins.str | None:
+        ...
+    @property
+    def where(self) -> PolicySlotName | None:
+        ...
+
+class PolicyActionKind(StrEnum):
+    """`add` a policy to the observing slot; `enforce` it; `stop` enforcing it; `delete` it."""
+    ADD = "add"
+    ENFORCE = "enforce"
+    STOP = "stop"
+    DELETE = "delete"
+
+class PolicyDeployment(Model):
+    """The enforced and observing slots."""
+    def __init__(self, *, enforced: PolicySlot | Mapping[builtins.str, Any], observing: PolicySlot | Mapping[builtins.str, Any], updated_at: _datetime.datetime | builtins.str | None | NotGiven = ..., etag: builtins.str | None = None) -> None: ...
+    @property
+    def enforced(self) -> PolicySlot:
+        ...
+    @property
+    def observing(self) -> PolicySlot:
+        ...
+    @property
+    def updated_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def etag(self) -> builtins.str | None:
+        """The version of the returned resource (a strong entity tag, quotes included); pass it as `If-Match` to change it."""
 
 class PolicyDiagnostic(Model):
     """One finding of the Cedar parser or validator."""
@@ -745,11 +1138,90 @@ class PolicyDiagnostic(Model):
     def end(self) -> builtins.int | None:
         """Byte offset where it ends."""
 
+class PolicyDocument(Model):
+    """The enforced Cedar policy."""
+    def __init__(self, *, policy_text: builtins.str, policy_version_id: builtins.str, updated_at: _datetime.datetime | builtins.str | None = None, etag: builtins.str | None = None) -> None: ...
+    @property
+    def policy_text(self) -> builtins.str:
+        """The Cedar text of the enforced policies."""
+    @property
+    def policy_version_id(self) -> builtins.str:
+        """The version holding this text."""
+    @property
+    def updated_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def etag(self) -> builtins.str | None:
+        """The version of the returned resource (a strong entity tag, quotes included); pass it as `If-Match` to change it."""
+
 class PolicyLevel(StrEnum):
     """The layer of the rule: organization, user or agent (application)."""
     ORG = "org"
     USER = "user"
     AGENT = "agent"
+
+class PolicyReplay(Model):
+    """The result of a replay."""
+    def __init__(self, *, days: ReplayDays | Mapping[builtins.str, Any] | None = None, enforcing_version_id: builtins.str | None | NotGiven = ..., observing_version_id: builtins.str | None | NotGiven = ..., decisions_in_window: builtins.int | None = None, decisions_replayed: builtins.int | None = None, policies: Sequence[PolicyReplayRow | Mapping[builtins.str, Any]] | None = None) -> None: ...
+    @property
+    def days(self) -> ReplayDays | None:
+        ...
+    @property
+    def enforcing_version_id(self) -> builtins.str | None:
+        ...
+    @property
+    def observing_version_id(self) -> builtins.str | None:
+        ...
+    @property
+    def decisions_in_window(self) -> builtins.int | None:
+        ...
+    @property
+    def decisions_replayed(self) -> builtins.int | None:
+        ...
+    @property
+    def policies(self) -> builtins.list[PolicyReplayRow] | None:
+        ...
+
+class PolicyReplayInput(Model):
+    """The ``PolicyReplayInput`` object."""
+    def __init__(self, *, days: ReplayDays | Mapping[builtins.str, Any], enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> None: ...
+    @property
+    def enforcing_version_id(self) -> builtins.str | None:
+        ...
+    @property
+    def observing_version_id(self) -> builtins.str | None:
+        ...
+    @property
+    def days(self) -> ReplayDays:
+        ...
+    @property
+    def baseline_policy_text(self) -> builtins.str | None:
+        """Cedar added to both sets (default `permit (principal, action, resource);`)."""
+
+class PolicyReplayRow(Model):
+    """The replay counts of one policy."""
+    def __init__(self, *, policy_id: builtins.str | None = None, slot: PolicySlotName | Literal["observing", "enforced"] | None = None, would_block: builtins.int | None = None, would_allow: builtins.int | None = None, needs_capture: builtins.int | None = None, not_replayable: builtins.int | None = None, truncated: builtins.bool | None = None) -> None: ...
+    @property
+    def policy_id(self) -> builtins.str | None:
+        ...
+    @property
+    def slot(self) -> PolicySlotName | None:
+        ...
+    @property
+    def would_block(self) -> builtins.int | None:
+        ...
+    @property
+    def would_allow(self) -> builtins.int | None:
+        ...
+    @property
+    def needs_capture(self) -> builtins.int | None:
+        ...
+    @property
+    def not_replayable(self) -> builtins.int | None:
+        ...
+    @property
+    def truncated(self) -> builtins.bool | None:
+        ...
 
 class PolicyRule(Model):
     """The ``PolicyRule`` object."""
@@ -774,9 +1246,161 @@ class PolicyScope(StrEnum):
 
 class PolicySettings(Model):
     """The ``PolicySettings`` object."""
-    def __init__(self, *, policy_enabled: builtins.bool) -> None: ...
+    def __init__(self, *, policy_enabled: builtins.bool, payload_capture_mode: PayloadCaptureMode | Literal["full", "metadata", "none"] | None = None, updated_at: _datetime.datetime | builtins.str | None = None) -> None: ...
     @property
     def policy_enabled(self) -> builtins.bool:
+        ...
+    @property
+    def payload_capture_mode(self) -> PayloadCaptureMode | None:
+        ...
+    @property
+    def updated_at(self) -> _datetime.datetime | None:
+        """When the settings last changed; send it as `expectedUpdatedAt`."""
+
+class PolicySlot(Model):
+    """One deployment slot."""
+    def __init__(self, *, version_id: builtins.str | None | NotGiven = ..., policies: Sequence[DeployedPolicy | Mapping[builtins.str, Any]] | None = None) -> None: ...
+    @property
+    def version_id(self) -> builtins.str | None:
+        """The version holding the slot's text; absent while the slot never held a policy."""
+    @property
+    def policies(self) -> builtins.list[DeployedPolicy] | None:
+        ...
+
+class PolicySlotName(StrEnum):
+    """`enforced`: the policies that decide; `observing`: evaluated and logged, never blocking."""
+    OBSERVING = "observing"
+    ENFORCED = "enforced"
+
+class PolicyTextInput(Model):
+    """The ``PolicyTextInput`` object."""
+    def __init__(self, *, policy_text: builtins.str) -> None: ...
+    @property
+    def policy_text(self) -> builtins.str:
+        """Cedar policy text (one or more policies)."""
+
+class PolicyValidation(Model):
+    """The findings of the Cedar parser and validator."""
+    def __init__(self, *, valid: builtins.bool | None = None, diagnostics: Sequence[PolicyDiagnostic | Mapping[builtins.str, Any]] | None = None) -> None: ...
+    @property
+    def valid(self) -> builtins.bool | None:
+        """False when any diagnostic is an error."""
+    @property
+    def diagnostics(self) -> builtins.list[PolicyDiagnostic] | None:
+        ...
+
+class PolicyVersion(Model):
+    """One recorded state of a slot's Cedar text."""
+    def __init__(self, *, id: builtins.str, policy_text: builtins.str | None = None, slot: PolicySlotName | Literal["observing", "enforced"] | None = None, source: PolicyVersionSource | Literal["put", "add", "enforce", "stop", "delete"] | None = None, policy_count: builtins.int | None = None, created_at: _datetime.datetime | builtins.str | None = None) -> None: ...
+    @property
+    def id(self) -> builtins.str:
+        ...
+    @property
+    def policy_text(self) -> builtins.str | None:
+        ...
+    @property
+    def slot(self) -> PolicySlotName | None:
+        ...
+    @property
+    def source(self) -> PolicyVersionSource | None:
+        ...
+    @property
+    def policy_count(self) -> builtins.int | None:
+        ...
+    @property
+    def created_at(self) -> _datetime.datetime | None:
+        ...
+
+class PolicyVersionList(Model):
+    """The ``PolicyVersionList`` object."""
+    def __init__(self, *, items: Sequence[PolicyVersion | Mapping[builtins.str, Any]], next_cursor: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def items(self) -> builtins.list[PolicyVersion]:
+        ...
+    @property
+    def next_cursor(self) -> builtins.str | None:
+        """Absent on the last page."""
+
+class PolicyVersionSource(StrEnum):
+    """What recorded the version: `put` (`PUT /policy`) or an action."""
+    PUT = "put"
+    ADD = "add"
+    ENFORCE = "enforce"
+    STOP = "stop"
+    DELETE = "delete"
+
+class ReconciliationEntry(Model):
+    """The ``ReconciliationEntry`` object."""
+    def __init__(self, *, state: ReconciliationState | Literal["matched", "no_email", "unmatched", "ambiguous"], external_id: builtins.str | None = None, display_name: builtins.str | None = None, email: builtins.str | None | NotGiven = ..., user_id: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def external_id(self) -> builtins.str | None:
+        ...
+    @property
+    def display_name(self) -> builtins.str | None:
+        ...
+    @property
+    def email(self) -> builtins.str | None:
+        ...
+    @property
+    def user_id(self) -> builtins.str | None:
+        """The matched member (with `matched`)."""
+    @property
+    def state(self) -> ReconciliationState:
+        ...
+
+class ReconciliationState(StrEnum):
+    """`matched`: one member has the user's email; `no_email`: the directory user has no email;
+    `unmatched`: no member has it; `ambiguous`: several members have it.
+    """
+    MATCHED = "matched"
+    NO_EMAIL = "no_email"
+    UNMATCHED = "unmatched"
+    AMBIGUOUS = "ambiguous"
+
+class Release(Model):
+    """The ``Release`` object."""
+    def __init__(self, *, version: builtins.str, published_at: _datetime.datetime | builtins.str | None = None, artifacts: Sequence[ReleaseArtifact | Mapping[builtins.str, Any]] | None = None) -> None: ...
+    @property
+    def version(self) -> builtins.str:
+        ...
+    @property
+    def published_at(self) -> _datetime.datetime | None:
+        ...
+    @property
+    def artifacts(self) -> builtins.list[ReleaseArtifact] | None:
+        ...
+
+class ReleaseArtifact(Model):
+    """The ``ReleaseArtifact`` object."""
+    def __init__(self, *, kind: ArtifactKind | Literal["package", "install_script"], sha256: builtins.str, file_name: builtins.str | None = None, size: builtins.int | None = None) -> None: ...
+    @property
+    def kind(self) -> ArtifactKind:
+        ...
+    @property
+    def sha256(self) -> builtins.str:
+        """Hex SHA-256 of the artifact."""
+    @property
+    def file_name(self) -> builtins.str | None:
+        ...
+    @property
+    def size(self) -> builtins.int | None:
+        """Bytes."""
+
+class ReleaseList(Model):
+    """The ``ReleaseList`` object."""
+    def __init__(self, *, items: Sequence[Release | Mapping[builtins.str, Any]], next_cursor: builtins.str | None | NotGiven = ...) -> None: ...
+    @property
+    def items(self) -> builtins.list[Release]:
+        ...
+    @property
+    def next_cursor(self) -> builtins.str | None:
+        """Absent on the last page."""
+
+class ReleaseResponse(Model):
+    """The ``ReleaseResponse`` object."""
+    def __init__(self, *, release: Release | Mapping[builtins.str, Any]) -> None: ...
+    @property
+    def release(self) -> Release:
         ...
 
 class RevokeSessionsResult(Model):
@@ -787,6 +1411,46 @@ class RevokeSessionsResult(Model):
         ...
     @property
     def disconnected_count(self) -> builtins.int:
+        ...
+
+class RiskLevel(StrEnum):
+    """How risky the tool call was judged."""
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+class RuleTemplate(Model):
+    """A ready-made Cedar rule."""
+    def __init__(self, *, id: builtins.str, name: builtins.str | None = None, description: builtins.str | None = None, category: builtins.str | None = None, cedar: builtins.str | None = None) -> None: ...
+    @property
+    def id(self) -> builtins.str:
+        ...
+    @property
+    def name(self) -> builtins.str | None:
+        ...
+    @property
+    def description(self) -> builtins.str | None:
+        ...
+    @property
+    def category(self) -> builtins.str | None:
+        ...
+    @property
+    def cedar(self) -> builtins.str | None:
+        ...
+
+class RuleTemplateList(Model):
+    """The ``RuleTemplateList`` object."""
+    def __init__(self, *, items: Sequence[RuleTemplate | Mapping[builtins.str, Any]]) -> None: ...
+    @property
+    def items(self) -> builtins.list[RuleTemplate]:
+        ...
+
+class ScimTokenResponse(Model):
+    """The ``ScimTokenResponse`` object."""
+    def __init__(self, *, scim_token: OrgToken | Mapping[builtins.str, Any]) -> None: ...
+    @property
+    def scim_token(self) -> OrgToken:
         ...
 
 class ServiceAccount(Model):
@@ -1098,6 +1762,19 @@ class UpdateIntegrationInput(Model):
     def server_token(self) -> builtins.str | None:
         """Write-only."""
 
+class UpdatePolicySettingsInput(Model):
+    """The ``UpdatePolicySettingsInput`` object."""
+    def __init__(self, *, policy_enabled: builtins.bool | None = None, payload_capture_mode: PayloadCaptureMode | Literal["full", "metadata", "none"] | None = None, expected_updated_at: _datetime.datetime | builtins.str | None = None) -> None: ...
+    @property
+    def policy_enabled(self) -> builtins.bool | None:
+        ...
+    @property
+    def payload_capture_mode(self) -> PayloadCaptureMode | None:
+        ...
+    @property
+    def expected_updated_at(self) -> _datetime.datetime | None:
+        """The `updatedAt` last read; a stale one is refused with 412."""
+
 class ValidationResult(Model):
     """The ``ValidationResult`` object."""
     def __init__(self, *, status: ValidationStatus | Literal["valid", "invalid", "error"], message: builtins.str | None = None) -> None: ...
@@ -1113,6 +1790,18 @@ class ValidationStatus(StrEnum):
     VALID = "valid"
     INVALID = "invalid"
     ERROR = "error"
+
+
+class AgentScopeDict(TypedDict, total=False):
+    """``AgentScope`` as a dict keyed by its snake_case attribute names; ``AgentScopeWireDict`` takes the wire (camelCase) names."""
+
+    agent_id: builtins.str
+
+
+class AgentScopeWireDict(TypedDict, total=False):
+    """``AgentScope`` as a dict keyed by its wire (camelCase) names; ``AgentScopeDict`` takes the snake_case names."""
+
+    agentId: builtins.str
 
 
 class CreateApplicationOAuthInputDict(TypedDict, total=False):
@@ -2114,12 +2803,150 @@ class AsyncEvents(Namespace):
         """
 
 class Policies(Namespace):
+    def get_policy(self) -> PolicyDocument:
+        """Get the enforced Cedar policy.
+
+        The Cedar text of the policies currently enforced and the id of its version. The `ETag` header names this state; pass it as `If-Match` to `PUT /policy`. 404 until a first policy exists.
+
+        ``GET /policy`` (operation ``policies_getPolicy``)
+        """
+    def put_policy(self, *, policy_text: builtins.str, if_match: builtins.str | None = None, if_none_match: builtins.str | None = None) -> PolicyDocument:
+        """Replace the enforced Cedar policy.
+
+        Replaces the enforced policies with the policies of `policyText` (each one named by its
+        `@id("…")` annotation, else `policy0`, `policy1`, … by position) and records a new
+        version. Needs `If-Match` with the current `ETag`, or `If-None-Match: *` for the first
+        policy: without either the answer is 428, with a stale one 412. Invalid Cedar is refused
+        with 422 and its diagnostics.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            if_none_match: `*` to write only if nothing exists yet (the first version).
+
+        ``PUT /policy`` (operation ``policies_putPolicy``)
+        """
+    def validate(self, *, policy_text: builtins.str) -> PolicyValidation:
+        """Validate Cedar policy text.
+
+        Parses `policyText` as Cedar and checks it against Kontext's Cedar schema without storing anything. Parse errors are `error` diagnostics (`valid` is false); schema findings (an unknown entity type, action or attribute) are `warning`s.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+
+        ``POST /policy/validations`` (operation ``policies_validate``)
+        """
+    def get_deployment(self) -> PolicyDeployment:
+        """Get the enforced and observing policy slots.
+
+        The policies that are enforced (decide tool calls) and the ones being observed (evaluated and logged, never blocking). The `ETag` header names this state; pass it as `If-Match` to `POST /policy/actions`.
+
+        ``GET /policy/deployment`` (operation ``policies_getDeployment``)
+        """
+    def list_versions(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> PolicyVersionList:
+        """List policy versions.
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+    def list_versions_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> PageIterator[PolicyVersion]:
+        """List policy versions.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+    def get_version(self, id: builtins.str) -> PolicyVersion:
+        """Get one policy version.
+
+        Args:
+            id: Policy version id.
+
+        ``GET /policy/versions/{id}`` (operation ``policies_getVersion``)
+        """
+    def list_rule_templates(self) -> RuleTemplateList:
+        """List the rule templates.
+
+        Ready-made Cedar rules that `POST /policy/actions` can add by `templateId`.
+
+        ``GET /policy/rule-templates`` (operation ``policies_listRuleTemplates``)
+        """
+    def apply_action(self, *, action: PolicyActionKind | Literal["add", "enforce", "stop", "delete"], if_match: builtins.str | None = None, template_id: builtins.str | None = None, cedar: builtins.str | None = None, endpoint_id: builtins.str | None = None, agent_id: builtins.str | None = None, scopes: Sequence[AgentScope | AgentScopeDict | AgentScopeWireDict] | None = None, policy_id: builtins.str | None = None, where: PolicySlotName | Literal["observing", "enforced"] | None = None) -> PolicyDeployment:
+        """Change the deployment (add, enforce, stop, delete a policy).
+
+        One change to the deployment, based on the `ETag` of `GET /policy/deployment` passed as
+        `If-Match` (428 without it, 412 when stale):
+        - `add`: a policy from `templateId` or from `cedar` (one policy), optionally limited to
+          one `endpointId`, one `agentId` or the agents of `scopes`, into the observing slot;
+          `policyId` names it (else its `@id`, the template id, or a generated id; 409 if taken);
+        - `enforce`: moves `policyId` from observing to enforced;
+        - `stop`: moves `policyId` from enforced back to observing;
+        - `delete`: removes `policyId` from the slot `where` (`observing` by default).
+        Answers the new deployment and its `ETag`.
+
+        Args:
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            cedar: One Cedar policy.
+            endpoint_id: Limit the policy to this endpoint.
+            agent_id: Limit the policy to this agent.
+            scopes: Limit the policy to these agents.
+
+        ``POST /policy/actions`` (operation ``policies_applyAction``)
+        """
+    def replay(self, *, days: ReplayDays | Mapping[builtins.str, Any], enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> PolicyReplay:
+        """Replay logged decisions against two policy versions.
+
+        Evaluates every decision logged in the last `days` days against the enforcing and the
+        observing version (each together with `baselinePolicyText`, by default
+        `permit (principal, action, resource);`) and counts, per policy, the decisions it
+        would block and would allow. A decision whose context lacks what a policy reads
+        counts as `needsCapture` for it; a decision that is not a tool call is
+        `notReplayable`; `truncated` says the window held more decisions than one replay reads.
+
+        Args:
+            baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
+
+        ``POST /policy/replay`` (operation ``policies_replay``)
+        """
+    def list_blocked(self, *, days: builtins.int | None = None, limit: builtins.int | None = None) -> BlockedDecisionList:
+        """List the tool calls the enforced policies block.
+
+        The decisions logged in the last `days` days that the enforced policies deny, newest first (at most `limit`), with the policies that deny each; `total` counts all.
+
+        Args:
+            days: The window, in days.
+            limit: Page size.
+
+        ``GET /policy/blocked`` (operation ``policies_listBlocked``)
+        """
     def get_settings(self) -> PolicySettings:
         """Get the organization's policy switch.
 
         Seen in the Kontext CLI, not on the API pages. When `policyEnabled` is false every tool call is allowed.
 
         ``GET /policy/settings`` (operation ``policies_getSettings``)
+        """
+    def update_settings(self, *, policy_enabled: builtins.bool | None = None, payload_capture_mode: PayloadCaptureMode | Literal["full", "metadata", "none"] | None = None, expected_updated_at: _datetime.datetime | builtins.str | None = None) -> PolicySettings:
+        """Change the organization's policy settings.
+
+        Changes only the fields sent. With `expectedUpdatedAt` (the `updatedAt` last read) the
+        change is refused with 412 Precondition Failed when the settings changed since.
+
+        Args:
+            expected_updated_at: The `updatedAt` last read; a stale one is refused with 412.
+
+        ``PATCH /policy/settings`` (operation ``policies_updateSettings``)
         """
     def list_rules(self) -> builtins.list[PolicyRule]:
         """List the policy rules.
@@ -2130,6 +2957,133 @@ class Policies(Namespace):
         """
 
 class AsyncPolicies(Namespace):
+    async def get_policy(self) -> PolicyDocument:
+        """Get the enforced Cedar policy.
+
+        The Cedar text of the policies currently enforced and the id of its version. The `ETag` header names this state; pass it as `If-Match` to `PUT /policy`. 404 until a first policy exists.
+
+        ``GET /policy`` (operation ``policies_getPolicy``)
+        """
+    async def put_policy(self, *, policy_text: builtins.str, if_match: builtins.str | None = None, if_none_match: builtins.str | None = None) -> PolicyDocument:
+        """Replace the enforced Cedar policy.
+
+        Replaces the enforced policies with the policies of `policyText` (each one named by its
+        `@id("…")` annotation, else `policy0`, `policy1`, … by position) and records a new
+        version. Needs `If-Match` with the current `ETag`, or `If-None-Match: *` for the first
+        policy: without either the answer is 428, with a stale one 412. Invalid Cedar is refused
+        with 422 and its diagnostics.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            if_none_match: `*` to write only if nothing exists yet (the first version).
+
+        ``PUT /policy`` (operation ``policies_putPolicy``)
+        """
+    async def validate(self, *, policy_text: builtins.str) -> PolicyValidation:
+        """Validate Cedar policy text.
+
+        Parses `policyText` as Cedar and checks it against Kontext's Cedar schema without storing anything. Parse errors are `error` diagnostics (`valid` is false); schema findings (an unknown entity type, action or attribute) are `warning`s.
+
+        Args:
+            policy_text: Cedar policy text (one or more policies).
+
+        ``POST /policy/validations`` (operation ``policies_validate``)
+        """
+    async def get_deployment(self) -> PolicyDeployment:
+        """Get the enforced and observing policy slots.
+
+        The policies that are enforced (decide tool calls) and the ones being observed (evaluated and logged, never blocking). The `ETag` header names this state; pass it as `If-Match` to `POST /policy/actions`.
+
+        ``GET /policy/deployment`` (operation ``policies_getDeployment``)
+        """
+    async def list_versions(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> PolicyVersionList:
+        """List policy versions.
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+    def list_versions_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> AsyncPageIterator[PolicyVersion]:
+        """List policy versions.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated (`limit`, `cursor`), oldest first; `nextCursor` is absent on the last page. Every `PUT /policy` and every action that changes a slot records a version.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /policy/versions`` (operation ``policies_listVersions``)
+        """
+    async def get_version(self, id: builtins.str) -> PolicyVersion:
+        """Get one policy version.
+
+        Args:
+            id: Policy version id.
+
+        ``GET /policy/versions/{id}`` (operation ``policies_getVersion``)
+        """
+    async def list_rule_templates(self) -> RuleTemplateList:
+        """List the rule templates.
+
+        Ready-made Cedar rules that `POST /policy/actions` can add by `templateId`.
+
+        ``GET /policy/rule-templates`` (operation ``policies_listRuleTemplates``)
+        """
+    async def apply_action(self, *, action: PolicyActionKind | Literal["add", "enforce", "stop", "delete"], if_match: builtins.str | None = None, template_id: builtins.str | None = None, cedar: builtins.str | None = None, endpoint_id: builtins.str | None = None, agent_id: builtins.str | None = None, scopes: Sequence[AgentScope | AgentScopeDict | AgentScopeWireDict] | None = None, policy_id: builtins.str | None = None, where: PolicySlotName | Literal["observing", "enforced"] | None = None) -> PolicyDeployment:
+        """Change the deployment (add, enforce, stop, delete a policy).
+
+        One change to the deployment, based on the `ETag` of `GET /policy/deployment` passed as
+        `If-Match` (428 without it, 412 when stale):
+        - `add`: a policy from `templateId` or from `cedar` (one policy), optionally limited to
+          one `endpointId`, one `agentId` or the agents of `scopes`, into the observing slot;
+          `policyId` names it (else its `@id`, the template id, or a generated id; 409 if taken);
+        - `enforce`: moves `policyId` from observing to enforced;
+        - `stop`: moves `policyId` from enforced back to observing;
+        - `delete`: removes `policyId` from the slot `where` (`observing` by default).
+        Answers the new deployment and its `ETag`.
+
+        Args:
+            if_match: The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428.
+            cedar: One Cedar policy.
+            endpoint_id: Limit the policy to this endpoint.
+            agent_id: Limit the policy to this agent.
+            scopes: Limit the policy to these agents.
+
+        ``POST /policy/actions`` (operation ``policies_applyAction``)
+        """
+    async def replay(self, *, days: ReplayDays | Mapping[builtins.str, Any], enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> PolicyReplay:
+        """Replay logged decisions against two policy versions.
+
+        Evaluates every decision logged in the last `days` days against the enforcing and the
+        observing version (each together with `baselinePolicyText`, by default
+        `permit (principal, action, resource);`) and counts, per policy, the decisions it
+        would block and would allow. A decision whose context lacks what a policy reads
+        counts as `needsCapture` for it; a decision that is not a tool call is
+        `notReplayable`; `truncated` says the window held more decisions than one replay reads.
+
+        Args:
+            baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
+
+        ``POST /policy/replay`` (operation ``policies_replay``)
+        """
+    async def list_blocked(self, *, days: builtins.int | None = None, limit: builtins.int | None = None) -> BlockedDecisionList:
+        """List the tool calls the enforced policies block.
+
+        The decisions logged in the last `days` days that the enforced policies deny, newest first (at most `limit`), with the policies that deny each; `total` counts all.
+
+        Args:
+            days: The window, in days.
+            limit: Page size.
+
+        ``GET /policy/blocked`` (operation ``policies_listBlocked``)
+        """
     async def get_settings(self) -> PolicySettings:
         """Get the organization's policy switch.
 
@@ -2137,12 +3091,467 @@ class AsyncPolicies(Namespace):
 
         ``GET /policy/settings`` (operation ``policies_getSettings``)
         """
+    async def update_settings(self, *, policy_enabled: builtins.bool | None = None, payload_capture_mode: PayloadCaptureMode | Literal["full", "metadata", "none"] | None = None, expected_updated_at: _datetime.datetime | builtins.str | None = None) -> PolicySettings:
+        """Change the organization's policy settings.
+
+        Changes only the fields sent. With `expectedUpdatedAt` (the `updatedAt` last read) the
+        change is refused with 412 Precondition Failed when the settings changed since.
+
+        Args:
+            expected_updated_at: The `updatedAt` last read; a stale one is refused with 412.
+
+        ``PATCH /policy/settings`` (operation ``policies_updateSettings``)
+        """
     async def list_rules(self) -> builtins.list[PolicyRule]:
         """List the policy rules.
 
         Seen in the Kontext CLI, not on the API pages. The body is a bare JSON array. Most specific rule wins (tool over server; agent over user over org); no matching rule denies.
 
         ``GET /policy/rules`` (operation ``policies_listRules``)
+        """
+
+class Decisions(Namespace):
+    def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, provider: builtins.str | None = None, decision_result: DecisionResult | Literal["allow", "deny", "observe"] | None = None, decision_category: builtins.str | None = None, reason_code: builtins.str | None = None, risk_level: RiskLevel | Literal["low", "medium", "high", "critical"] | None = None, installation_id: builtins.str | None = None, session_id: builtins.str | None = None, from_: _datetime.datetime | builtins.str | None = None, to: _datetime.datetime | builtins.str | None = None) -> DecisionList:
+        """List authorization decisions.
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+    def list_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, provider: builtins.str | None = None, decision_result: DecisionResult | Literal["allow", "deny", "observe"] | None = None, decision_category: builtins.str | None = None, reason_code: builtins.str | None = None, risk_level: RiskLevel | Literal["low", "medium", "high", "critical"] | None = None, installation_id: builtins.str | None = None, session_id: builtins.str | None = None, from_: _datetime.datetime | builtins.str | None = None, to: _datetime.datetime | builtins.str | None = None) -> PageIterator[Decision]:
+        """List authorization decisions.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+    def get(self, id: builtins.str) -> DecisionResponse:
+        """Get a decision.
+
+        One authorization decision.
+
+        Args:
+            id: Decision id.
+
+        ``GET /decisions/{id}`` (operation ``decisions_get``)
+        """
+
+class AsyncDecisions(Namespace):
+    async def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, provider: builtins.str | None = None, decision_result: DecisionResult | Literal["allow", "deny", "observe"] | None = None, decision_category: builtins.str | None = None, reason_code: builtins.str | None = None, risk_level: RiskLevel | Literal["low", "medium", "high", "critical"] | None = None, installation_id: builtins.str | None = None, session_id: builtins.str | None = None, from_: _datetime.datetime | builtins.str | None = None, to: _datetime.datetime | builtins.str | None = None) -> DecisionList:
+        """List authorization decisions.
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+    def list_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None, provider: builtins.str | None = None, decision_result: DecisionResult | Literal["allow", "deny", "observe"] | None = None, decision_category: builtins.str | None = None, reason_code: builtins.str | None = None, risk_level: RiskLevel | Literal["low", "medium", "high", "critical"] | None = None, installation_id: builtins.str | None = None, session_id: builtins.str | None = None, from_: _datetime.datetime | builtins.str | None = None, to: _datetime.datetime | builtins.str | None = None) -> AsyncPageIterator[Decision]:
+        """List authorization decisions.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first. Every filter narrows the list; `from`/`to` bound `occurredAt` (inclusive).
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+            provider: Only decisions of this provider.
+            decision_result: Only decisions with this result.
+            decision_category: Only decisions of this category.
+            reason_code: Only decisions with this reason code.
+            risk_level: Only decisions of this risk level.
+            installation_id: Only decisions of this installation.
+            session_id: Only decisions of this session.
+            from_: Only decisions at or after this time.
+            to: Only decisions at or before this time.
+
+        ``GET /decisions`` (operation ``decisions_list``)
+        """
+    async def get(self, id: builtins.str) -> DecisionResponse:
+        """Get a decision.
+
+        One authorization decision.
+
+        Args:
+            id: Decision id.
+
+        ``GET /decisions/{id}`` (operation ``decisions_get``)
+        """
+
+class Releases(Namespace):
+    def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> ReleaseList:
+        """List releases.
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+    def list_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> PageIterator[Release]:
+        """List releases.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+    def get_latest(self) -> ReleaseResponse:
+        """Get the latest release.
+
+        The newest release.
+
+        ``GET /deployments/releases/latest`` (operation ``releases_getLatest``)
+        """
+    def create_download_url(self, version: builtins.str, kind: ArtifactKind | Literal["package", "install_script"]) -> DownloadUrl:
+        """Create a short-lived download URL for an artifact.
+
+        The URL is valid for about 15 minutes; check the download against `sha256`.
+
+        Args:
+            version: Release version.
+            kind: Which artifact.
+
+        ``POST /deployments/releases/{version}/artifacts/{kind}/download-url`` (operation ``releases_createDownloadUrl``)
+        """
+
+class AsyncReleases(Namespace):
+    async def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> ReleaseList:
+        """List releases.
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+    def list_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> AsyncPageIterator[Release]:
+        """List releases.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, newest first.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /deployments/releases`` (operation ``releases_list``)
+        """
+    async def get_latest(self) -> ReleaseResponse:
+        """Get the latest release.
+
+        The newest release.
+
+        ``GET /deployments/releases/latest`` (operation ``releases_getLatest``)
+        """
+    async def create_download_url(self, version: builtins.str, kind: ArtifactKind | Literal["package", "install_script"]) -> DownloadUrl:
+        """Create a short-lived download URL for an artifact.
+
+        The URL is valid for about 15 minutes; check the download against `sha256`.
+
+        Args:
+            version: Release version.
+            kind: Which artifact.
+
+        ``POST /deployments/releases/{version}/artifacts/{kind}/download-url`` (operation ``releases_createDownloadUrl``)
+        """
+
+class InstallTokens(Namespace):
+    def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> OrgTokenList:
+        """List install tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+    def list_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> PageIterator[OrgToken]:
+        """List install tokens.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+    def create(self, *, label: builtins.str) -> CreatedInstallToken:
+        """Create an install token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/install-tokens`` (operation ``installTokens_create``)
+        """
+    def revoke(self, sha256: builtins.str) -> InstallTokenResponse:
+        """Revoke an install token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/install-tokens/{sha256}/revoke`` (operation ``installTokens_revoke``)
+        """
+
+class AsyncInstallTokens(Namespace):
+    async def list(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> OrgTokenList:
+        """List install tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+    def list_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> AsyncPageIterator[OrgToken]:
+        """List install tokens.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/install-tokens`` (operation ``installTokens_list``)
+        """
+    async def create(self, *, label: builtins.str) -> CreatedInstallToken:
+        """Create an install token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/install-tokens`` (operation ``installTokens_create``)
+        """
+    async def revoke(self, sha256: builtins.str) -> InstallTokenResponse:
+        """Revoke an install token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/install-tokens/{sha256}/revoke`` (operation ``installTokens_revoke``)
+        """
+
+class Directory(Namespace):
+    def list_scim_tokens(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> OrgTokenList:
+        """List SCIM tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+    def list_scim_tokens_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> PageIterator[OrgToken]:
+        """List SCIM tokens.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+    def create_scim_token(self, *, label: builtins.str) -> CreatedScimToken:
+        """Create a SCIM token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/directory/scim-tokens`` (operation ``directory_createScimToken``)
+        """
+    def revoke_scim_token(self, sha256: builtins.str) -> ScimTokenResponse:
+        """Revoke a SCIM token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/directory/scim-tokens/{sha256}/revoke`` (operation ``directory_revokeScimToken``)
+        """
+    def get_status(self) -> DirectoryStatus:
+        """Get the directory (SCIM) status.
+
+        Whether directory sync is set up, where the SCIM server is and what it last synced.
+
+        ``GET /organizations/current/directory/status`` (operation ``directory_getStatus``)
+        """
+    def list_groups(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> DirectoryGroupList:
+        """List directory groups.
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+    def list_groups_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> PageIterator[DirectoryGroup]:
+        """List directory groups.
+
+        Iterate over the items of every page (``for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+    def get_reconciliation(self) -> DirectoryReconciliation:
+        """Get the directory reconciliation.
+
+        How each directory user matches an organization member (`matched`, `no_email`, `unmatched`, `ambiguous`).
+
+        ``GET /organizations/current/directory/reconciliation`` (operation ``directory_getReconciliation``)
+        """
+
+class AsyncDirectory(Namespace):
+    async def list_scim_tokens(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> OrgTokenList:
+        """List SCIM tokens.
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+    def list_scim_tokens_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> AsyncPageIterator[OrgToken]:
+        """List SCIM tokens.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated, oldest first; revoked tokens are listed with `revokedAt`. The raw token is never shown here.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/scim-tokens`` (operation ``directory_listScimTokens``)
+        """
+    async def create_scim_token(self, *, label: builtins.str) -> CreatedScimToken:
+        """Create a SCIM token.
+
+        The raw token is only returned here; afterwards only its sha256 is known.
+
+        ``POST /organizations/current/directory/scim-tokens`` (operation ``directory_createScimToken``)
+        """
+    async def revoke_scim_token(self, sha256: builtins.str) -> ScimTokenResponse:
+        """Revoke a SCIM token.
+
+        The token stops working at once; revoking it again changes nothing.
+
+        Args:
+            sha256: Hex SHA-256 of the raw token (as listed).
+
+        ``POST /organizations/current/directory/scim-tokens/{sha256}/revoke`` (operation ``directory_revokeScimToken``)
+        """
+    async def get_status(self) -> DirectoryStatus:
+        """Get the directory (SCIM) status.
+
+        Whether directory sync is set up, where the SCIM server is and what it last synced.
+
+        ``GET /organizations/current/directory/status`` (operation ``directory_getStatus``)
+        """
+    async def list_groups(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> DirectoryGroupList:
+        """List directory groups.
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+    def list_groups_all(self, *, limit: builtins.int | None = None, cursor: builtins.str | None = None) -> AsyncPageIterator[DirectoryGroup]:
+        """List directory groups.
+
+        Iterate over the items of every page (``async for``). Pages are fetched lazily, one at a time; ``next_cursor`` of the iterator is where the next page not yet fetched starts (pass it as ``cursor`` to resume).
+
+        Cursor-paginated groups synced from the identity provider.
+
+        Args:
+            limit: Page size.
+            cursor: The `nextCursor` of the previous page.
+
+        ``GET /organizations/current/directory/groups`` (operation ``directory_listGroups``)
+        """
+    async def get_reconciliation(self) -> DirectoryReconciliation:
+        """Get the directory reconciliation.
+
+        How each directory user matches an organization member (`matched`, `no_email`, `unmatched`, `ambiguous`).
+
+        ``GET /organizations/current/directory/reconciliation`` (operation ``directory_getReconciliation``)
         """
 
 class Client(BaseClient):
@@ -2153,6 +3562,10 @@ class Client(BaseClient):
     traces: Traces
     events: Events
     policies: Policies
+    decisions: Decisions
+    releases: Releases
+    install_tokens: InstallTokens
+    directory: Directory
 
 class AsyncClient(BaseAsyncClient):
     applications: AsyncApplications
@@ -2162,3 +3575,7 @@ class AsyncClient(BaseAsyncClient):
     traces: AsyncTraces
     events: AsyncEvents
     policies: AsyncPolicies
+    decisions: AsyncDecisions
+    releases: AsyncReleases
+    install_tokens: AsyncInstallTokens
+    directory: AsyncDirectory

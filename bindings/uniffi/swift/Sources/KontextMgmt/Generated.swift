@@ -18,6 +18,14 @@ extension KontextManagementClient {
     public var events: Events { nsEvents() }
     /// The `policies` namespace: `client.policies.<method>(…)`.
     public var policies: Policies { nsPolicies() }
+    /// The `decisions` namespace: `client.decisions.<method>(…)`.
+    public var decisions: Decisions { nsDecisions() }
+    /// The `releases` namespace: `client.releases.<method>(…)`.
+    public var releases: Releases { nsReleases() }
+    /// The `installTokens` namespace: `client.installTokens.<method>(…)`.
+    public var installTokens: InstallTokens { nsInstallTokens() }
+    /// The `directory` namespace: `client.directory.<method>(…)`.
+    public var directory: Directory { nsDirectory() }
 }
 
 extension Applications {
@@ -68,6 +76,78 @@ extension Traces {
     }
 }
 
+extension Policies {
+    /// Every item of `policies.listVersions`, fetched page by page as the sequence is iterated.
+    public func listVersionsAll(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<PolicyVersionListPager, PolicyVersion> {
+        PagedSequence(open: { try self.listVersionsPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage()?.items })
+    }
+
+    /// The pages of `policies.listVersions`, fetched lazily.
+    public func listVersionsPages(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<PolicyVersionListPager, PolicyVersionList> {
+        PagedSequence(open: { try self.listVersionsPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage().map { [$0] } })
+    }
+}
+
+extension Decisions {
+    /// Every item of `decisions.list`, fetched page by page as the sequence is iterated.
+    public func listAll(limit: Int64? = nil, cursor: String? = nil, provider: String? = nil, decisionResult: DecisionResult? = nil, decisionCategory: String? = nil, reasonCode: String? = nil, riskLevel: RiskLevel? = nil, installationId: String? = nil, sessionId: String? = nil, from: DateTime? = nil, to: DateTime? = nil) -> PagedSequence<DecisionListPager, Decision> {
+        PagedSequence(open: { try self.listPager(limit: limit, cursor: cursor, provider: provider, decisionResult: decisionResult, decisionCategory: decisionCategory, reasonCode: reasonCode, riskLevel: riskLevel, installationId: installationId, sessionId: sessionId, from: from, to: to) }, fetch: { try await $0.nextPage()?.items })
+    }
+
+    /// The pages of `decisions.list`, fetched lazily.
+    public func listPages(limit: Int64? = nil, cursor: String? = nil, provider: String? = nil, decisionResult: DecisionResult? = nil, decisionCategory: String? = nil, reasonCode: String? = nil, riskLevel: RiskLevel? = nil, installationId: String? = nil, sessionId: String? = nil, from: DateTime? = nil, to: DateTime? = nil) -> PagedSequence<DecisionListPager, DecisionList> {
+        PagedSequence(open: { try self.listPager(limit: limit, cursor: cursor, provider: provider, decisionResult: decisionResult, decisionCategory: decisionCategory, reasonCode: reasonCode, riskLevel: riskLevel, installationId: installationId, sessionId: sessionId, from: from, to: to) }, fetch: { try await $0.nextPage().map { [$0] } })
+    }
+}
+
+extension Releases {
+    /// Every item of `releases.list`, fetched page by page as the sequence is iterated.
+    public func listAll(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<ReleaseListPager, Release> {
+        PagedSequence(open: { try self.listPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage()?.items })
+    }
+
+    /// The pages of `releases.list`, fetched lazily.
+    public func listPages(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<ReleaseListPager, ReleaseList> {
+        PagedSequence(open: { try self.listPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage().map { [$0] } })
+    }
+}
+
+extension InstallTokens {
+    /// Every item of `installTokens.list`, fetched page by page as the sequence is iterated.
+    public func listAll(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<OrgTokenListPager, OrgToken> {
+        PagedSequence(open: { try self.listPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage()?.items })
+    }
+
+    /// The pages of `installTokens.list`, fetched lazily.
+    public func listPages(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<OrgTokenListPager, OrgTokenList> {
+        PagedSequence(open: { try self.listPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage().map { [$0] } })
+    }
+}
+
+extension Directory {
+    /// Every item of `directory.listScimTokens`, fetched page by page as the sequence is iterated.
+    public func listScimTokensAll(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<OrgTokenListPager, OrgToken> {
+        PagedSequence(open: { try self.listScimTokensPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage()?.items })
+    }
+
+    /// The pages of `directory.listScimTokens`, fetched lazily.
+    public func listScimTokensPages(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<OrgTokenListPager, OrgTokenList> {
+        PagedSequence(open: { try self.listScimTokensPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage().map { [$0] } })
+    }
+}
+
+extension Directory {
+    /// Every item of `directory.listGroups`, fetched page by page as the sequence is iterated.
+    public func listGroupsAll(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<DirectoryGroupListPager, DirectoryGroup> {
+        PagedSequence(open: { try self.listGroupsPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage()?.items })
+    }
+
+    /// The pages of `directory.listGroups`, fetched lazily.
+    public func listGroupsPages(limit: Int64? = nil, cursor: String? = nil) -> PagedSequence<DirectoryGroupListPager, DirectoryGroupList> {
+        PagedSequence(open: { try self.listGroupsPager(limit: limit, cursor: cursor) }, fetch: { try await $0.nextPage().map { [$0] } })
+    }
+}
+
 extension AccessGraphNodeType {
     /// The wire value (also for values this SDK does not know).
     public var wireValue: String {
@@ -83,6 +163,26 @@ extension AccessGraphNodeType {
         switch wireValue {
         case "application": self = .application
         case "integration": self = .integration
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension ArtifactKind {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .package: return "package"
+        case .installScript: return "install_script"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "package": self = .package
+        case "install_script": self = .installScript
         default: self = .unknown(value: wireValue)
         }
     }
@@ -107,6 +207,48 @@ extension ConnectionState {
         case "expired": self = .expired
         case "revoked": self = .revoked
         case "not_connected": self = .notConnected
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension DecisionResult {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .allow: return "allow"
+        case .deny: return "deny"
+        case .observe: return "observe"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "allow": self = .allow
+        case "deny": self = .deny
+        case "observe": self = .observe
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension DiagnosticSeverity {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .error: return "error"
+        case .warning: return "warning"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "error": self = .error
+        case "warning": self = .warning
         default: self = .unknown(value: wireValue)
         }
     }
@@ -202,6 +344,28 @@ extension OAuthClientType {
     }
 }
 
+extension PayloadCaptureMode {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .full: return "full"
+        case .metadata: return "metadata"
+        case .none: return "none"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "full": self = .full
+        case "metadata": self = .metadata
+        case "none": self = .none
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
 extension PolicyAction {
     /// The wire value (also for values this SDK does not know).
     public var wireValue: String {
@@ -217,6 +381,30 @@ extension PolicyAction {
         switch wireValue {
         case "allow": self = .allow
         case "deny": self = .deny
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension PolicyActionKind {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .add: return "add"
+        case .enforce: return "enforce"
+        case .stop: return "stop"
+        case .delete: return "delete"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "add": self = .add
+        case "enforce": self = .enforce
+        case "stop": self = .stop
+        case "delete": self = .delete
         default: self = .unknown(value: wireValue)
         }
     }
@@ -259,6 +447,100 @@ extension PolicyScope {
         switch wireValue {
         case "server": self = .server
         case "tool": self = .tool
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension PolicySlotName {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .observing: return "observing"
+        case .enforced: return "enforced"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "observing": self = .observing
+        case "enforced": self = .enforced
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension PolicyVersionSource {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .put: return "put"
+        case .add: return "add"
+        case .enforce: return "enforce"
+        case .stop: return "stop"
+        case .delete: return "delete"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "put": self = .put
+        case "add": self = .add
+        case "enforce": self = .enforce
+        case "stop": self = .stop
+        case "delete": self = .delete
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension ReconciliationState {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .matched: return "matched"
+        case .noEmail: return "no_email"
+        case .unmatched: return "unmatched"
+        case .ambiguous: return "ambiguous"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "matched": self = .matched
+        case "no_email": self = .noEmail
+        case "unmatched": self = .unmatched
+        case "ambiguous": self = .ambiguous
+        default: self = .unknown(value: wireValue)
+        }
+    }
+}
+
+extension RiskLevel {
+    /// The wire value (also for values this SDK does not know).
+    public var wireValue: String {
+        switch self {
+        case .low: return "low"
+        case .medium: return "medium"
+        case .high: return "high"
+        case .critical: return "critical"
+        case .unknown(let value): return value
+        }
+    }
+
+    /// The case of a wire value (`.unknown` for values this SDK does not know).
+    public init(wireValue: String) {
+        switch wireValue {
+        case "low": self = .low
+        case "medium": self = .medium
+        case "high": self = .high
+        case "critical": self = .critical
         default: self = .unknown(value: wireValue)
         }
     }

@@ -34,6 +34,22 @@ public val KontextManagementClient.events: Events
 public val KontextManagementClient.policies: Policies
     get() = namespace("policies") { nsPolicies() }
 
+/** The `decisions` namespace: `client.decisions.<method>(…)`. */
+public val KontextManagementClient.decisions: Decisions
+    get() = namespace("decisions") { nsDecisions() }
+
+/** The `releases` namespace: `client.releases.<method>(…)`. */
+public val KontextManagementClient.releases: Releases
+    get() = namespace("releases") { nsReleases() }
+
+/** The `installTokens` namespace: `client.installTokens.<method>(…)`. */
+public val KontextManagementClient.installTokens: InstallTokens
+    get() = namespace("installTokens") { nsInstallTokens() }
+
+/** The `directory` namespace: `client.directory.<method>(…)`. */
+public val KontextManagementClient.directory: Directory
+    get() = namespace("directory") { nsDirectory() }
+
 /**
  * Every item of `applications.list`, page by page as the flow is collected (the core fetches the
  * next page only when the last item of the current one has been emitted). Cancel the
@@ -82,6 +98,78 @@ public fun Traces.listAll(limit: Long? = null, offset: Long? = null, userId: Str
 public fun Traces.listPages(limit: Long? = null, offset: Long? = null, userId: String? = null, sessionId: String? = null, agentId: String? = null, applicationId: String? = null): Flow<TraceList> =
     pagedPages({ listPager(limit, offset, userId, sessionId, agentId, applicationId) }, { it.nextPage() })
 
+/**
+ * Every item of `policies.listVersions`, page by page as the flow is collected (the core fetches the
+ * next page only when the last item of the current one has been emitted). Cancel the
+ * collection to stop early.
+ */
+public fun Policies.listVersionsAll(limit: Long? = null, cursor: String? = null): Flow<PolicyVersion> =
+    pagedItems({ listVersionsPager(limit, cursor) }, { it.nextPage() }, { it.items })
+
+/** The pages of `policies.listVersions`, fetched lazily. */
+public fun Policies.listVersionsPages(limit: Long? = null, cursor: String? = null): Flow<PolicyVersionList> =
+    pagedPages({ listVersionsPager(limit, cursor) }, { it.nextPage() })
+
+/**
+ * Every item of `decisions.list`, page by page as the flow is collected (the core fetches the
+ * next page only when the last item of the current one has been emitted). Cancel the
+ * collection to stop early.
+ */
+public fun Decisions.listAll(limit: Long? = null, cursor: String? = null, provider: String? = null, decisionResult: DecisionResult? = null, decisionCategory: String? = null, reasonCode: String? = null, riskLevel: RiskLevel? = null, installationId: String? = null, sessionId: String? = null, from: DateTime? = null, to: DateTime? = null): Flow<Decision> =
+    pagedItems({ listPager(limit, cursor, provider, decisionResult, decisionCategory, reasonCode, riskLevel, installationId, sessionId, from, to) }, { it.nextPage() }, { it.items })
+
+/** The pages of `decisions.list`, fetched lazily. */
+public fun Decisions.listPages(limit: Long? = null, cursor: String? = null, provider: String? = null, decisionResult: DecisionResult? = null, decisionCategory: String? = null, reasonCode: String? = null, riskLevel: RiskLevel? = null, installationId: String? = null, sessionId: String? = null, from: DateTime? = null, to: DateTime? = null): Flow<DecisionList> =
+    pagedPages({ listPager(limit, cursor, provider, decisionResult, decisionCategory, reasonCode, riskLevel, installationId, sessionId, from, to) }, { it.nextPage() })
+
+/**
+ * Every item of `releases.list`, page by page as the flow is collected (the core fetches the
+ * next page only when the last item of the current one has been emitted). Cancel the
+ * collection to stop early.
+ */
+public fun Releases.listAll(limit: Long? = null, cursor: String? = null): Flow<Release> =
+    pagedItems({ listPager(limit, cursor) }, { it.nextPage() }, { it.items })
+
+/** The pages of `releases.list`, fetched lazily. */
+public fun Releases.listPages(limit: Long? = null, cursor: String? = null): Flow<ReleaseList> =
+    pagedPages({ listPager(limit, cursor) }, { it.nextPage() })
+
+/**
+ * Every item of `installTokens.list`, page by page as the flow is collected (the core fetches the
+ * next page only when the last item of the current one has been emitted). Cancel the
+ * collection to stop early.
+ */
+public fun InstallTokens.listAll(limit: Long? = null, cursor: String? = null): Flow<OrgToken> =
+    pagedItems({ listPager(limit, cursor) }, { it.nextPage() }, { it.items })
+
+/** The pages of `installTokens.list`, fetched lazily. */
+public fun InstallTokens.listPages(limit: Long? = null, cursor: String? = null): Flow<OrgTokenList> =
+    pagedPages({ listPager(limit, cursor) }, { it.nextPage() })
+
+/**
+ * Every item of `directory.listScimTokens`, page by page as the flow is collected (the core fetches the
+ * next page only when the last item of the current one has been emitted). Cancel the
+ * collection to stop early.
+ */
+public fun Directory.listScimTokensAll(limit: Long? = null, cursor: String? = null): Flow<OrgToken> =
+    pagedItems({ listScimTokensPager(limit, cursor) }, { it.nextPage() }, { it.items })
+
+/** The pages of `directory.listScimTokens`, fetched lazily. */
+public fun Directory.listScimTokensPages(limit: Long? = null, cursor: String? = null): Flow<OrgTokenList> =
+    pagedPages({ listScimTokensPager(limit, cursor) }, { it.nextPage() })
+
+/**
+ * Every item of `directory.listGroups`, page by page as the flow is collected (the core fetches the
+ * next page only when the last item of the current one has been emitted). Cancel the
+ * collection to stop early.
+ */
+public fun Directory.listGroupsAll(limit: Long? = null, cursor: String? = null): Flow<DirectoryGroup> =
+    pagedItems({ listGroupsPager(limit, cursor) }, { it.nextPage() }, { it.items })
+
+/** The pages of `directory.listGroups`, fetched lazily. */
+public fun Directory.listGroupsPages(limit: Long? = null, cursor: String? = null): Flow<DirectoryGroupList> =
+    pagedPages({ listGroupsPager(limit, cursor) }, { it.nextPage() })
+
 /** The wire value of this `AccessGraphNodeType` (also for values this SDK does not know). */
 public val AccessGraphNodeType.wireValue: String
     get() = when (this) {
@@ -95,6 +183,21 @@ public fun AccessGraphNodeType.Companion.fromWire(value: String): AccessGraphNod
     "application" -> AccessGraphNodeType.Application
     "integration" -> AccessGraphNodeType.Integration
     else -> AccessGraphNodeType.Unknown(value)
+}
+
+/** The wire value of this `ArtifactKind` (also for values this SDK does not know). */
+public val ArtifactKind.wireValue: String
+    get() = when (this) {
+        ArtifactKind.Package -> "package"
+        ArtifactKind.InstallScript -> "install_script"
+        is ArtifactKind.Unknown -> value
+    }
+
+/** The `ArtifactKind` of a wire value (`Unknown` for values this SDK does not know). */
+public fun ArtifactKind.Companion.fromWire(value: String): ArtifactKind = when (value) {
+    "package" -> ArtifactKind.Package
+    "install_script" -> ArtifactKind.InstallScript
+    else -> ArtifactKind.Unknown(value)
 }
 
 /** The wire value of this `ConnectionState` (also for values this SDK does not know). */
@@ -114,6 +217,38 @@ public fun ConnectionState.Companion.fromWire(value: String): ConnectionState = 
     "revoked" -> ConnectionState.Revoked
     "not_connected" -> ConnectionState.NotConnected
     else -> ConnectionState.Unknown(value)
+}
+
+/** The wire value of this `DecisionResult` (also for values this SDK does not know). */
+public val DecisionResult.wireValue: String
+    get() = when (this) {
+        DecisionResult.Allow -> "allow"
+        DecisionResult.Deny -> "deny"
+        DecisionResult.Observe -> "observe"
+        is DecisionResult.Unknown -> value
+    }
+
+/** The `DecisionResult` of a wire value (`Unknown` for values this SDK does not know). */
+public fun DecisionResult.Companion.fromWire(value: String): DecisionResult = when (value) {
+    "allow" -> DecisionResult.Allow
+    "deny" -> DecisionResult.Deny
+    "observe" -> DecisionResult.Observe
+    else -> DecisionResult.Unknown(value)
+}
+
+/** The wire value of this `DiagnosticSeverity` (also for values this SDK does not know). */
+public val DiagnosticSeverity.wireValue: String
+    get() = when (this) {
+        DiagnosticSeverity.Error -> "error"
+        DiagnosticSeverity.Warning -> "warning"
+        is DiagnosticSeverity.Unknown -> value
+    }
+
+/** The `DiagnosticSeverity` of a wire value (`Unknown` for values this SDK does not know). */
+public fun DiagnosticSeverity.Companion.fromWire(value: String): DiagnosticSeverity = when (value) {
+    "error" -> DiagnosticSeverity.Error
+    "warning" -> DiagnosticSeverity.Warning
+    else -> DiagnosticSeverity.Unknown(value)
 }
 
 /** The wire value of this `EventStatus` (also for values this SDK does not know). */
@@ -186,6 +321,23 @@ public fun OAuthClientType.Companion.fromWire(value: String): OAuthClientType = 
     else -> OAuthClientType.Unknown(value)
 }
 
+/** The wire value of this `PayloadCaptureMode` (also for values this SDK does not know). */
+public val PayloadCaptureMode.wireValue: String
+    get() = when (this) {
+        PayloadCaptureMode.Full -> "full"
+        PayloadCaptureMode.Metadata -> "metadata"
+        PayloadCaptureMode.None -> "none"
+        is PayloadCaptureMode.Unknown -> value
+    }
+
+/** The `PayloadCaptureMode` of a wire value (`Unknown` for values this SDK does not know). */
+public fun PayloadCaptureMode.Companion.fromWire(value: String): PayloadCaptureMode = when (value) {
+    "full" -> PayloadCaptureMode.Full
+    "metadata" -> PayloadCaptureMode.Metadata
+    "none" -> PayloadCaptureMode.None
+    else -> PayloadCaptureMode.Unknown(value)
+}
+
 /** The wire value of this `PolicyAction` (also for values this SDK does not know). */
 public val PolicyAction.wireValue: String
     get() = when (this) {
@@ -199,6 +351,25 @@ public fun PolicyAction.Companion.fromWire(value: String): PolicyAction = when (
     "allow" -> PolicyAction.Allow
     "deny" -> PolicyAction.Deny
     else -> PolicyAction.Unknown(value)
+}
+
+/** The wire value of this `PolicyActionKind` (also for values this SDK does not know). */
+public val PolicyActionKind.wireValue: String
+    get() = when (this) {
+        PolicyActionKind.Add -> "add"
+        PolicyActionKind.Enforce -> "enforce"
+        PolicyActionKind.Stop -> "stop"
+        PolicyActionKind.Delete -> "delete"
+        is PolicyActionKind.Unknown -> value
+    }
+
+/** The `PolicyActionKind` of a wire value (`Unknown` for values this SDK does not know). */
+public fun PolicyActionKind.Companion.fromWire(value: String): PolicyActionKind = when (value) {
+    "add" -> PolicyActionKind.Add
+    "enforce" -> PolicyActionKind.Enforce
+    "stop" -> PolicyActionKind.Stop
+    "delete" -> PolicyActionKind.Delete
+    else -> PolicyActionKind.Unknown(value)
 }
 
 /** The wire value of this `PolicyLevel` (also for values this SDK does not know). */
@@ -231,6 +402,80 @@ public fun PolicyScope.Companion.fromWire(value: String): PolicyScope = when (va
     "server" -> PolicyScope.Server
     "tool" -> PolicyScope.Tool
     else -> PolicyScope.Unknown(value)
+}
+
+/** The wire value of this `PolicySlotName` (also for values this SDK does not know). */
+public val PolicySlotName.wireValue: String
+    get() = when (this) {
+        PolicySlotName.Observing -> "observing"
+        PolicySlotName.Enforced -> "enforced"
+        is PolicySlotName.Unknown -> value
+    }
+
+/** The `PolicySlotName` of a wire value (`Unknown` for values this SDK does not know). */
+public fun PolicySlotName.Companion.fromWire(value: String): PolicySlotName = when (value) {
+    "observing" -> PolicySlotName.Observing
+    "enforced" -> PolicySlotName.Enforced
+    else -> PolicySlotName.Unknown(value)
+}
+
+/** The wire value of this `PolicyVersionSource` (also for values this SDK does not know). */
+public val PolicyVersionSource.wireValue: String
+    get() = when (this) {
+        PolicyVersionSource.Put -> "put"
+        PolicyVersionSource.Add -> "add"
+        PolicyVersionSource.Enforce -> "enforce"
+        PolicyVersionSource.Stop -> "stop"
+        PolicyVersionSource.Delete -> "delete"
+        is PolicyVersionSource.Unknown -> value
+    }
+
+/** The `PolicyVersionSource` of a wire value (`Unknown` for values this SDK does not know). */
+public fun PolicyVersionSource.Companion.fromWire(value: String): PolicyVersionSource = when (value) {
+    "put" -> PolicyVersionSource.Put
+    "add" -> PolicyVersionSource.Add
+    "enforce" -> PolicyVersionSource.Enforce
+    "stop" -> PolicyVersionSource.Stop
+    "delete" -> PolicyVersionSource.Delete
+    else -> PolicyVersionSource.Unknown(value)
+}
+
+/** The wire value of this `ReconciliationState` (also for values this SDK does not know). */
+public val ReconciliationState.wireValue: String
+    get() = when (this) {
+        ReconciliationState.Matched -> "matched"
+        ReconciliationState.NoEmail -> "no_email"
+        ReconciliationState.Unmatched -> "unmatched"
+        ReconciliationState.Ambiguous -> "ambiguous"
+        is ReconciliationState.Unknown -> value
+    }
+
+/** The `ReconciliationState` of a wire value (`Unknown` for values this SDK does not know). */
+public fun ReconciliationState.Companion.fromWire(value: String): ReconciliationState = when (value) {
+    "matched" -> ReconciliationState.Matched
+    "no_email" -> ReconciliationState.NoEmail
+    "unmatched" -> ReconciliationState.Unmatched
+    "ambiguous" -> ReconciliationState.Ambiguous
+    else -> ReconciliationState.Unknown(value)
+}
+
+/** The wire value of this `RiskLevel` (also for values this SDK does not know). */
+public val RiskLevel.wireValue: String
+    get() = when (this) {
+        RiskLevel.Low -> "low"
+        RiskLevel.Medium -> "medium"
+        RiskLevel.High -> "high"
+        RiskLevel.Critical -> "critical"
+        is RiskLevel.Unknown -> value
+    }
+
+/** The `RiskLevel` of a wire value (`Unknown` for values this SDK does not know). */
+public fun RiskLevel.Companion.fromWire(value: String): RiskLevel = when (value) {
+    "low" -> RiskLevel.Low
+    "medium" -> RiskLevel.Medium
+    "high" -> RiskLevel.High
+    "critical" -> RiskLevel.Critical
+    else -> RiskLevel.Unknown(value)
 }
 
 /** The wire value of this `SessionDerivedStatus` (also for values this SDK does not know). */
