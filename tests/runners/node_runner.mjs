@@ -15,7 +15,7 @@ const CLIENT_SECRET = 'kontext-emulator-secret';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const UUID_ONLY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
-const VOLATILE_KEY = /secret|token|cursor|requestid/i;
+const VOLATILE_KEY = /secret|token|cursor|requestid|sha256/i;
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
@@ -140,7 +140,7 @@ async function runStep(url, client, step) {
     return [step.op, { body: r === undefined ? null : r }];
   } catch (e) {
     if (!(e instanceof kontext.KontextError)) throw e;
-    return [step.op, { error: e.constructor.name, status: e.statusCode ?? null, said: { message: e.message, missingScopes: e.missingScopes ?? [] } }];
+    return [step.op, { error: e.constructor.name, status: e.statusCode ?? null, said: { message: e.message, missingScopes: e.missingScopes ?? [], diagnostics: e.diagnostics ?? [] } }];
   }
 }
 
@@ -169,7 +169,7 @@ async function main() {
         let line = `${scen}\t${i}\t${label}\terror ${res.error} ${res.status ?? '-'}`;
         if (exp.message !== undefined) {
           line += ` ${JSON.stringify(norm.value(res.said))}`;
-          for (const key of ['message', 'missingScopes']) {
+          for (const key of ['message', 'missingScopes', 'diagnostics']) {
             if (exp[key] !== undefined && JSON.stringify(exp[key]) !== JSON.stringify(res.said[key])) {
               failures.push(`${at}: ${key} ${JSON.stringify(res.said[key])}, expected ${JSON.stringify(exp[key])}`);
             }

@@ -28,7 +28,7 @@ CLIENT_ID = "sa_11111111-1111-4111-8111-111111111111"
 CLIENT_SECRET = "kontext-emulator-secret"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
-VOLATILE_KEY = re.compile(r"secret|token|cursor|requestid", re.I)
+VOLATILE_KEY = re.compile(r"secret|token|cursor|requestid|sha256", re.I)
 
 
 class Normalizer:
@@ -224,9 +224,13 @@ def main() -> int:
             if err is not None:
                 line = f"{scen}\t{i}\t{label}\terror {err} {status if status is not None else '-'}"
                 if "message" in exp:
-                    said = {"message": typed.message, "missingScopes": typed.missing_scopes}
+                    said = {
+                        "message": typed.message,
+                        "missingScopes": typed.missing_scopes,
+                        "diagnostics": [dict(d) for d in typed.diagnostics],
+                    }
                     line += " " + canonical(norm.value(said))
-                    for key in ("message", "missingScopes"):
+                    for key in ("message", "missingScopes", "diagnostics"):
                         if key in exp and exp[key] != said[key]:
                             failures.append(f"{where}: {key} {said[key]!r}, expected {exp[key]!r}")
                 lines.append(line)

@@ -111,12 +111,16 @@ pub struct ApiError {
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
     /// `error` or `warning` (other values are kept as sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     pub message: String,
     /// The policy it is about (`policy0` is the first in the text).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_id: Option<String>,
     /// Byte offsets in the text the request sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<u64>,
 }
 

@@ -34,7 +34,7 @@ fn is_timestamp(s: &str) -> bool {
 
 fn volatile_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["secret", "token", "cursor", "requestid"].iter().any(|w| k.contains(w))
+    ["secret", "token", "cursor", "requestid", "sha256"].iter().any(|w| k.contains(w))
 }
 
 struct Normalizer {
@@ -188,9 +188,9 @@ fn typed_view(op: &str, body: &[u8]) -> Result<(Value, Vec<&'static str>), Strin
     })
 }
 
-/// `{"message": ..., "missingScopes": [...]}` of an error, as the scenario's `expect` compares it.
+/// `{"message": ..., "missingScopes": [...], "diagnostics": [...]}` of an error, as the scenario's `expect` compares it.
 fn explained(e: &kontext_mgmt::Error) -> Value {
-    json!({ "message": e.message(), "missingScopes": e.missing_scopes() })
+    json!({ "message": e.message(), "missingScopes": e.missing_scopes(), "diagnostics": e.diagnostics() })
 }
 
 async fn run_step(http: &reqwest::Client, url: &str, client: &Client, step: &Value) -> (String, Outcome) {
@@ -325,7 +325,7 @@ async fn scenarios() {
                     let mut line = format!("{scen}\t{i}\t{label}\terror {class} {st}");
                     if exp.get("message").is_some() {
                         line.push_str(&format!(" {}", norm.value(&said, "")));
-                        for key in ["message", "missingScopes"] {
+                        for key in ["message", "missingScopes", "diagnostics"] {
                             if exp.get(key).is_some_and(|want| want != &said[key]) {
                                 failures.push(format!("{at}: {key} {}, expected {}", said[key], exp[key]));
                             }

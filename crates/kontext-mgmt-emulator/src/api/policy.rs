@@ -34,8 +34,8 @@ fn precondition_required() -> ApiError {
 }
 
 fn invalid_policy(diags: Vec<Diag>) -> ApiError {
-    let first = diags.first().map(|d| d.message.clone()).unwrap_or_default();
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("The policy is not valid Cedar: {first}"))
+    // What is wrong where is in `diagnostics`; the message stays short.
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "The policy is not valid Cedar")
         .with("error", json!("invalid_policy"))
         .with("diagnostics", diags.iter().map(Diag::to_json).collect())
 }

@@ -54,7 +54,7 @@ func startsWithTimestamp(_ s: String) -> Bool {
 
 func isVolatileKey(_ key: String) -> Bool {
     let k = key.lowercased()
-    return ["secret", "token", "cursor", "requestid"].contains { k.contains($0) }
+    return ["secret", "token", "cursor", "requestid", "sha256"].contains { k.contains($0) }
 }
 
 final class Normalizer {
@@ -338,7 +338,19 @@ func runStep(_ url: String, _ client: KontextManagementClient, _ step: JSON) asy
         return (op, .ok(json, typed: typed))
     } catch let e as KontextError {
         let info = e.info()
-        let said = JSON.object(["message": .string(info.message), "missingScopes": .array(info.missingScopes.map { .string($0) })])
+        let diagnostics: [JSON] = info.diagnostics.map { d in
+            var o: [String: JSON] = ["message": .string(d.message)]
+            if let v = d.severity { o["severity"] = .string(v) }
+            if let v = d.policyId { o["policyId"] = .string(v) }
+            if let v = d.start { o["start"] = .number(String(v)) }
+            if let v = d.end { o["end"] = .number(String(v)) }
+            return .object(o)
+        }
+        let said = JSON.object([
+            "message": .string(info.message),
+            "missingScopes": .array(info.missingScopes.map { .string($0) }),
+            "diagnostics": .array(diagnostics),
+        ])
         return (op, .err(kind: e.kind, status: e.status, said: said))
     }
 }
@@ -367,7 +379,7 @@ func runScenarios(url: String, dir: String) async throws -> (lines: [String], fa
                 var line = "\(scen)\t\(i)\t\(label)\terror \(kind) \(status.map { String($0) } ?? "-")"
                 if exp["message"] != nil {
                     line += " " + jsonText(norm.value(said))
-                    for key in ["message", "missingScopes"] where exp[key] != nil && jsonText(exp[key]!) != jsonText(said[key] ?? .null) {
+                    for key in ["message", "missingScopes", "diagnostics"] where exp[key] != nil && jsonText(exp[key]!) != jsonText(said[key] ?? .null) {
                         failures.append("\(at): \(key) \(jsonText(said[key] ?? .null)), expected \(jsonText(exp[key]!))")
                     }
                 }

@@ -30,7 +30,7 @@ private const val CLIENT_ID = "sa_11111111-1111-4111-8111-111111111111"
 private const val CLIENT_SECRET = "kontext-emulator-secret"
 private val UUID = Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 private val TIMESTAMP = Regex("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}")
-private val VOLATILE_KEY = Regex("secret|token|cursor|requestid", RegexOption.IGNORE_CASE)
+private val VOLATILE_KEY = Regex("secret|token|cursor|requestid|sha256", RegexOption.IGNORE_CASE)
 private val VAR = Regex("\\$\\{(\\w+)\\}")
 private object Missing
 
@@ -245,7 +245,17 @@ class ScenarioRunner {
             return op to Outcome.Ok(json)
         } catch (e: KontextException) {
             val info = e.info()
-            val said = JSONObject().put("message", info.message).put("missingScopes", JSONArray(info.missingScopes))
+            val diagnostics = JSONArray(
+                info.diagnostics.map { d ->
+                    JSONObject().put("message", d.message).apply {
+                        d.severity?.let { put("severity", it) }
+                        d.policyId?.let { put("policyId", it) }
+                        d.start?.let { put("start", it.toLong()) }
+                        d.end?.let { put("end", it.toLong()) }
+                    }
+                },
+            )
+            val said = JSONObject().put("message", info.message).put("missingScopes", JSONArray(info.missingScopes)).put("diagnostics", diagnostics)
             return op to Outcome.Err(e.kind, e.status, said)
         }
     }
@@ -279,7 +289,7 @@ class ScenarioRunner {
                         var line = "$scen\t$i\t$label\terror ${res.kind} ${res.status ?: "-"}"
                         if (exp.has("message")) {
                             line += " " + dump(norm.value(res.said))
-                            for (key in listOf("message", "missingScopes")) {
+                            for (key in listOf("message", "missingScopes", "diagnostics")) {
                                 if (exp.has(key) && dump(exp.opt(key)) != dump(res.said.opt(key))) failures += "$at: $key ${dump(res.said.opt(key))}, expected ${dump(exp.opt(key))}"
                             }
                         }
