@@ -30,6 +30,21 @@ def test_readme_snippet_runs(emulator: Emulator) -> None:
     assert "/api/v1/service-accounts" in names
 
 
+def test_readme_policy_snippet_runs(emulator: Emulator) -> None:
+    """On a reset emulator: the first write of invalid Cedar is refused with diagnostics,
+    the stale etag loses, the fresh one wins."""
+    env = python_env(KONTEXT_BASE_URL=emulator.url, KONTEXT_CLIENT_ID=CLIENT_ID, KONTEXT_CLIENT_SECRET=CLIENT_SECRET)
+    env.pop("KONTEXT_TOKEN", None)
+    out = subprocess.run([PYTHON, "-c", snippet("python-policy")], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "valid: True"
+    assert lines[1].startswith("invalid: policy0 0 7 "), lines[1]
+    observed = lines[2].removeprefix("observing: ")
+    assert lines[3] == "stale: 412"
+    assert lines[4].startswith("enforced: [") and repr(observed) in lines[4], lines[4]
+
+
 def test_readme_testing_example_passes_under_pytest(tmp_path: pathlib.Path) -> None:
     """The "Testing your code" example, as a user's test file: the plugin comes from the
     installed package's entry point, nothing from this repository's conftest."""
