@@ -126,7 +126,8 @@ export interface BlockedDecision {
 }
 
 export interface BlockedDecisionList {
-  days?: ReplayDays;
+  /** The window in days. */
+  days?: number;
   total?: number;
   items: BlockedDecision[];
 }
@@ -577,7 +578,8 @@ export type PolicyLevel = 'org' | 'user' | 'agent' | (string & {});
 
 /** The result of a replay. */
 export interface PolicyReplay {
-  days?: ReplayDays;
+  /** The window in days. */
+  days?: number;
   enforcingVersionId?: string | null;
   observingVersionId?: string | null;
   decisionsInWindow?: number;
@@ -588,7 +590,8 @@ export interface PolicyReplay {
 export interface PolicyReplayInput {
   enforcingVersionId?: string;
   observingVersionId?: string;
-  days: ReplayDays;
+  /** The window in days. */
+  days: number;
   /** Cedar added to both sets (default `permit (principal, action, resource);`). */
   baselinePolicyText?: string;
 }
@@ -911,7 +914,7 @@ export type ValidationStatus = 'valid' | 'invalid' | 'error' | (string & {});
 
 // ---- query parameters -------------------------------------------------------
 
-/** Query parameters of `applications.list()`. */
+/** Parameters of `applications.list()`: its query parameters and headers. */
 export interface ApplicationsListParams {
   /**
    * Page size. Between 1 and 200.
@@ -925,7 +928,7 @@ export interface ApplicationsListParams {
   all?: boolean;
 }
 
-/** Query parameters of `agentSessions.list()`. */
+/** Parameters of `agentSessions.list()`: its query parameters and headers. */
 export interface AgentSessionsListParams {
   /** Which sessions to return: `active` (the default), `inactive` or `all`. */
   status?: SessionStatusFilter;
@@ -943,7 +946,7 @@ export interface AgentSessionsListParams {
   includeInactive?: boolean;
 }
 
-/** Query parameters of `integrations.list()`. */
+/** Parameters of `integrations.list()`: its query parameters and headers. */
 export interface IntegrationsListParams {
   /**
    * Page size. Between 1 and 200.
@@ -957,7 +960,7 @@ export interface IntegrationsListParams {
   all?: boolean;
 }
 
-/** Query parameters of `serviceAccounts.list()`. */
+/** Parameters of `serviceAccounts.list()`: its query parameters and headers. */
 export interface ServiceAccountsListParams {
   /**
    * Page size. Between 1 and 200.
@@ -969,7 +972,7 @@ export interface ServiceAccountsListParams {
   cursor?: string;
 }
 
-/** Query parameters of `traces.list()`. */
+/** Parameters of `traces.list()`: its query parameters and headers. */
 export interface TracesListParams {
   /**
    * Page size. Between 1 and 200.
@@ -993,7 +996,7 @@ export interface TracesListParams {
   applicationId?: string;
 }
 
-/** Query parameters of `traces.stats()`. */
+/** Parameters of `traces.stats()`: its query parameters and headers. */
 export interface TracesStatsParams {
   /** The time window: `1d`, `7d` (the default) or `30d`. */
   period?: StatsPeriod;
@@ -1001,13 +1004,13 @@ export interface TracesStatsParams {
   userId?: string;
 }
 
-/** Query parameters of `traces.get()`. */
+/** Parameters of `traces.get()`: its query parameters and headers. */
 export interface TracesGetParams {
   /** Read the trace as this user (admin/owner only). */
   userId?: string;
 }
 
-/** Query parameters of `events.list()`. */
+/** Parameters of `events.list()`: its query parameters and headers. */
 export interface EventsListParams {
   /**
    * Page size. Between 1 and 200.
@@ -1017,7 +1020,7 @@ export interface EventsListParams {
   limit?: number;
 }
 
-/** Query parameters of `policies.putPolicy()`. */
+/** Parameters of `policies.putPolicy()`: its query parameters and headers. */
 export interface PoliciesPutPolicyParams {
   /** The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428. */
   ifMatch?: string;
@@ -1025,7 +1028,7 @@ export interface PoliciesPutPolicyParams {
   ifNoneMatch?: string;
 }
 
-/** Query parameters of `policies.listVersions()`. */
+/** Parameters of `policies.listVersions()`: its query parameters and headers. */
 export interface PoliciesListVersionsParams {
   /**
    * Page size. Between 1 and 200.
@@ -1037,13 +1040,13 @@ export interface PoliciesListVersionsParams {
   cursor?: string;
 }
 
-/** Query parameters of `policies.applyAction()`. */
+/** Parameters of `policies.applyAction()`: its query parameters and headers. */
 export interface PoliciesApplyActionParams {
   /** The `etag` of the version this change is based on; a stale one is refused with 412 Precondition Failed, a missing one (where required) with 428. */
   ifMatch?: string;
 }
 
-/** Query parameters of `policies.listBlocked()`. */
+/** Parameters of `policies.listBlocked()`: its query parameters and headers. */
 export interface PoliciesListBlockedParams {
   /**
    * The window, in days.
@@ -1059,7 +1062,7 @@ export interface PoliciesListBlockedParams {
   limit?: number;
 }
 
-/** Query parameters of `decisions.list()`. */
+/** Parameters of `decisions.list()`: its query parameters and headers. */
 export interface DecisionsListParams {
   /**
    * Page size. Between 1 and 200.
@@ -1089,7 +1092,7 @@ export interface DecisionsListParams {
   to?: string;
 }
 
-/** Query parameters of `releases.list()`. */
+/** Parameters of `releases.list()`: its query parameters and headers. */
 export interface ReleasesListParams {
   /**
    * Page size. Between 1 and 200.
@@ -1101,7 +1104,7 @@ export interface ReleasesListParams {
   cursor?: string;
 }
 
-/** Query parameters of `installTokens.list()`. */
+/** Parameters of `installTokens.list()`: its query parameters and headers. */
 export interface InstallTokensListParams {
   /**
    * Page size. Between 1 and 200.
@@ -1113,7 +1116,7 @@ export interface InstallTokensListParams {
   cursor?: string;
 }
 
-/** Query parameters of `directory.listScimTokens()`. */
+/** Parameters of `directory.listScimTokens()`: its query parameters and headers. */
 export interface DirectoryListScimTokensParams {
   /**
    * Page size. Between 1 and 200.
@@ -1125,7 +1128,7 @@ export interface DirectoryListScimTokensParams {
   cursor?: string;
 }
 
-/** Query parameters of `directory.listGroups()`. */
+/** Parameters of `directory.listGroups()`: its query parameters and headers. */
 export interface DirectoryListGroupsParams {
   /**
    * Page size. Between 1 and 200.

@@ -321,6 +321,33 @@ impl Api {
                 response_headers,
             });
         }
+        // A `$ref` to a component that is not a model (e.g. an integer enum) would name a type
+        // no generator defines: refuse it here, naming where it is used.
+        let unknown = |t: &TypeRef| -> Option<String> {
+            let mut t = t;
+            loop {
+                match t {
+                    TypeRef::Array(inner) | TypeRef::Map(inner) => t = inner,
+                    TypeRef::Named(n) if !models.contains_key(n) => return Some(n.clone()),
+                    _ => return None,
+                }
+            }
+        };
+        let reason = |n: String| format!("refers to {n}, which is not an object or string enum schema; inline scalar types");
+        for m in models.values() {
+            if let ModelKind::Object { fields } = &m.kind {
+                if let Some(n) = fields.iter().find_map(|f| unknown(&f.ty)) {
+                    return Err(CodegenError::schema(&m.name, reason(n)));
+                }
+            }
+        }
+        for op in &operations {
+            let params = op.path_params.iter().chain(op.named_params()).map(|p| &p.ty);
+            let types = params.chain(op.body.as_ref().map(|b| &b.ty)).chain(op.response.as_ref());
+            if let Some(n) = types.into_iter().find_map(unknown) {
+                return Err(CodegenError::operation(&op.id, reason(n)));
+            }
+        }
         Ok(Api {
             title: spec.info.title.clone(),
             version: spec.info.version.clone(),

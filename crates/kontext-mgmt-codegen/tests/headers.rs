@@ -96,3 +96,13 @@ fn header_shapes_the_generators_cannot_express_are_refused_naming_the_operation(
     let e = load(&spec).unwrap_err();
     assert!(e.contains("applications_get") && e.contains("camelCase name"), "{e}");
 }
+
+#[test]
+fn a_reference_to_a_scalar_component_is_refused_naming_its_user() {
+    let mut spec = spec();
+    spec["components"]["schemas"]["Days"] = serde_yaml::from_str("{type: integer, enum: [7, 14, 30]}").unwrap();
+    spec["components"]["schemas"]["Application"]["properties"]["days"] =
+        serde_yaml::from_str("{$ref: '#/components/schemas/Days'}").unwrap();
+    let e = load(&spec).unwrap_err();
+    assert!(e.contains("Application") && e.contains("Days") && e.contains("inline scalar types"), "{e}");
+}

@@ -597,13 +597,14 @@ class BlockedDecisionList(_Model):
     def __init__(self, *, items, days=None, total=None):
         self._data = {"items": _wire(items)}
         if days is not None:
-            self._data["days"] = _wire(days)
+            self._data["days"] = days
         if total is not None:
             self._data["total"] = total
 
     @property
     def days(self):
-        return _model(ReplayDays, self._data.get("days"))
+        """The window in days."""
+        return self._data.get("days")
 
     @property
     def total(self):
@@ -2376,7 +2377,7 @@ class PolicyReplay(_Model):
     def __init__(self, *, days=None, enforcing_version_id=_NOT_GIVEN, observing_version_id=_NOT_GIVEN, decisions_in_window=None, decisions_replayed=None, policies=None):
         self._data = {}
         if days is not None:
-            self._data["days"] = _wire(days)
+            self._data["days"] = days
         if enforcing_version_id is not _NOT_GIVEN:
             self._data["enforcingVersionId"] = enforcing_version_id
         if observing_version_id is not _NOT_GIVEN:
@@ -2390,7 +2391,8 @@ class PolicyReplay(_Model):
 
     @property
     def days(self):
-        return _model(ReplayDays, self._data.get("days"))
+        """The window in days."""
+        return self._data.get("days")
 
     @property
     def enforcing_version_id(self):
@@ -2425,7 +2427,7 @@ class PolicyReplayInput(_Model):
     )
 
     def __init__(self, *, days, enforcing_version_id=None, observing_version_id=None, baseline_policy_text=None):
-        self._data = {"days": _wire(days)}
+        self._data = {"days": days}
         if enforcing_version_id is not None:
             self._data["enforcingVersionId"] = enforcing_version_id
         if observing_version_id is not None:
@@ -2443,7 +2445,8 @@ class PolicyReplayInput(_Model):
 
     @property
     def days(self):
-        return _model(ReplayDays, _required(self, "days"))
+        """The window in days."""
+        return _required(self, "days")
 
     @property
     def baseline_policy_text(self):
@@ -5222,11 +5225,12 @@ class Policies(_Namespace):
         `notReplayable`; `truncated` says the window held more decisions than one replay reads.
 
         Args:
+            days: The window in days.
             baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
 
         ``POST /policy/replay`` (operation ``policies_replay``)
         """
-        _b = {"days": _wire(days)}
+        _b = {"days": days}
         if enforcing_version_id is not None:
             _b["enforcingVersionId"] = enforcing_version_id
         if observing_version_id is not None:
@@ -5439,11 +5443,12 @@ class AsyncPolicies(_Namespace):
         `notReplayable`; `truncated` says the window held more decisions than one replay reads.
 
         Args:
+            days: The window in days.
             baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
 
         ``POST /policy/replay`` (operation ``policies_replay``)
         """
-        _b = {"days": _wire(days)}
+        _b = {"days": days}
         if enforcing_version_id is not None:
             _b["enforcingVersionId"] = enforcing_version_id
         if observing_version_id is not None:

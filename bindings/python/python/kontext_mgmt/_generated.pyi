@@ -352,10 +352,10 @@ class BlockedDecision(Model):
 
 class BlockedDecisionList(Model):
     """The ``BlockedDecisionList`` object."""
-    def __init__(self, *, items: Sequence[BlockedDecision | Mapping[builtins.str, Any]], days: ReplayDays | Mapping[builtins.str, Any] | None = None, total: builtins.int | None = None) -> None: ...
+    def __init__(self, *, items: Sequence[BlockedDecision | Mapping[builtins.str, Any]], days: builtins.int | None = None, total: builtins.int | None = None) -> None: ...
     @property
-    def days(self) -> ReplayDays | None:
-        ...
+    def days(self) -> builtins.int | None:
+        """The window in days."""
     @property
     def total(self) -> builtins.int | None:
         ...
@@ -1162,10 +1162,10 @@ class PolicyLevel(StrEnum):
 
 class PolicyReplay(Model):
     """The result of a replay."""
-    def __init__(self, *, days: ReplayDays | Mapping[builtins.str, Any] | None = None, enforcing_version_id: builtins.str | None | NotGiven = ..., observing_version_id: builtins.str | None | NotGiven = ..., decisions_in_window: builtins.int | None = None, decisions_replayed: builtins.int | None = None, policies: Sequence[PolicyReplayRow | Mapping[builtins.str, Any]] | None = None) -> None: ...
+    def __init__(self, *, days: builtins.int | None = None, enforcing_version_id: builtins.str | None | NotGiven = ..., observing_version_id: builtins.str | None | NotGiven = ..., decisions_in_window: builtins.int | None = None, decisions_replayed: builtins.int | None = None, policies: Sequence[PolicyReplayRow | Mapping[builtins.str, Any]] | None = None) -> None: ...
     @property
-    def days(self) -> ReplayDays | None:
-        ...
+    def days(self) -> builtins.int | None:
+        """The window in days."""
     @property
     def enforcing_version_id(self) -> builtins.str | None:
         ...
@@ -1184,7 +1184,7 @@ class PolicyReplay(Model):
 
 class PolicyReplayInput(Model):
     """The ``PolicyReplayInput`` object."""
-    def __init__(self, *, days: ReplayDays | Mapping[builtins.str, Any], enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> None: ...
+    def __init__(self, *, days: builtins.int, enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> None: ...
     @property
     def enforcing_version_id(self) -> builtins.str | None:
         ...
@@ -1192,8 +1192,8 @@ class PolicyReplayInput(Model):
     def observing_version_id(self) -> builtins.str | None:
         ...
     @property
-    def days(self) -> ReplayDays:
-        ...
+    def days(self) -> builtins.int:
+        """The window in days."""
     @property
     def baseline_policy_text(self) -> builtins.str | None:
         """Cedar added to both sets (default `permit (principal, action, resource);`)."""
@@ -2904,7 +2904,7 @@ class Policies(Namespace):
 
         ``POST /policy/actions`` (operation ``policies_applyAction``)
         """
-    def replay(self, *, days: ReplayDays | Mapping[builtins.str, Any], enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> PolicyReplay:
+    def replay(self, *, days: builtins.int, enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> PolicyReplay:
         """Replay logged decisions against two policy versions.
 
         Evaluates every decision logged in the last `days` days against the enforcing and the
@@ -2915,6 +2915,7 @@ class Policies(Namespace):
         `notReplayable`; `truncated` says the window held more decisions than one replay reads.
 
         Args:
+            days: The window in days.
             baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
 
         ``POST /policy/replay`` (operation ``policies_replay``)
@@ -3058,7 +3059,7 @@ class AsyncPolicies(Namespace):
 
         ``POST /policy/actions`` (operation ``policies_applyAction``)
         """
-    async def replay(self, *, days: ReplayDays | Mapping[builtins.str, Any], enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> PolicyReplay:
+    async def replay(self, *, days: builtins.int, enforcing_version_id: builtins.str | None = None, observing_version_id: builtins.str | None = None, baseline_policy_text: builtins.str | None = None) -> PolicyReplay:
         """Replay logged decisions against two policy versions.
 
         Evaluates every decision logged in the last `days` days against the enforcing and the
@@ -3069,6 +3070,7 @@ class AsyncPolicies(Namespace):
         `notReplayable`; `truncated` says the window held more decisions than one replay reads.
 
         Args:
+            days: The window in days.
             baseline_policy_text: Cedar added to both sets (default `permit (principal, action, resource);`).
 
         ``POST /policy/replay`` (operation ``policies_replay``)
