@@ -333,7 +333,8 @@ impl Api {
                 }
             }
         };
-        let reason = |n: String| format!("refers to {n}, which is not an object or string enum schema; inline scalar types");
+        let reason =
+            |n: String| format!("refers to {n}, which is not an object or string enum schema; inline scalar types");
         for m in models.values() {
             if let ModelKind::Object { fields } = &m.kind {
                 if let Some(n) = fields.iter().find_map(|f| unknown(&f.ty)) {
