@@ -31,6 +31,7 @@ pub struct LoggedDecision {
 }
 
 /// Where decisions come from.
+#[cfg_attr(not(feature = "cedar"), allow(dead_code))]
 pub trait DecisionSource {
     /// The decisions that occurred at or after `from`, newest first.
     fn since(&self, from: DateTime<Utc>) -> Vec<LoggedDecision>;

@@ -64,6 +64,7 @@ mod faults;
 mod fixtures;
 mod kit;
 mod locks;
+#[cfg(feature = "cedar")]
 mod policy;
 mod reply;
 mod reqlog;

@@ -76,6 +76,7 @@ impl ApiError {
         self
     }
     /// Adds (or replaces) a field of the error body.
+    #[cfg_attr(not(feature = "cedar"), allow(dead_code))]
     pub fn with(mut self, key: &str, value: Value) -> ApiError {
         self.extra.get_or_insert_with(Map::new).insert(key.to_owned(), value);
         self

@@ -334,6 +334,7 @@ pub struct Store {
     /// SCIM tokens (only their sha256), oldest first.
     pub scim_tokens: Vec<OrgToken>,
     /// The Cedar policy: versions and the enforced/observing slots.
+    #[cfg(feature = "cedar")]
     pub cedar: crate::policy::CedarState,
     /// Live objects by sequence number (rebuilt on load).
     #[serde(skip)]

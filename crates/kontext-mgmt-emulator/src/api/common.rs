@@ -16,6 +16,7 @@ pub struct Ctx {
     pub(super) params: Vec<(String, String)>,
     pub(super) query: Vec<(String, Value)>,
     /// The header parameters the operation declares (name as in the spec).
+    #[cfg_attr(not(feature = "cedar"), allow(dead_code))]
     pub(super) headers: Vec<(String, String)>,
     pub body: Value,
     pub now: DateTime<Utc>,
@@ -37,6 +38,7 @@ impl Ctx {
     pub(super) fn q_i64(&self, name: &str) -> Option<i64> {
         self.q(name).and_then(Value::as_i64)
     }
+    #[cfg_attr(not(feature = "cedar"), allow(dead_code))]
     pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
