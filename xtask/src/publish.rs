@@ -51,6 +51,8 @@ const UPLOAD_VARS: &[&str] =
     &["PYPI_TOKEN", "NPM_TOKEN", "CARGO_REGISTRY_TOKEN", "MAVEN_REPOSITORY_URL", "MAVEN_USERNAME", "MAVEN_PASSWORD"];
 /// Publish order: kontext-mgmt needs the codegen (build) and the emulator (dev, for its tests).
 const CRATES: [&str; 3] = ["kontext-mgmt-codegen", "kontext-mgmt-emulator", "kontext-mgmt"];
+/// The Cargo profile of every shipped native library (Cargo.toml: release plus LTO).
+const PROFILE: &str = "dist";
 /// The cross-build tools (PyPI), pinned; maturin's pin comes from requirements-dev.txt.
 const ZIG_PINS: &[&str] = &["ziglang==0.17.0", "cargo-zigbuild==0.24.0", "auditwheel==6.8.2"];
 
@@ -271,7 +273,7 @@ fn build_wheel(ctx: &mut Ctx, t: &Target) -> Result<PathBuf> {
     let out = ctx.work.join("wheels").join(t.triple);
     smoke::fresh_dir(&out)?;
     let mut cmd = ctx.cmd(ctx.tools.join("maturin"));
-    cmd.args(["build", "--release", "--strip", "--target", t.triple, "--manifest-path"])
+    cmd.args(["build", "--profile", PROFILE, "--strip", "--target", t.triple, "--manifest-path"])
         .arg(ctx.root.join("bindings/python/Cargo.toml"))
         .arg("--out")
         .arg(&out);
@@ -321,13 +323,13 @@ fn native_in_wheel(ctx: &Ctx, wheel: &Path, t: &Target) -> Result<String> {
     targets::check_elf(&so, t)
 }
 
-/// The Node addon and (for the jar) the uniffi library of one target, release builds.
+/// The Node addon and (for the jar) the uniffi library of one target, built with [`PROFILE`].
 fn build_native(ctx: &Ctx, t: &Target, with_uniffi: bool) -> Result<(PathBuf, Option<PathBuf>)> {
     let mut cmd = ctx.cmd("cargo");
     if ctx.zig {
-        cmd.args(["zigbuild", "--release", "-q", "--target"]).arg(t.build_triple());
+        cmd.args(["zigbuild", "--profile", PROFILE, "-q", "--target"]).arg(t.build_triple());
     } else {
-        cmd.args(["build", "--release", "-q", "--target", t.triple]);
+        cmd.args(["build", "--profile", PROFILE, "-q", "--target", t.triple]);
     }
     cmd.args(["-p", "kontext-mgmt-node"]);
     if with_uniffi {
@@ -335,7 +337,7 @@ fn build_native(ctx: &Ctx, t: &Target, with_uniffi: bool) -> Result<(PathBuf, Op
     }
     target_env(&mut cmd, t);
     run_cmd(&mut cmd)?;
-    let out = ctx.root.join("target").join(t.triple).join("release");
+    let out = ctx.root.join("target").join(t.triple).join(PROFILE);
     let node = out.join(t.cdylib("kontext_mgmt_node"));
     ensure!(node.exists(), "the build made no {} (a cdylib for {})", node.display(), t.triple);
     let uniffi = with_uniffi.then(|| out.join(t.cdylib("kontext_mgmt_uniffi")));
@@ -574,19 +576,29 @@ fn smoke_x86(ctx: &Ctx, b: &Built, s: &SmokeInputs<'_>, notes: &mut Vec<String>)
     }
     let dir = ctx.work.join("smoke-npm-x64");
     smoke::npm_install(&dir, npm_main, platforms, "x64", "glibc")?;
-    let out = output(smoke::with_kontext_env(
-        Command::new("node").current_dir(&dir).env_remove("KONTEXT_MGMT_NATIVE").args([
-            "-e",
-            smoke::NODE_SMOKE,
-            b.target.npm,
-        ]),
-        url,
-    ))?;
+    let call = |url: &str| {
+        output(smoke::with_kontext_env(
+            Command::new("node").current_dir(&dir).env_remove("KONTEXT_MGMT_NATIVE").args([
+                "-e",
+                smoke::NODE_SMOKE,
+                b.target.npm,
+            ]),
+            url,
+        ))
+    };
+    let out = call(url)?;
     ensure!(
         out.contains("node smoke ok") && out.contains("node_modules/kontext-mgmt-linux-x64-gnu"),
         "node smoke: {out}"
     );
     eprint!("{out}");
+    // The package's own emulator: the `kontext-emulator` bin npm linked, started as a user would.
+    let mut bin = Command::new(dir.join("node_modules/.bin/kontext-emulator"));
+    bin.args(["--port", "0"]).current_dir(&dir).env_remove("KONTEXT_MGMT_NATIVE");
+    let own = Emulator::spawn(bin)?;
+    let again = call(&own.url)?;
+    ensure!(again.contains("node smoke ok"), "node smoke against the npm bin `kontext-emulator --port 0`: {again}");
+    eprintln!("node: the same calls passed against the npm bin `kontext-emulator --port 0` at {}", own.url);
     if let Some(cp) = kotlin_cp {
         eprint!("{}", smoke::kotlin_run(Command::new("java"), cp, url, "x86_64")?);
     }

@@ -24,18 +24,23 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(bin: &Path) -> Result<Self> {
-        let mut child = Command::new(bin)
-            .args(["--port", "0", "--rate-limit", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
+        let mut cmd = Command::new(bin);
+        cmd.args(["--port", "0", "--rate-limit", "0"]);
+        Self::spawn(cmd)
+    }
+
+    /// Any `kontext-emulator` command line (e.g. an installed package's console script); it
+    /// must print the emulator's banner, whose first line is `listening on URL`.
+    pub fn spawn(mut cmd: Command) -> Result<Self> {
+        let shown = format!("{cmd:?}");
+        let mut child =
+            cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().with_context(|| format!("starting {shown}"))?;
         let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
         let first = match lines.next() {
             Some(Ok(l)) => l,
             _ => {
                 let _ = child.kill();
-                bail!("the emulator exited before printing its address");
+                bail!("the emulator ({shown}) exited before printing its address");
             }
         };
         let Some(url) = first.strip_prefix("listening on ").map(|s| s.trim().to_string()) else {
@@ -116,15 +121,31 @@ pub fn python_venv(work: &Path, python: &Path, wheel: &Path, url: &str, label: &
     )?;
     let cwd = work.join("smoke-cwd");
     fs::create_dir_all(&cwd)?;
-    let out = output(with_kontext_env(
-        Command::new(bin.join("python")).current_dir(&cwd).args(["-c", PY_SMOKE, &format!("publish-smoke-{label}")]),
-        url,
-    ))?;
+    let call = |url: &str| {
+        output(with_kontext_env(
+            Command::new(bin.join("python")).current_dir(&cwd).args([
+                "-c",
+                PY_SMOKE,
+                &format!("publish-smoke-{label}"),
+            ]),
+            url,
+        ))
+    };
+    let out = call(url)?;
     ensure!(
         out.contains("python smoke ok") && out.contains(&format!("smoke-venv-{label}")),
         "python smoke test ({label}) did not use the installed wheel: {out}"
     );
-    Ok(out)
+    // The wheel's own emulator: its `kontext-emulator` console script, started as a user would.
+    let mut script = Command::new(bin.join("kontext-emulator"));
+    script.args(["--port", "0"]).current_dir(&cwd);
+    let own = Emulator::spawn(script)?;
+    let again = call(&own.url)?;
+    ensure!(
+        again.contains("python smoke ok"),
+        "python smoke test ({label}) against its `kontext-emulator --port 0`: {again}"
+    );
+    Ok(format!("{out}{label}: the same calls passed against the wheel's `kontext-emulator --port 0` at {}\n", own.url))
 }
 
 /// Python 3.9 and the newest CPython pyenv has (the oldest supported and the newest there).
