@@ -1664,6 +1664,8 @@ export interface PoliciesApi {
    *
    * `GET /policy/versions/{id}` — `policies_getVersion`
    *
+   * One recorded state of a slot's Cedar text (404 for an unknown id).
+   *
    * @param id Policy version id.
    * @param options per-call timeout (ms) and retries
    */

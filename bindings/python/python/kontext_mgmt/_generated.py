@@ -5159,6 +5159,8 @@ class Policies(_Namespace):
     def get_version(self, id):
         """Get one policy version.
 
+        One recorded state of a slot's Cedar text (404 for an unknown id).
+
         Args:
             id: Policy version id.
 
@@ -5376,6 +5378,8 @@ class AsyncPolicies(_Namespace):
 
     async def get_version(self, id):
         """Get one policy version.
+
+        One recorded state of a slot's Cedar text (404 for an unknown id).
 
         Args:
             id: Policy version id.

@@ -2870,6 +2870,8 @@ class Policies(Namespace):
     def get_version(self, id: builtins.str) -> PolicyVersion:
         """Get one policy version.
 
+        One recorded state of a slot's Cedar text (404 for an unknown id).
+
         Args:
             id: Policy version id.
 
@@ -3024,6 +3026,8 @@ class AsyncPolicies(Namespace):
         """
     async def get_version(self, id: builtins.str) -> PolicyVersion:
         """Get one policy version.
+
+        One recorded state of a slot's Cedar text (404 for an unknown id).
 
         Args:
             id: Policy version id.
