@@ -143,7 +143,7 @@ fn an_unprocessable_entity_lists_its_diagnostics() {
         start: Some(0),
         end: Some(7),
     };
-    assert_eq!(e.diagnostics(), [expected.clone()]);
+    assert_eq!(e.diagnostics(), std::slice::from_ref(&expected));
     assert_eq!(e.info().diagnostics, [expected]);
 }
 
