@@ -1,5 +1,5 @@
 // The Cedar policy workflow with ETags, type-checked by `tsc --strict` in the tests.
-import { KontextManagementClient, PreconditionFailed, UnprocessableEntity } from 'kontext-mgmt';
+import { type KontextManagementClient, PreconditionFailed, UnprocessableEntity } from 'kontext-mgmt';
 
 export async function policyWorkflow(client: KontextManagementClient): Promise<string[]> {
   const { valid } = await client.policies.validate({ policyText: 'permit(principal, action, resource);' });
