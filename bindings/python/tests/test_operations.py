@@ -240,7 +240,84 @@ def pagination(c: Any) -> Any:
     assert integrations == []
 
 
-SCENARIOS = ["applications", "agent_sessions", "integrations", "service_accounts", "observability", "pagination"]
+def cedar_policy(c: Any) -> Any:
+    checked = yield c.policies.validate(policy_text="permitt(principal, action, resource);")
+    assert isinstance(checked, k.PolicyValidation) and checked.valid is False
+    assert (checked.diagnostics[0].start, checked.diagnostics[0].end) == (0, 7)
+    written = yield c.policies.put_policy(policy_text="permit(principal, action, resource);", if_none_match="*")
+    assert isinstance(written, k.PolicyDocument) and written.etag and written.etag.startswith('"')
+    read = yield c.policies.get_policy()
+    assert read.etag == written.etag and read.policy_version_id == written.policy_version_id
+    version = yield c.policies.get_version(written.policy_version_id)
+    assert isinstance(version, k.PolicyVersion) and version.id == written.policy_version_id
+    templates = yield c.policies.list_rule_templates()
+    deployment = yield c.policies.get_deployment()
+    added = yield c.policies.apply_action(action="add", template_id=templates.items[0].id, if_match=deployment.etag)
+    assert isinstance(added, k.PolicyDeployment) and added.etag != deployment.etag
+    policy_id = added.observing.policies[-1].policy_id
+    try:
+        yield c.policies.apply_action(action="enforce", policy_id=policy_id, if_match=deployment.etag)
+        raise AssertionError("a stale etag must be refused")
+    except k.PreconditionFailed as e:
+        assert e.status_code == 412
+    try:
+        yield c.policies.apply_action(action="enforce", policy_id=policy_id)
+        raise AssertionError("a change without if_match must be refused")
+    except k.PreconditionRequired as e:
+        assert e.status_code == 428
+    enforced = yield c.policies.apply_action(action="enforce", policy_id=policy_id, if_match=added.etag)
+    assert policy_id in [p.policy_id for p in enforced.enforced.policies]
+    versions = yield collect(c.policies.list_versions_all(limit=2))
+    assert len(versions) >= 3
+    page = yield c.policies.list_versions(limit=1)
+    assert len(page.items) == 1
+    replay = yield c.policies.replay(days=7)
+    assert isinstance(replay, k.PolicyReplay) and replay.days == 7
+    blocked = yield c.policies.list_blocked(days=7)
+    assert isinstance(blocked, k.BlockedDecisionList)
+    current = yield c.policies.get_policy()
+    try:
+        yield c.policies.put_policy(policy_text="permitt(principal, action, resource);", if_match=current.etag)
+        raise AssertionError("invalid Cedar must be refused")
+    except k.UnprocessableEntity as e:
+        assert e.diagnostics and e.diagnostics[0]["message"]
+
+
+def admin_surface(c: Any) -> Any:
+    settings = yield c.policies.get_settings()
+    changed = yield c.policies.update_settings(payload_capture_mode="metadata", expected_updated_at=settings.updated_at)
+    assert changed.payload_capture_mode == "metadata"
+    decisions = yield c.decisions.list(limit=3, provider="github")
+    assert isinstance(decisions, k.DecisionList) and all(d.provider == "github" for d in decisions.items)
+    one = yield c.decisions.get(decisions.items[0].id)
+    assert one.decision.id == decisions.items[0].id
+    denied = yield collect(c.decisions.list_all(limit=50, decision_result="deny"))
+    assert denied and all(d.decision_result == "deny" for d in denied)
+    releases = yield collect(c.releases.list_all(limit=2))
+    latest = yield c.releases.get_latest()
+    assert latest.release.version in [r.version for r in releases]
+    url = yield c.releases.create_download_url(latest.release.version, "package")
+    assert url.url.startswith("http") and url.sha256
+    created = yield c.install_tokens.create(label="ci")
+    assert created.token and created.install_token.label == "ci"
+    tokens = yield c.install_tokens.list()
+    assert [t.sha256 for t in tokens.items] == [created.install_token.sha256]
+    revoked = yield c.install_tokens.revoke(created.install_token.sha256)
+    assert revoked.install_token.revoked_at is not None
+    scim = yield c.directory.create_scim_token(label="entra-prod")
+    assert scim.token and (yield c.directory.get_status()).active_token_count == 1
+    listed = yield c.directory.list_scim_tokens()
+    assert listed.items[0].sha256 == scim.scim_token.sha256
+    yield c.directory.revoke_scim_token(scim.scim_token.sha256)
+    groups = yield collect(c.directory.list_groups_all(limit=5))
+    assert groups and all(g.id for g in groups)
+    reconciliation = yield c.directory.get_reconciliation()
+    states = [i.state for i in reconciliation.items]
+    assert "matched" in states and "unmatched" in states
+
+
+SCENARIOS = ["applications", "agent_sessions", "integrations", "service_accounts", "observability", "pagination",
+             "cedar_policy", "admin_surface"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
