@@ -243,6 +243,75 @@ test('refreshToken and clearToken', async () => {
   assert.equal((await emu.stats()).tokensMinted, before + 2, 'clearToken makes the next call fetch one');
 });
 
+test('policies: the Cedar policy with ETags, versions, templates, actions, replay, blocked', async () => {
+  const checked = await client.policies.validate({ policyText: 'permitt(principal, action, resource);' });
+  assert.equal(checked.valid, false);
+  assert.deepEqual([checked.diagnostics[0].start, checked.diagnostics[0].end], [0, 7]);
+  const written = await client.policies.putPolicy({ policyText: 'permit(principal, action, resource);' }, { ifNoneMatch: '*' });
+  assert.match(written.etag, /^".+"$/);
+  const read = await client.policies.getPolicy();
+  assert.equal(read.etag, written.etag);
+  assert.equal((await client.policies.getVersion(written.policyVersionId)).id, written.policyVersionId);
+  const { items: templates } = await client.policies.listRuleTemplates();
+  const deployment = await client.policies.getDeployment();
+  const added = await client.policies.applyAction({ action: 'add', templateId: templates[0].id }, { ifMatch: deployment.etag });
+  assert.notEqual(added.etag, deployment.etag);
+  const policyId = added.observing.policies.at(-1).policyId;
+  await assert.rejects(
+    client.policies.applyAction({ action: 'enforce', policyId }, { ifMatch: deployment.etag }),
+    (e) => e instanceof sdk.PreconditionFailed && e.statusCode === 412,
+  );
+  await assert.rejects(
+    client.policies.applyAction({ action: 'enforce', policyId }),
+    (e) => e instanceof sdk.PreconditionRequired && e.statusCode === 428,
+  );
+  const enforced = await client.policies.applyAction({ action: 'enforce', policyId }, { ifMatch: added.etag });
+  assert.ok(enforced.enforced.policies.some((p) => p.policyId === policyId));
+  const versions = [];
+  for await (const v of client.policies.listVersionsAll({ limit: 2 })) versions.push(v.id);
+  assert.ok(versions.length >= 3);
+  assert.equal((await client.policies.listVersions({ limit: 1 })).items.length, 1);
+  assert.equal((await client.policies.replay({ days: 7 })).days, 7);
+  assert.ok(Array.isArray((await client.policies.listBlocked({ days: 7 })).items));
+  const current = await client.policies.getPolicy();
+  await assert.rejects(
+    client.policies.putPolicy({ policyText: 'permitt(principal, action, resource);' }, { ifMatch: current.etag }),
+    (e) => e instanceof sdk.UnprocessableEntity && e.diagnostics.length > 0 && e.diagnostics[0].policyId === 'policy0',
+  );
+});
+
+test('settings, decisions, releases, install and SCIM tokens, directory', async () => {
+  const settings = await client.policies.getSettings();
+  const changed = await client.policies.updateSettings({ payloadCaptureMode: 'metadata', expectedUpdatedAt: settings.updatedAt });
+  assert.equal(changed.payloadCaptureMode, 'metadata');
+  const page = await client.decisions.list({ limit: 3, provider: 'github' });
+  assert.ok(page.items.every((d) => d.provider === 'github'));
+  assert.equal((await client.decisions.get(page.items[0].id)).decision.id, page.items[0].id);
+  const denied = [];
+  for await (const d of client.decisions.listAll({ limit: 50, decisionResult: 'deny' })) denied.push(d.decisionResult);
+  assert.ok(denied.length > 0 && denied.every((r) => r === 'deny'));
+  const releases = [];
+  for await (const r of client.releases.listAll({ limit: 2 })) releases.push(r.version);
+  const { release } = await client.releases.getLatest();
+  assert.ok(releases.includes(release.version));
+  const url = await client.releases.createDownloadUrl(release.version, 'package');
+  assert.match(url.url, /^http/);
+  const created = await client.installTokens.create({ label: 'ci' });
+  assert.equal(typeof created.token, 'string');
+  const listed = await client.installTokens.list();
+  assert.ok(listed.items.some((t) => t.sha256 === created.installToken.sha256));
+  assert.ok((await client.installTokens.revoke(created.installToken.sha256)).installToken.revokedAt);
+  const scim = await client.directory.createScimToken({ label: 'entra-prod' });
+  assert.ok((await client.directory.listScimTokens()).items.some((t) => t.sha256 === scim.scimToken.sha256));
+  assert.ok((await client.directory.getStatus()).activeTokenCount >= 1);
+  await client.directory.revokeScimToken(scim.scimToken.sha256);
+  const groups = [];
+  for await (const g of client.directory.listGroupsAll({ limit: 5 })) groups.push(g.id);
+  assert.ok(groups.length > 0);
+  const states = (await client.directory.getReconciliation()).items.map((i) => i.state);
+  assert.ok(states.includes('matched') && states.includes('unmatched'));
+});
+
 test('every operation of the spec was called', () => {
   const missing = sdk.OPERATIONS.map((o) => o.id).filter((id) => !called.has(id));
   assert.deepEqual(missing, []);

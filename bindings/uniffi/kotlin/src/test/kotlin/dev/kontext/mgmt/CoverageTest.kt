@@ -28,7 +28,7 @@ class CoverageTest {
         val ops = operations()
         assertTrue(ops.size >= 39, "read ${ops.size} operations")
         val namespaces = ops.map { it.namespace }.toSet()
-        assertEquals(7, namespaces.size)
+        assertEquals(11, namespaces.size)
 
         val hit = Emu.stats().filterValues { it > 0 }.keys.map(::template).toSet()
         val missing = mutableListOf<String>()
