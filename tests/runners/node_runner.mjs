@@ -144,6 +144,13 @@ async function runStep(url, client, step) {
   }
 }
 
+/** JSON text with object keys sorted, so that key order never decides equality. */
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
 async function main() {
   const url = arg('--url').replace(/\/$/, '');
   const out = arg('--out');
@@ -170,7 +177,7 @@ async function main() {
         if (exp.message !== undefined) {
           line += ` ${JSON.stringify(norm.value(res.said))}`;
           for (const key of ['message', 'missingScopes', 'diagnostics']) {
-            if (exp[key] !== undefined && JSON.stringify(exp[key]) !== JSON.stringify(res.said[key])) {
+            if (exp[key] !== undefined && canonical(exp[key]) !== canonical(res.said[key])) {
               failures.push(`${at}: ${key} ${JSON.stringify(res.said[key])}, expected ${JSON.stringify(exp[key])}`);
             }
           }
