@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper
 import dev.kontext.mgmt.CreateApplicationInput
 import dev.kontext.mgmt.CreateApplicationOAuthInput
 import dev.kontext.mgmt.KontextManagementClient
+import dev.kontext.mgmt.Emulator
 import dev.kontext.mgmt.applications
 import dev.kontext.mgmt.listAll
 import kotlinx.coroutines.Dispatchers
