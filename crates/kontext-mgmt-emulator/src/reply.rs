@@ -66,17 +66,9 @@ impl ApiError {
     }
     /// A 412 `precondition_failed`.
     pub fn precondition_failed(m: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::PRECONDITION_FAILED, m).with_fields(json!({"error": "precondition_failed"}))
-    }
-    /// Adds the fields of `v` (an object) to the body.
-    pub fn with_fields(mut self, v: Value) -> ApiError {
-        if let Value::Object(m) = v {
-            self.extra.get_or_insert_with(Default::default).extend(m);
-        }
-        self
+        ApiError::new(StatusCode::PRECONDITION_FAILED, m).with("error", json!("precondition_failed"))
     }
     /// Adds (or replaces) a field of the error body.
-    #[cfg_attr(not(feature = "cedar"), allow(dead_code))]
     pub fn with(mut self, key: &str, value: Value) -> ApiError {
         self.extra.get_or_insert_with(Map::new).insert(key.to_owned(), value);
         self

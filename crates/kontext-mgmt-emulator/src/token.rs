@@ -197,11 +197,11 @@ pub fn authorize(op: &Operation, token_scope: &str) -> Result<(), ApiError> {
     let specific: Vec<&String> = op.scopes.iter().filter(|s| *s != SCOPE).collect();
     let missing: Vec<&String> = if specific.is_empty() { op.scopes.iter().collect() } else { specific };
     let list = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    Err(ApiError::new(StatusCode::FORBIDDEN, format!("The token lacks the scope {list}")).with_fields(json!({
-        "error": "insufficient_scope",
-        "missingScopes": missing,
-        "hint": format!("Request a token with scope {list} (or {SCOPE}) from a service account that may have it."),
-    })))
+    let hint = format!("Request a token with scope {list} (or {SCOPE}) from a service account that may have it.");
+    Err(ApiError::new(StatusCode::FORBIDDEN, format!("The token lacks the scope {list}"))
+        .with("error", json!("insufficient_scope"))
+        .with("missingScopes", json!(missing))
+        .with("hint", json!(hint)))
 }
 
 /// Undoes the form-urlencoding RFC 6749 §2.3.1 puts on the client id and secret inside

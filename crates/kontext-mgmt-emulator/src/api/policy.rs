@@ -24,8 +24,7 @@ fn with_etag(out: Out, etag: &str) -> Out {
 }
 
 fn precondition_failed() -> ApiError {
-    ApiError::new(StatusCode::PRECONDITION_FAILED, "The policy changed since it was read; read it again and retry")
-        .with("error", json!("precondition_failed"))
+    ApiError::precondition_failed("The policy changed since it was read; read it again and retry")
 }
 
 fn precondition_required() -> ApiError {
