@@ -114,7 +114,11 @@ async function runStep(url, client, step) {
     c = new kontext.KontextManagementClient(
       step.client.token !== undefined
         ? { baseUrl: url, token: step.client.token }
-        : { baseUrl: url, credentials: { clientId: step.client.clientId ?? CLIENT_ID, clientSecret: step.client.clientSecret ?? CLIENT_SECRET } },
+        : {
+            baseUrl: url,
+            credentials: { clientId: step.client.clientId ?? CLIENT_ID, clientSecret: step.client.clientSecret ?? CLIENT_SECRET },
+            ...(step.client.scopes !== undefined ? { scopes: step.client.scopes } : {}),
+          },
     );
   }
   const options = {};

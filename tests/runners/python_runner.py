@@ -178,6 +178,8 @@ def run_step(url: str, client: Any, table: dict, step: dict) -> tuple[str, Any, 
         else:
             kw["client_id"] = cfg.get("clientId", CLIENT_ID)
             kw["client_secret"] = cfg.get("clientSecret", CLIENT_SECRET)
+            if "scopes" in cfg:
+                kw["scopes"] = cfg["scopes"]
         c = kontext_mgmt.Client(**kw)
     opts = step.get("options", {})
     if opts:

@@ -7,7 +7,7 @@
 //! | `GET /_emulator/stats` | `{"tokensMinted": N, "requests": {"GET /api/v1/applications": N, …}}` |
 //! | `GET /_emulator/requests?limit=N` | the last N requests (default 50, at most 1000), oldest first, bodies bounded (see `reqlog`) |
 //! | `GET`/`PUT`/`DELETE /_emulator/faults` | read, replace or clear the fault configuration |
-//! | `GET /_emulator/decision-log` | `{"items": […]}`: the decisions `POST /api/v1/policy/replay` and `GET /api/v1/policy/blocked` read, newest first |
+//! | `GET /_emulator/decision-log` | `{"items": […]}`: the decisions `GET /api/v1/decisions` lists, with what `POST /api/v1/policy/replay` and `GET /api/v1/policy/blocked` also read (agent, endpoint, captured arguments), newest first |
 //! | `POST /_emulator/tokens` | mint a token directly: `{"clientId"?, "scope"?, "expiresIn"?}` (e.g. a token without `management:all` to test 403s) |
 
 use crate::faults::FaultSpec;
@@ -39,7 +39,10 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Out {
             Out::empty(StatusCode::NO_CONTENT)
         }
         ("tokens", &Method::POST) => mint(app, body),
-        ("decision-log", &Method::GET) => Out::json(StatusCode::OK, &json!({"items": app.decisions.all()})),
+        ("decision-log", &Method::GET) => {
+            let items: Vec<Value> = app.fixtures.decisions.iter().map(|d| d.log_json()).collect();
+            Out::json(StatusCode::OK, &json!({"items": items}))
+        },
         ("health", &Method::GET) => Out::json(StatusCode::OK, &json!({"ok": true})),
         ("seed" | "reset" | "tokens", _) => not_allowed(parts, "POST"),
         ("stats" | "requests" | "health" | "decision-log", _) => not_allowed(parts, "GET"),

@@ -59,7 +59,6 @@
 mod admin;
 mod api;
 pub mod cli;
-mod decision_log;
 mod faults;
 mod fixtures;
 mod kit;

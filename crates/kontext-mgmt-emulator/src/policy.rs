@@ -3,7 +3,7 @@
 //! `cedar-policy` crate (diagnostics with byte offsets), the rule templates, and
 //! evaluation of logged decisions with Cedar's `Authorizer` (replay, blocked calls).
 
-use crate::decision_log::LoggedDecision;
+use crate::fixtures::Decision as Logged;
 use cedar_policy::{
     AuthorizationError, Authorizer, Context, Decision, Entities, EntityId, EntityTypeName, EntityUid, Policy, PolicyId,
     PolicySet, Request, Schema, ValidationMode, Validator,
@@ -552,7 +552,7 @@ impl Evaluator {
     }
 
     /// Evaluates one logged tool call; `None` when the decision is not a tool call.
-    pub fn evaluate(&self, d: &LoggedDecision) -> Option<Outcome> {
+    pub fn evaluate(&self, d: &Logged) -> Option<Outcome> {
         let request = request_of(d)?;
         let r = Authorizer::new().is_authorized(&request, &self.set, &Entities::empty());
         let mine = |id: &PolicyId| {
@@ -582,24 +582,25 @@ pub struct Outcome {
     pub erroring: Vec<String>,
 }
 
-fn request_of(d: &LoggedDecision) -> Option<Request> {
-    let tool = d.tool_name.as_deref()?;
+fn request_of(d: &Logged) -> Option<Request> {
+    let tool = d.tool_name()?;
     let uid = |ty: &str, id: &str| {
         EntityTypeName::from_str(ty).ok().map(|t| EntityUid::from_type_name_and_id(t, EntityId::new(id)))
     };
-    let mut ctx = json!({
-        "toolName": tool,
-        "provider": d.provider,
-        "operation": d.operation,
-        "riskLevel": d.risk_level,
-        "endpointId": d.endpoint_id,
-        "sessionId": d.session_id,
-        "installationId": d.installation_id,
-    });
-    if let (Some(args), Some(obj)) = (&d.arguments, ctx.as_object_mut()) {
-        obj.insert("arguments".into(), args.clone());
+    // The context's attributes are the logged decision's, under the same names (absent
+    // when the log has none, so a policy reading them errs rather than matches).
+    let mut ctx = serde_json::Map::new();
+    ctx.insert("toolName".into(), json!(tool));
+    for key in ["provider", "operation", "riskLevel", "sessionId", "installationId"] {
+        if let Some(v) = d.field(key) {
+            ctx.insert(key.into(), json!(v));
+        }
     }
-    let context = Context::from_json_value(ctx, None).ok()?;
+    ctx.insert("endpointId".into(), json!(d.endpoint_id));
+    if let Some(args) = &d.arguments {
+        ctx.insert("arguments".into(), args.clone());
+    }
+    let context = Context::from_json_value(Value::Object(ctx), None).ok()?;
     Request::new(uid("Agent", &d.agent_id)?, uid("Action", "tool_call")?, uid("Tool", tool)?, context, None).ok()
 }
 

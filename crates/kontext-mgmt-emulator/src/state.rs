@@ -1,7 +1,6 @@
 //! The shared state of one emulator ([`App`]): the store, tokens, faults, statistics, the
 //! request log, rate windows and the state file.
 
-use crate::decision_log::SyntheticLog;
 use crate::faults::Faults;
 use crate::fixtures::Fixtures;
 use crate::locks::{lock, read, write};
@@ -91,8 +90,6 @@ pub struct App {
     pub api_url: String,
     /// Read-only data generated from a fixed seed (decisions, releases, directory).
     pub fixtures: Fixtures,
-    /// The decisions replay and the blocked list read.
-    pub decisions: SyntheticLog,
 }
 
 impl App {
@@ -129,7 +126,6 @@ impl App {
             gateway_url: format!("http://{addr}/mcp"),
             api_url: format!("http://{addr}/api/v1"),
             fixtures: Fixtures::generate(chrono::Utc::now()),
-            decisions: SyntheticLog::new(chrono::Utc::now()),
             log: RequestLog::new(config.log_body_bytes, config.log_max_bytes),
             config,
             spec,

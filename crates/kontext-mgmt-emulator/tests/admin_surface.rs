@@ -38,9 +38,9 @@ async fn walk(api: &Api, path: &str, query: &str) -> Vec<Value> {
 async fn decisions_walk_with_filters() {
     let api = start().await;
     let all = walk(&api, "/decisions", "limit=200").await;
-    assert_eq!(all.len(), 250, "the fixed seed generates 250 decisions");
+    assert_eq!(all.len(), 600, "the fixed seed generates 600 decisions");
     let ids: HashSet<&str> = all.iter().map(|d| d["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 250, "every decision once");
+    assert_eq!(ids.len(), 600, "every decision once");
     let times: Vec<&str> = all.iter().map(|d| d["occurredAt"].as_str().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
     // Small pages walk the same rows in the same order.

@@ -291,6 +291,17 @@ async fn replay_and_blocked_agree_with_the_decision_log() {
     let api = start().await;
     let log = api.admin(Method::GET, "decision-log", None).await.body["items"].as_array().expect("log").clone();
     assert!(log.len() > 500);
+    // One log: `GET /decisions` lists the decisions replay reads, in the same order and with
+    // the same fields, less what only replay sees (agent, endpoint, captured arguments).
+    let listed = api.walk("/decisions", 200).await;
+    assert_eq!(listed.len(), log.len());
+    for (shown, logged) in listed.iter().zip(&log) {
+        let mut logged = logged.clone();
+        for key in ["agentId", "endpointId", "arguments"] {
+            assert!(logged.as_object_mut().expect("object").remove(key).is_some(), "{key}");
+        }
+        assert_eq!(*shown, logged);
+    }
     let (_, e) = deployment(&api).await;
     let r = act(&api, &e, json!({"action": "add", "cedar": GITHUB_RULE, "policyId": "gh"})).await;
     assert_eq!(r.status, 200, "{}", r.text);

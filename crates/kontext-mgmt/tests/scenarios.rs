@@ -217,6 +217,9 @@ async fn run_step(http: &reqwest::Client, url: &str, client: &Client, step: &Val
                 cfg["clientSecret"].as_str().unwrap_or(DEFAULT_CLIENT_SECRET).to_string(),
             ),
         };
+        if let Some(scopes) = cfg.get("scopes").and_then(Value::as_array) {
+            b = b.scopes(scopes.iter().map(|s| s.as_str().expect("a scope is a string").to_string()).collect());
+        }
         c = b.build().expect("client");
     }
     if let Some(opts) = step.get("options") {

@@ -5,7 +5,6 @@
 //! the store, so two writers holding the same ETag cannot both succeed.
 
 use super::common::*;
-use crate::decision_log::DecisionSource;
 use crate::locks::{read, write};
 use crate::policy::{self, CedarState, DeployedPolicy, Diag, Evaluator, SlotName};
 use crate::reply::{ApiError, Out};
@@ -297,10 +296,10 @@ pub(super) fn replay(app: &App, c: &Ctx) -> Res {
         (SlotName::Enforced, evaluator(&enforcing.1, &baseline)?),
         (SlotName::Observing, evaluator(&observing.1, &baseline)?),
     ];
-    let mut window = app.decisions.since(c.now - Duration::days(days));
+    let mut window: Vec<_> = app.fixtures.decisions_since(c.now - Duration::days(days)).collect();
     let truncated = window.len() > REPLAY_LIMIT;
     window.truncate(REPLAY_LIMIT);
-    let replayable = window.iter().filter(|d| d.tool_name.is_some()).count() as u64;
+    let replayable = window.iter().filter(|d| d.tool_name().is_some()).count() as u64;
     let not_replayable = window.len() as u64 - replayable;
     let mut rows = Vec::new();
     for (slot, ev) in &sets {
@@ -350,8 +349,8 @@ pub(super) fn blocked_list(app: &App, c: &Ctx) -> Res {
     let ev = evaluator(&text, &baseline)?;
     let mut total = 0u64;
     let mut items = Vec::new();
-    for d in app.decisions.since(c.now - Duration::days(days)) {
-        let Some(outcome) = ev.evaluate(&d) else { continue };
+    for d in app.fixtures.decisions_since(c.now - Duration::days(days)) {
+        let Some(outcome) = ev.evaluate(d) else { continue };
         if !outcome.denied || outcome.determining.is_empty() {
             continue;
         }
@@ -360,12 +359,12 @@ pub(super) fn blocked_list(app: &App, c: &Ctx) -> Res {
             items.push(json!({
                 "decisionId": d.id,
                 "occurredAt": crate::store::ts(&d.occurred_at),
-                "toolName": d.tool_name,
+                "toolName": d.tool_name(),
                 "agentId": d.agent_id,
                 "endpointId": d.endpoint_id,
-                "provider": d.provider,
-                "operation": d.operation,
-                "riskLevel": d.risk_level,
+                "provider": d.field("provider"),
+                "operation": d.field("operation"),
+                "riskLevel": d.field("riskLevel"),
                 "policyIds": outcome.determining,
             }));
         }

@@ -309,9 +309,11 @@ func runStep(_ url: String, _ client: KontextManagementClient, _ step: JSON) asy
             if let token = cfg["token"] {
                 c = try KontextManagementClient(baseUrl: url, token: token.stringValue ?? jsonText(token))
             } else {
+                var scopes: [String]? = nil
+                if case .array(let s)? = cfg["scopes"] { scopes = s.compactMap { $0.stringValue } }
                 c = try KontextManagementClient(
                     baseUrl: url, clientId: cfg["clientId"]?.stringValue ?? clientId,
-                    clientSecret: cfg["clientSecret"]?.stringValue ?? clientSecret
+                    clientSecret: cfg["clientSecret"]?.stringValue ?? clientSecret, scopes: scopes
                 )
             }
         }

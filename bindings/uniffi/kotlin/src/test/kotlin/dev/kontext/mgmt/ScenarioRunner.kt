@@ -221,6 +221,7 @@ class ScenarioRunner {
                 c = if (cfg.has("token")) KontextManagementClient(baseUrl = url, token = cfg.getString("token"))
                 else KontextManagementClient(
                     baseUrl = url, clientId = cfg.optString("clientId", CLIENT_ID), clientSecret = cfg.optString("clientSecret", CLIENT_SECRET),
+                    scopes = cfg.optJSONArray("scopes")?.let { a -> (0 until a.length()).map { a.getString(it) } },
                 )
             }
             step.optJSONObject("options")?.let { o ->
