@@ -42,7 +42,7 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Out {
         ("decision-log", &Method::GET) => {
             let items: Vec<Value> = app.fixtures.decisions.iter().map(|d| d.log_json()).collect();
             Out::json(StatusCode::OK, &json!({"items": items}))
-        },
+        }
         ("health", &Method::GET) => Out::json(StatusCode::OK, &json!({"ok": true})),
         ("seed" | "reset" | "tokens", _) => not_allowed(parts, "POST"),
         ("stats" | "requests" | "health" | "decision-log", _) => not_allowed(parts, "GET"),
