@@ -218,7 +218,7 @@ async fn run_step(http: &reqwest::Client, url: &str, client: &Client, step: &Val
             ),
         };
         if let Some(scopes) = cfg.get("scopes").and_then(Value::as_array) {
-            b = b.scopes(scopes.iter().map(|s| s.as_str().expect("a scope is a string").to_string()).collect());
+            b = b.scopes(scopes.iter().map(|s| s.as_str().expect("a scope is a string")));
         }
         c = b.build().expect("client");
     }
